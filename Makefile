@@ -1,0 +1,36 @@
+# Mittari: the two commands a fresh machine needs are `make demo` and `make test`.
+# Each creates its own virtualenv from pyproject.toml; nothing is installed by hand.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## generate a 50,000-event city, ingest, publish and serve it on http://127.0.0.1:8000/
+	$(BIN)/mittari demo
+
+test: lint typecheck pytest  ## ruff, mypy and the whole test suite
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)  ## end-to-end ingest throughput, embedded backends
+	$(BIN)/mittari bench ingest --events 200000
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""The public, read-only HTTP API: a Flask application factory and its blueprints.
+
+Views are thin: they parse with marshmallow (through flask-smorest), call
+``search`` and serialise through allowlist schemas. No SQL or Elasticsearch
+here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from api import errors
+from api.services import Services
+from search.clock import Clock, SystemClock
+from search.index import Index, open_index
+from search.indicators import Indicators
+from search.logs import fields
+from search.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, index: Index | None = None, clock: Clock | None = None) -> Flask:
+    """Build the app; gunicorn calls ``create_app()`` and tests pass their own settings, index and clock."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Mittari API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    index = index or open_index(settings, readonly=True)
+    clock = clock or SystemClock()
+    app.extensions["mittari"] = Services(settings, index, Indicators(index, settings, clock), clock)
+
+    from api import indicator_views, meta_views, search_views
+
+    api = errors.MittariApi(app, spec_kwargs={"info": {"description": "Open data on how a city serves its residents."}})
+    app.extensions["mittari_api"] = api
+    api.register_blueprint(search_views.blp)
+    api.register_blueprint(indicator_views.blp)
+    app.register_blueprint(meta_views.blp)
+    errors.register(app)
+    app.before_request(_start)
+    app.after_request(_finish)
+    return app
+
+
+def _start() -> None:
+    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Expose-Headers"] = "X-Request-Id"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    elapsed: Any = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+    log.info(
+        "request",
+        extra=fields(
+            request_id=g.get("request_id"),
+            method=request.method,
+            route=request.url_rule.rule if request.url_rule else None,
+            path=request.path,
+            status=response.status_code,
+            ms=elapsed,
+        ),
+    )
+    return response

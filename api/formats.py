@@ -1,0 +1,38 @@
+"""Content negotiation: JSON by default, CSV on list endpoints (``?format=csv`` or ``Accept: text/csv``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from flask import Response, request
+
+
+def wants_csv(args: Mapping[str, Any]) -> bool:
+    if args.get("format"):
+        return bool(args["format"] == "csv")
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
+
+
+def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value

@@ -1,0 +1,100 @@
+"""Indicators and the open-data catalog: /v1/indicators, /v1/indicators/<code>, /v1/catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json
+from flask.views import MethodView
+
+from api import schemas
+from api.blueprint import Blueprint
+from api.formats import csv_response, wants_csv
+from api.services import services
+from search.catalog import build_catalog
+from search.datasets import FIELDS, indicator_rows
+from search.parser import parse_indicator_filters
+
+blp = Blueprint("indicators", __name__, url_prefix="/v1", description="Indicators against the targets the council set.")
+
+LIST_COLUMNS = (
+    "code",
+    "name_fi",
+    "name_sv",
+    "name_en",
+    "class",
+    "unit",
+    "direction",
+    "period",
+    "value",
+    "n",
+    "suppressed",
+    "target",
+    "status",
+    "url",
+)
+
+
+@blp.route("/indicators")
+class IndicatorList(MethodView):
+    @blp.arguments(schemas.IndicatorArgs, location="query", error_status_code=400)
+    @blp.response(200, schemas.IndicatorList)
+    @blp.alt_response(400, schema=schemas.Problem, description="A parameter is not usable")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Every indicator with its latest month, whole-range value, target and whether the target is met."""
+        svc = services()
+        items = [
+            {**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(parse_indicator_filters(args))
+        ]
+        if wants_csv(args):
+            rows = [
+                {
+                    **{f"name_{lang}": s["name"][lang] for lang in ("fi", "sv", "en")},
+                    **s,
+                    **(
+                        {k: s["current"][k] for k in ("period", "value", "n", "suppressed", "target")}
+                        if s["current"]
+                        else {}
+                    ),
+                }
+                for s in items
+            ]
+            return csv_response(rows, LIST_COLUMNS, "indicators.csv")
+        return {"items": items, "total": len(items)}
+
+
+@blp.route("/indicators/<code>")
+class IndicatorDetail(MethodView):
+    @blp.arguments(schemas.IndicatorArgs, location="query", error_status_code=400)
+    @blp.response(200, schemas.IndicatorDetail)
+    @blp.alt_response(404, schema=schemas.Problem, description="No such indicator")
+    def get(self, args: dict[str, Any], code: str) -> Any:
+        """One indicator: monthly series against its target, breakdowns by service and area, and its method.
+
+        As CSV, the same rows as the published dataset (city-wide, per service
+        and per area, monthly), narrowed by the filters.
+        """
+        svc = services()
+        filters = parse_indicator_filters(args)
+        if wants_csv(args):
+            indicator = svc.indicators.definition(code)
+            rows = [
+                r
+                for r in indicator_rows(svc.indicators, indicator)
+                if (not filters.month_from or r["period"] >= filters.month_from)
+                and (not filters.month_to or r["period"] <= filters.month_to)
+                and (not filters.service or r["service_code"] == filters.service)
+                and (not filters.area or r["area"] == filters.area)
+            ]
+            return csv_response(rows, [name for name, _, _ in FIELDS], f"{code}.csv")
+        return {**svc.indicators.detail(code, filters), "url": f"/v1/indicators/{code}"}
+
+
+@blp.route("/catalog")
+class Catalog(MethodView):
+    @blp.response(200, description="DCAT-AP catalog as JSON-LD")
+    def get(self) -> Any:
+        """The open-data catalog (DCAT-AP, JSON-LD): one dataset per indicator, CC BY 4.0 by default."""
+        svc = services()
+        body = json.dumps(build_catalog(svc.indicators, svc.settings), ensure_ascii=False)
+        return Response(body, mimetype="application/ld+json")

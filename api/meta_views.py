@@ -1,0 +1,49 @@
+"""Health, readiness, ingest status, the human-readable API docs and the landing page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
+
+from api.services import services
+from search.indicators import Filters
+from search.vocabulary import INDICATOR_CLASSES
+
+blp = Blueprint("meta", __name__)
+
+
+@blp.get("/healthz")
+def healthz() -> Response:
+    """The process is up (it says nothing about the index)."""
+    return jsonify(status="ok")
+
+
+@blp.get("/readyz")
+def readyz() -> Any:
+    """Ready only when the index answers, so a load balancer sends no traffic before."""
+    if services().index.ping():
+        return jsonify(status="ready")
+    return jsonify(status="not ready", reason="the index cannot be reached"), 503
+
+
+@blp.get("/v1/status")
+def status() -> Response:
+    """Document counts and ingest counters, including events ignored as duplicates and late arrivals."""
+    svc = services()
+    stats = svc.index.stats()
+    return jsonify(generation=svc.index.generation(), **stats)
+
+
+@blp.get("/v1/docs")
+def docs() -> str:
+    spec = current_app.extensions["mittari_api"].spec.to_dict()
+    return render_template("docs.html", spec=spec, paths=sorted(spec["paths"].items()))
+
+
+@blp.get("/")
+def landing() -> str:
+    svc = services()
+    overview = svc.indicators.overview(Filters())
+    stats = svc.index.stats()
+    return render_template("landing.html", overview=overview, stats=stats, classes=INDICATOR_CLASSES)

@@ -1,0 +1,280 @@
+"""Request and response schemas: the API's contract and its OpenAPI document.
+
+Response schemas are allowlists: a field reaches the public only if it is
+named here, so internal fields (folded events, raw source records) never leak.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from search.query import SORTS
+from search.vocabulary import INITIATIVE_STATES
+
+_short = validate.Length(max=200)
+LangMap = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class QueryArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    format = fields.String(validate=validate.OneOf(["json", "csv"]), metadata={"description": "json (default) or csv"})
+
+
+class PageArgs(QueryArgs):
+    q = fields.String(validate=validate.Length(max=500), metadata={"description": "Words to find; prefixes match."})
+    sort = fields.String(
+        validate=validate.OneOf(SORTS), metadata={"description": "newest (default), oldest, relevance"}
+    )
+    size = fields.Integer(load_default=20, metadata={"description": "Items per page (capped)."})
+    cursor = fields.String(
+        validate=validate.Length(max=1000), metadata={"description": "next_cursor of the previous page"}
+    )
+
+
+class SearchArgs(PageArgs):
+    type = fields.String(
+        validate=_short, metadata={"description": "feedback, decision, initiative, meeting; comma-separated"}
+    )
+    service = fields.String(validate=_short, metadata={"description": "Service code"})
+    area = fields.String(validate=_short, metadata={"description": "Area name"})
+    status = fields.String(validate=_short, metadata={"description": "Current state, e.g. resolved"})
+    from_ = fields.String(
+        data_key="from", attribute="from", validate=_short, metadata={"description": "Earliest date, YYYY-MM-DD"}
+    )
+    to = fields.String(validate=_short, metadata={"description": "Latest date, YYYY-MM-DD (inclusive)"})
+    facets = fields.Boolean(load_default=True, metadata={"description": "Include facet counts"})
+
+
+class InitiativeArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(list(INITIATIVE_STATES)))
+
+
+class IndicatorArgs(QueryArgs):
+    service = fields.String(validate=_short, metadata={"description": "Service code"})
+    area = fields.String(validate=_short, metadata={"description": "Area name"})
+    from_ = fields.String(
+        data_key="from", attribute="from", validate=_short, metadata={"description": "First month, YYYY-MM"}
+    )
+    to = fields.String(validate=_short, metadata={"description": "Last month, YYYY-MM"})
+
+
+# --- responses -------------------------------------------------------------
+class Facet(Schema):
+    value = fields.String()
+    count = fields.Integer()
+
+
+class SearchItem(Schema):
+    id = fields.String()
+    type = fields.String()
+    title = fields.String(allow_none=True)
+    excerpt = fields.String(allow_none=True)
+    date = fields.String()
+    status = fields.String(allow_none=True)
+    service_code = fields.String(allow_none=True)
+    area = fields.String(allow_none=True)
+    url = fields.String()
+
+
+class SearchResponse(Schema):
+    items = fields.List(fields.Nested(SearchItem))
+    total = fields.Integer()
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(Facet)))
+    next_cursor = fields.String(allow_none=True)
+    next = fields.String(allow_none=True, metadata={"description": "URL of the next page"})
+
+
+class TimelineEntry(Schema):
+    state = fields.String()
+    at = fields.String()
+    hours_in_state = fields.Float(allow_none=True)
+    note = fields.String()
+    time_approximate = fields.Boolean()
+
+
+class CityResponse(Schema):
+    text = fields.String()
+    unit = fields.String(allow_none=True)
+    at = fields.String()
+    time_approximate = fields.Boolean()
+
+
+class Location(Schema):
+    lat = fields.Float()
+    lon = fields.Float()
+
+
+class RatingOut(Schema):
+    score = fields.Float()
+    scale_min = fields.Integer()
+    scale_max = fields.Integer()
+
+
+class Feedback(Schema):
+    id = fields.String()
+    type = fields.String()
+    source = fields.String()
+    title = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    service_code = fields.String(allow_none=True)
+    service_name = fields.String(allow_none=True)
+    area = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    location = fields.Nested(Location, allow_none=True)
+    channel = fields.String(allow_none=True)
+    media_urls = fields.List(fields.String())
+    status = fields.String()
+    status_open311 = fields.String()
+    detailed_status = fields.List(fields.String())
+    received_at = fields.String()
+    updated_at = fields.String()
+    closed_at = fields.String(allow_none=True)
+    first_response_hours = fields.Float(allow_none=True)
+    response = fields.Nested(CityResponse, allow_none=True)
+    responses = fields.List(fields.Nested(CityResponse))
+    timeline = fields.List(fields.Nested(TimelineEntry))
+    time_in_state_hours = fields.Dict(keys=fields.String(), values=fields.Float())
+    reopened = fields.Boolean()
+    recontacts = fields.Integer()
+    rating = fields.Nested(RatingOut, allow_none=True)
+
+
+class Decision(Schema):
+    id = fields.String()
+    type = fields.String()
+    body = fields.String()
+    case_id = fields.String(allow_none=True)
+    section = fields.String(allow_none=True)
+    title = fields.String()
+    text = fields.String(allow_none=True)
+    date = fields.String()
+    meeting_id = fields.String(allow_none=True)
+    services = fields.List(fields.String())
+    indicators = fields.List(fields.String())
+    url = fields.String(allow_none=True)
+
+
+class InitiativeAnswer(Schema):
+    text = fields.String()
+    body = fields.String(allow_none=True)
+    decision_id = fields.String(allow_none=True)
+
+
+class InitiativeStep(Schema):
+    status = fields.String()
+    at = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class Initiative(Schema):
+    id = fields.String()
+    type = fields.String()
+    title = fields.String(allow_none=True)
+    text = fields.String(allow_none=True)
+    signatories = fields.List(fields.String())
+    first_signatory = fields.String(allow_none=True)
+    responsible_body = fields.String(allow_none=True)
+    case_id = fields.String(allow_none=True)
+    services = fields.List(fields.String())
+    indicators = fields.List(fields.String())
+    status = fields.String()
+    submitted_at = fields.String()
+    answered_at = fields.String(allow_none=True)
+    days_to_answer = fields.Float(allow_none=True)
+    days_waiting = fields.Float()
+    response = fields.Nested(InitiativeAnswer, allow_none=True)
+    history = fields.List(fields.Nested(InitiativeStep))
+
+
+class InitiativeList(Schema):
+    items = fields.List(fields.Nested(Initiative))
+    total = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+    next = fields.String(allow_none=True)
+
+
+class Cell(Schema):
+    period = fields.String()
+    value = fields.Float(allow_none=True)
+    n = fields.Integer()
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    target = fields.Float(allow_none=True)
+    status = fields.String()
+
+
+class Overall(Schema):
+    value = fields.Float(allow_none=True)
+    n = fields.Integer()
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+
+
+class BreakdownCell(Overall):
+    key = fields.String()
+
+
+class TargetDecision(Schema):
+    body = fields.String()
+    case_id = fields.String(allow_none=True)
+    decision_id = fields.String(allow_none=True)
+    date = fields.String(allow_none=True)
+
+
+class Target(Schema):
+    value = fields.Float()
+    service_code = fields.String(allow_none=True)
+    valid_from = fields.String()
+    valid_to = fields.String(allow_none=True)
+    decision = fields.Nested(TargetDecision)
+
+
+class IndicatorSummary(Schema):
+    code = fields.String()
+    name = LangMap
+    definition = LangMap
+    method = LangMap
+    unit = fields.String()
+    direction = fields.String()
+    class_ = fields.String(data_key="class", attribute="class")
+    sources = fields.List(fields.String())
+    current = fields.Nested(Cell, allow_none=True)
+    overall = fields.Nested(Overall)
+    target = fields.Nested(Target, allow_none=True)
+    status = fields.String()
+    url = fields.String()
+
+
+class IndicatorList(Schema):
+    items = fields.List(fields.Nested(IndicatorSummary))
+    total = fields.Integer()
+
+
+class IndicatorFilters(Schema):
+    service = fields.String(allow_none=True)
+    area = fields.String(allow_none=True)
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
+    to = fields.String(allow_none=True)
+
+
+class Breakdown(Schema):
+    service = fields.List(fields.Nested(BreakdownCell))
+    area = fields.List(fields.Nested(BreakdownCell))
+
+
+class IndicatorDetail(IndicatorSummary):
+    filters = fields.Nested(IndicatorFilters)
+    series = fields.List(fields.Nested(Cell))
+    breakdown = fields.Nested(Breakdown)
+
+
+class Problem(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    parameter = fields.String()
+    invalid_params = fields.List(fields.Dict(), data_key="invalid-params")

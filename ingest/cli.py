@@ -1,0 +1,89 @@
+"""Commands that put events in: ``mittari import`` and ``mittari ingest`` (and the ingest benchmark)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from ingest.jsonl import import_jsonl
+from ingest.log import open_log
+from ingest.open311 import import_open311
+from ingest.worker import Worker
+from search.index import open_index
+from search.settings import Settings
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import events into the event log (the worker indexes them)."""
+
+
+@import_group.command("open311")
+@click.argument("source")
+@click.option("--source-name", default="open311", show_default=True, help="Source system name; prefixes item ids.")
+@click.option("--timezone", default=None, help="Zone for times without an offset (default: MITTARI_TIMEZONE).")
+@click.pass_obj
+def import_open311_cmd(settings: Settings, source: str, source_name: str, timezone: str | None) -> None:
+    """Import an Open311 GeoReport v2 requests file (JSON or XML) or URL."""
+    log = open_log(settings)
+    try:
+        report = import_open311(log, source, source=source_name, timezone=timezone or settings.timezone)
+    finally:
+        log.close()
+    click.echo(report.summary())
+
+
+@import_group.command("events")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_events_cmd(settings: Settings, path: Path) -> None:
+    """Import envelope events from a JSON Lines file."""
+    log = open_log(settings)
+    try:
+        report = import_jsonl(log, path)
+    finally:
+        log.close()
+    click.echo(report.summary())
+
+
+@click.command("ingest")
+@click.option("--once", is_flag=True, help="Process until caught up, then exit.")
+@click.pass_obj
+def ingest_cmd(settings: Settings, once: bool) -> None:
+    """Run the ingest worker: validate, redact, fold and index events, then commit offsets."""
+    log = open_log(settings)
+    index = open_index(settings)
+    worker = Worker(log, index, batch_size=settings.batch_size)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        worker.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        indexed = worker.run(until_caught_up=once)
+    finally:
+        index.close()
+        log.close()
+    click.echo(f"indexed {indexed} events", err=True)
+    sys.exit(0)
+
+
+@click.group("bench")
+def bench_group() -> None:
+    """Benchmarks that print figures."""
+
+
+@bench_group.command("ingest")
+@click.option("--events", default=200_000, show_default=True)
+@click.option("--backend", type=click.Choice(["embedded"]), default="embedded", show_default=True)
+@click.pass_obj
+def bench_ingest_cmd(settings: Settings, events: int, backend: str) -> None:
+    """End-to-end events/s from the log to searchable documents."""
+    from ingest.bench import bench_ingest
+
+    bench_ingest(settings, events, echo=click.echo)

@@ -1,0 +1,315 @@
+"""Event contracts: one envelope for every event, and a payload schema per event type.
+
+Every source system (feedback, service delivery, governance) speaks these
+contracts. The envelope carries identity and ordering (``occurred_at`` and
+``sequence`` come from the source, never from the log), the payload carries
+the facts. ``raw`` keeps the source record as it arrived; it stays in the
+event log and never reaches the index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from search.errors import InvalidEvent
+from search.vocabulary import FEEDBACK_STATES, INITIATIVE_STATES
+
+SCHEMA_VERSION = 1
+MAX_EVENT_BYTES = 256 * 1024
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+_text = validate.Length(max=20_000)
+_name = validate.Length(max=500)
+
+
+def _str(required: bool = False, **kw: Any) -> fields.String:
+    return fields.String(required=required, allow_none=not required, **kw)
+
+
+class Payload(Schema):
+    class Meta:
+        unknown = RAISE
+
+    #: fields that may hold residents' free text; they are redacted before indexing
+    free_text: tuple[str, ...] = ()
+
+
+# --- feedback ------------------------------------------------------------
+class FeedbackReceived(Payload):
+    free_text = ("title", "description", "address")
+    service_code = _str(True, validate=_name)
+    service_name = _str(validate=_name)
+    title = _str(validate=_name)
+    description = fields.String(required=True, validate=_text)
+    address = _str(validate=_name)
+    area = _str(validate=_name)
+    lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+    channel = _str(validate=_name)
+    media_urls = fields.List(fields.Url(), load_default=list)
+    language = _str(validate=validate.OneOf(["fi", "sv", "en"]))
+
+
+class FeedbackStatusChanged(Payload):
+    free_text = ("note",)
+    state = fields.String(required=True, validate=validate.OneOf(list(FEEDBACK_STATES)))
+    detailed_status = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
+    note = _str(validate=_text)
+    time_approximate = fields.Boolean(load_default=False)
+
+
+class FeedbackResponseGiven(Payload):
+    free_text = ("text",)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    responding_unit = _str(validate=_name)
+    time_approximate = fields.Boolean(load_default=False)
+
+
+class FeedbackRecontacted(Payload):
+    free_text = ("text",)
+    text = _str(validate=_text)
+    channel = _str(validate=_name)
+
+
+class Rating(Payload):
+    score = fields.Float(required=True)
+    scale_min = fields.Integer(load_default=1)
+    scale_max = fields.Integer(required=True)
+
+    @validates_schema
+    def _in_scale(self, data: Mapping[str, Any], **_: Any) -> None:
+        if data["scale_min"] >= data["scale_max"]:
+            raise ValidationError("scale_min must be below scale_max", "scale_min")
+        if not data["scale_min"] <= data["score"] <= data["scale_max"]:
+            raise ValidationError("score is outside the declared scale", "score")
+
+
+class FeedbackRating(Rating):
+    pass
+
+
+# --- service delivery ----------------------------------------------------
+class CaseOpened(Payload):
+    service_code = _str(True, validate=_name)
+    service_point = _str(validate=_name)
+    channel = _str(validate=_name)
+    area = _str(validate=_name)
+
+
+class CaseClosed(CaseOpened):
+    waiting_days = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    handling_hours = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    outcome = _str(True, validate=_name)
+
+
+class SurveyResponse(Rating):
+    free_text = ("comment",)
+    service_code = _str(True, validate=_name)
+    area = _str(validate=_name)
+    question = _str(validate=_name)
+    comment = _str(validate=_text)
+
+
+class OutcomeMeasured(Payload):
+    indicator_code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{2,64}$"))
+    name = fields.Dict(keys=fields.String(validate=validate.OneOf(["fi", "sv", "en"])), values=fields.String())
+    value = fields.Float(required=True)
+    unit = fields.String(required=True, validate=_name)
+    period = fields.String(required=True, validate=validate.Regexp(_PERIOD, error="must be YYYY-MM"))
+    service_code = _str(validate=_name)
+    area = _str(validate=_name)
+    sample_size = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    direction = fields.String(load_default="higher", validate=validate.OneOf(["higher", "lower"]))
+
+
+# --- governance ----------------------------------------------------------
+class MeetingHeld(Payload):
+    body = fields.String(required=True, validate=_name)
+    title = _str(validate=_name)
+    location = _str(validate=_name)
+    agenda = fields.List(fields.String(validate=_name), load_default=list)
+
+
+class DecisionMade(Payload):
+    free_text = ("text",)
+    body = fields.String(required=True, validate=_name)
+    case_id = _str(validate=_name)
+    section = _str(validate=_name)
+    title = fields.String(required=True, validate=_name)
+    text = _str(validate=_text)
+    meeting_id = _str(validate=_name)
+    services = fields.List(fields.String(validate=_name), load_default=list)
+    indicators = fields.List(fields.String(validate=_name), load_default=list)
+    url = fields.Url(allow_none=True)
+
+
+class InitiativeSubmitted(Payload):
+    free_text = ("text",)
+    title = fields.String(required=True, validate=_name)
+    text = _str(validate=_text)
+    signatories = fields.List(fields.String(validate=_name), load_default=list)
+    first_signatory = _str(validate=_name)
+    responsible_body = _str(validate=_name)
+    case_id = _str(validate=_name)
+    services = fields.List(fields.String(validate=_name), load_default=list)
+    indicators = fields.List(fields.String(validate=_name), load_default=list)
+
+
+class InitiativeStatusChanged(Payload):
+    status = fields.String(required=True, validate=validate.OneOf(list(INITIATIVE_STATES)))
+    note = _str(validate=_text)
+
+
+class InitiativeAnswered(Payload):
+    free_text = ("response",)
+    response = fields.String(required=True, validate=_text)
+    responding_body = _str(validate=_name)
+    decision_id = _str(validate=_name)
+
+
+class IndicatorTargetSet(Payload):
+    indicator_code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{2,64}$"))
+    target_value = fields.Float(required=True)
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(allow_none=True)
+    service_code = _str(validate=_name)
+    body = fields.String(required=True, validate=_name)
+    case_id = _str(validate=_name)
+    decision_id = _str(validate=_name)
+    decision_date = fields.Date(allow_none=True)
+
+
+#: event type -> (topic family, payload schema instance)
+EVENT_TYPES: dict[str, tuple[str, Payload]] = {
+    "feedback.received": ("feedback", FeedbackReceived()),
+    "feedback.status_changed": ("feedback", FeedbackStatusChanged()),
+    "feedback.response_given": ("feedback", FeedbackResponseGiven()),
+    "feedback.recontacted": ("feedback", FeedbackRecontacted()),
+    "feedback.rating": ("feedback", FeedbackRating()),
+    "service.case_opened": ("service", CaseOpened()),
+    "service.case_closed": ("service", CaseClosed()),
+    "service.survey_response": ("service", SurveyResponse()),
+    "service.outcome_measured": ("service", OutcomeMeasured()),
+    "governance.meeting_held": ("governance", MeetingHeld()),
+    "governance.decision_made": ("governance", DecisionMade()),
+    "governance.initiative_submitted": ("governance", InitiativeSubmitted()),
+    "governance.initiative_status_changed": ("governance", InitiativeStatusChanged()),
+    "governance.initiative_answered": ("governance", InitiativeAnswered()),
+    "governance.indicator_target_set": ("governance", IndicatorTargetSet()),
+}
+TOPICS = ("feedback", "service", "governance")
+
+
+class Envelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    type = fields.String(required=True, validate=validate.OneOf(list(EVENT_TYPES)))
+    source = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    occurred_at = fields.AwareDateTime(required=True)
+    schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
+    subject_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    sequence = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    payload = fields.Dict(required=True)
+    raw = fields.Raw(allow_none=True)
+
+
+_ENVELOPE = Envelope()
+
+
+def topic_for(event_type: str) -> str:
+    return EVENT_TYPES[event_type][0]
+
+
+def validate_event(data: Any) -> dict[str, Any]:
+    """A validated event as a plain dict with ``occurred_at`` as a UTC ISO string.
+
+    Raises :class:`InvalidEvent` naming every field at fault.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidEvent("event is not a JSON object")
+    try:
+        event = _ENVELOPE.load(data)
+    except ValidationError as exc:
+        raise InvalidEvent(f"envelope: {_flatten(exc.messages)}") from exc
+    schema = EVENT_TYPES[event["type"]][1]
+    try:
+        payload = schema.load(event["payload"])
+    except ValidationError as exc:
+        raise InvalidEvent(f"{event['type']} payload: {_flatten(exc.messages)}") from exc
+    event["payload"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
+    event["occurred_at"] = format_time(event["occurred_at"])
+    return dict(event)
+
+
+def parse_event(raw: bytes) -> dict[str, Any]:
+    """Bytes from a log or a file to a validated event."""
+    if len(raw) > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"event is {len(raw)} bytes; the limit is {MAX_EVENT_BYTES}", raw)
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}", raw) from exc
+    try:
+        return validate_event(data)
+    except InvalidEvent as exc:
+        exc.raw = raw
+        raise
+
+
+def encode_event(event: Mapping[str, Any]) -> bytes:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode()
+
+
+def make_event(
+    event_type: str,
+    subject_id: str,
+    occurred_at: datetime,
+    payload: Mapping[str, Any],
+    *,
+    source: str,
+    event_id: str,
+    sequence: int = 0,
+    raw: Any = None,
+) -> dict[str, Any]:
+    """An envelope as a JSON-ready dict (not validated: importers validate before appending)."""
+    event: dict[str, Any] = {
+        "event_id": event_id,
+        "type": event_type,
+        "source": source,
+        "occurred_at": occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "schema_version": SCHEMA_VERSION,
+        "subject_id": subject_id,
+        "sequence": sequence,
+        "payload": dict(payload),
+    }
+    if raw is not None:
+        event["raw"] = raw
+    return event
+
+
+def format_time(value: datetime) -> str:
+    """UTC, microseconds, 'Z': one format, so string order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _flatten(messages: Any, prefix: str = "") -> str:
+    if isinstance(messages, dict):
+        parts = [_flatten(v, f"{prefix}{k}.") for k, v in sorted(messages.items(), key=lambda kv: str(kv[0]))]
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        return f"{prefix.rstrip('.')}: " + " ".join(str(m) for m in messages)
+    return f"{prefix.rstrip('.')}: {messages}"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")

@@ -1,0 +1,183 @@
+"""The embedded event log: append-only topics with offsets in one SQLite file.
+
+One partition per topic (the embedded mode runs one worker). Topic and group
+names carry the namespace, so several test runs or cities can share a file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.log import DeadLetter, Outgoing, Record, TopicPartition
+from search.errors import TransientError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    topic TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value BLOB NOT NULL,
+    event_id TEXT,
+    appended_at TEXT NOT NULL,
+    PRIMARY KEY (topic, offset)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS records_event_id ON records (topic, event_id) WHERE event_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS commits (
+    grp TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    next_offset INTEGER NOT NULL,
+    PRIMARY KEY (grp, topic)
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL UNIQUE,
+    raw BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+
+class SqliteLog:
+    def __init__(self, path: str | Path, namespace: str = "mittari") -> None:
+        self.path = Path(path)
+        self.namespace = namespace
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.OperationalError as exc:
+            raise TransientError(f"event log {self.path} cannot be opened: {exc}") from exc
+        self._positions: dict[tuple[str, str], int] = {}
+
+    def _t(self, topic: str) -> str:
+        return f"{self.namespace}.{topic}"
+
+    def append(self, topic: str, records: Sequence[Outgoing]) -> int:
+        name = self._t(topic)
+        now = datetime.now(UTC).isoformat()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                (next_offset,) = self._db.execute(
+                    "SELECT COALESCE(MAX(offset) + 1, 0) FROM records WHERE topic = ?", (name,)
+                ).fetchone()
+                fresh = self._not_yet_held(name, records)
+                rows = [(name, next_offset + i, r.key, r.value, r.event_id, now) for i, r in enumerate(fresh)]
+                self._db.executemany(
+                    "INSERT INTO records (topic, offset, key, value, event_id, appended_at) VALUES (?,?,?,?,?,?)", rows
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            raise TransientError(f"append to {name} failed: {exc}") from exc
+        return len(rows)
+
+    def _not_yet_held(self, name: str, records: Sequence[Outgoing]) -> list[Outgoing]:
+        ids = [r.event_id for r in records if r.event_id]
+        held: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            held.update(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT event_id FROM records WHERE topic = ? AND event_id IN ({marks})", (name, *chunk)
+                )
+            )
+        fresh = []
+        for record in records:
+            if record.event_id:
+                if record.event_id in held:
+                    continue
+                held.add(record.event_id)
+            fresh.append(record)
+        return fresh
+
+    def poll(self, group: str, topics: Sequence[str], max_records: int, timeout: float = 0.0) -> list[Record]:
+        out: list[Record] = []
+        committed = self.committed(group, topics)
+        for topic in topics:
+            if len(out) >= max_records:
+                break
+            name = self._t(topic)
+            position = self._positions.get((group, topic), committed[(topic, 0)])
+            rows = self._db.execute(
+                "SELECT offset, key, value FROM records WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
+                (name, position, max_records - len(out)),
+            ).fetchall()
+            for offset, key, value in rows:
+                out.append(Record(topic, 0, offset, key, bytes(value)))
+            if rows:
+                self._positions[(group, topic)] = rows[-1][0] + 1
+        return out
+
+    def commit(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:
+        rows = [(f"{self.namespace}.{group}", self._t(topic), offset) for (topic, _), offset in offsets.items()]
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO commits (grp, topic, next_offset) VALUES (?,?,?)"
+                " ON CONFLICT(grp, topic) DO UPDATE SET next_offset = excluded.next_offset",
+                rows,
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._db.execute("ROLLBACK")
+            raise TransientError(f"commit for {group} failed: {exc}") from exc
+
+    def committed(self, group: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        result: dict[TopicPartition, int] = {}
+        for topic in topics:
+            row = self._db.execute(
+                "SELECT next_offset FROM commits WHERE grp = ? AND topic = ?",
+                (f"{self.namespace}.{group}", self._t(topic)),
+            ).fetchone()
+            result[(topic, 0)] = row[0] if row else 0
+        return result
+
+    def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        result: dict[TopicPartition, int] = {}
+        for topic in topics:
+            (end,) = self._db.execute(
+                "SELECT COALESCE(MAX(offset) + 1, 0) FROM records WHERE topic = ?", (self._t(topic),)
+            ).fetchone()
+            result[(topic, 0)] = end
+        return result
+
+    def rewind(self, group: str, topics: Sequence[str]) -> None:
+        for topic in topics:
+            self._positions.pop((group, topic), None)
+
+    def reset(self, group: str, topics: Sequence[str]) -> None:
+        for topic in topics:
+            self._positions.pop((group, topic), None)
+            self._db.execute(
+                "DELETE FROM commits WHERE grp = ? AND topic = ?", (f"{self.namespace}.{group}", self._t(topic))
+            )
+
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        now = datetime.now(UTC).isoformat()
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.executemany(
+            "INSERT OR IGNORE INTO dead_letters (origin, raw, reason, at) VALUES (?,?,?,?)",
+            [(f"{self.namespace}:{d.origin}", d.raw, d.reason, d.at or now) for d in letters],
+        )
+        self._db.execute("COMMIT")
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = self._db.execute(
+            "SELECT origin, raw, reason, at FROM dead_letters WHERE origin LIKE ? ORDER BY id DESC LIMIT ?",
+            (f"{self.namespace}:%", limit),
+        ).fetchall()
+        return [DeadLetter(o.split(":", 1)[1], bytes(r), reason, at) for o, r, reason, at in rows]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,204 @@
+"""The ingest worker: log → validate → redact → fold → index → commit.
+
+One loop shape for every log backend. Offsets are committed only after the
+index has durably taken the batch, so a crash anywhere before the commit means
+the batch is delivered again, and folding (idempotent by event id) makes the
+second delivery a no-op. Invalid events go to the dead-letter store with the
+reason and the batch goes on. SIGTERM only sets a flag: the loop finishes its
+batch, commits and returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.events import EVENT_TYPES, TOPICS, parse_event
+from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
+from ingest.log import DeadLetter, EventLog, Record, TopicPartition
+from ingest.redact import redact
+from search.clock import Clock, SystemClock
+from search.errors import InvalidEvent, TransientError
+from search.index import Document, Index
+from search.logs import fields
+
+log = logging.getLogger(__name__)
+
+GROUP = "indexer"
+
+
+@dataclass
+class BatchResult:
+    records: int = 0
+    indexed_events: int = 0
+    documents: int = 0
+    dead_lettered: int = 0
+    duplicates: int = 0
+    late_events: int = 0
+    stale_writes: int = 0
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+
+
+def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
+    """Redact, in place, every free-text field the event type declares."""
+    schema = EVENT_TYPES[event["type"]][1]
+    payload = event["payload"]
+    for name in schema.free_text:
+        value = payload.get(name)
+        if isinstance(value, str) and value:
+            payload[name], found = redact(value)
+            counts.update(found)
+
+
+class Worker:
+    def __init__(
+        self,
+        log: EventLog,
+        index: Index,
+        *,
+        batch_size: int = 5000,
+        group: str = GROUP,
+        topics: Sequence[str] = TOPICS,
+        clock: Clock | None = None,
+    ) -> None:
+        self.log = log
+        self.index = index
+        self.batch_size = batch_size
+        self.group = group
+        self.topics = tuple(topics)
+        self.clock = clock or SystemClock()
+        self.stop = threading.Event()
+
+    def process(self, records: Sequence[Record]) -> BatchResult:
+        """Fold and index one batch, then commit its offsets. Raises before committing on any failure."""
+        started = self.clock.monotonic()
+        result = BatchResult(records=len(records))
+        counters: Counter[str] = Counter()
+        letters: list[DeadLetter] = []
+        by_subject: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            origin = f"{record.topic}[{record.partition}]@{record.offset}"
+            try:
+                event = parse_event(record.value)
+                if EVENT_TYPES[event["type"]][0] != record.topic:
+                    raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
+            except InvalidEvent as exc:
+                letters.append(DeadLetter(origin, record.value, exc.reason))
+                continue
+            event.pop("raw", None)  # the source record stays in the log; it never reaches the index
+            redact_event(event, counters)
+            by_subject.setdefault(event["subject_id"], []).append(event)
+        for record in records:  # dead-lettered records are consumed too
+            tp = (record.topic, record.partition)
+            result.offsets[tp] = max(result.offsets.get(tp, 0), record.offset + 1)
+
+        existing = self.index.get_many(list(by_subject))
+        docs: list[Document] = []
+        for subject_id, incoming in by_subject.items():
+            doc = self._fold_subject(subject_id, incoming, existing.get(subject_id), letters, result)
+            if doc is not None:
+                docs.append(doc)
+        result.dead_lettered = len(letters)
+        if letters:
+            self.log.dead_letter(letters)
+        counters.update(
+            events_indexed=result.indexed_events,
+            dead_lettered=result.dead_lettered,
+            duplicates_ignored=result.duplicates,
+            late_events=result.late_events,
+        )
+        written = self.index.write(docs, {k: v for k, v in counters.items() if v})
+        result.documents = written.written
+        result.stale_writes = written.ignored_older
+        self.log.commit(self.group, result.offsets)
+        log.info(
+            "batch indexed",
+            extra=fields(
+                group=self.group,
+                offsets={f"{t}[{p}]": o for (t, p), o in result.offsets.items()},
+                records=result.records,
+                indexed=result.indexed_events,
+                documents=result.documents,
+                dead_lettered=result.dead_lettered,
+                duplicates=result.duplicates,
+                late=result.late_events,
+                ignored_as_older=result.stale_writes,
+                redacted=sum(v for k, v in counters.items() if k in ("identity_code", "email", "phone", "iban")),
+                ms=round((self.clock.monotonic() - started) * 1000, 1),
+            ),
+        )
+        return result
+
+    def _fold_subject(
+        self,
+        subject_id: str,
+        incoming: list[dict[str, Any]],
+        previous: Document | None,
+        letters: list[DeadLetter],
+        result: BatchResult,
+    ) -> Document | None:
+        prior = previous.events if previous else []
+        known = {e["event_id"] for e in prior}
+        doc_type = previous.type if previous else DOC_TYPE_OF_EVENT[incoming[0]["type"]]
+        fresh: list[dict[str, Any]] = []
+        for event in incoming:
+            if event["event_id"] in known:
+                result.duplicates += 1
+                continue
+            if DOC_TYPE_OF_EVENT[event["type"]] != doc_type:
+                letters.append(
+                    DeadLetter(
+                        f"subject:{subject_id}:{event['event_id']}",
+                        repr(event).encode(),
+                        f"subject {subject_id} is a {doc_type}; a {event['type']} event cannot apply to it",
+                    )
+                )
+                continue
+            known.add(event["event_id"])
+            fresh.append(event)
+        if not fresh:
+            return None
+        if prior:
+            newest = max(order_key(e) for e in prior)
+            result.late_events += sum(1 for e in fresh if order_key(e) < newest)
+        result.indexed_events += len(fresh)
+        return fold(subject_id, [*prior, *fresh])
+
+    def run_once(self) -> BatchResult | None:
+        records = self.log.poll(self.group, self.topics, self.batch_size, timeout=0.5)
+        if not records:
+            return None
+        try:
+            return self.process(records)
+        except BaseException:
+            self.log.rewind(self.group, self.topics)
+            raise
+
+    def run(self, *, until_caught_up: bool = False, idle_wait: float = 1.0, max_backoff: float = 30.0) -> int:
+        """Process batches until caught up (``until_caught_up``) or until :attr:`stop` is set.
+
+        Transient backend errors are retried with backoff, the batch uncommitted
+        meanwhile. Returns the number of events indexed.
+        """
+        indexed = 0
+        backoff = 0.5
+        while not self.stop.is_set():
+            try:
+                batch = self.run_once()
+            except TransientError as exc:
+                log.warning("backend unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, max_backoff)
+                continue
+            backoff = 0.5
+            if batch is None:
+                if until_caught_up:
+                    break
+                self.stop.wait(idle_wait)
+                continue
+            indexed += batch.indexed_events
+        return indexed

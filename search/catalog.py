@@ -1,0 +1,114 @@
+"""The open-data catalog in DCAT-AP, as JSON-LD: one dataset per indicator.
+
+Built from the indicators and the settings only, with ``modified`` taken from
+the data itself (never from the clock), so an unchanged index gives a
+byte-identical catalog and republishing changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.datasets import DEFINITIONS_VERSION
+from search.indicators import Filters, Indicators
+from search.settings import Settings
+
+LICENSES = {
+    "CC-BY-4.0": "http://creativecommons.org/licenses/by/4.0/",
+    "CC0-1.0": "http://creativecommons.org/publicdomain/zero/1.0/",
+}
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+_EU = "http://publications.europa.eu/resource/authority"
+
+
+def _lang(values: dict[str, str]) -> list[dict[str, str]]:
+    return [{"@language": lang, "@value": text} for lang, text in sorted(values.items())]
+
+
+def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
+    base = settings.base_url.rstrip("/")
+    license_uri = LICENSES.get(settings.license, settings.license)
+    publisher = {"@type": "foaf:Agent", "foaf:name": settings.publisher_name}
+    contact = {
+        "@type": "vcard:Organization",
+        "vcard:fn": settings.publisher_name,
+        "vcard:hasEmail": {"@id": f"mailto:{settings.contact_email}"},
+    }
+    datasets = []
+    for indicator in indicators.definitions():
+        series = indicators.series(indicator, Filters())
+        periods = [s["period"] for s in series]
+        dataset: dict[str, Any] = {
+            "@id": f"{base}/v1/indicators/{indicator.code}#dataset",
+            "@type": "dcat:Dataset",
+            "dct:identifier": indicator.code,
+            "dct:title": _lang(indicator.name),
+            "dct:description": _lang(indicator.definition),
+            "dcat:keyword": _lang({"fi": "mittari", "sv": "indikator", "en": "indicator"})
+            + _lang({"fi": "asukaslähtöisyys", "sv": "invånarorientering", "en": "resident-centricity"}),
+            "dcat:theme": {"@id": f"{_EU}/data-theme/GOVE"},
+            "dct:publisher": publisher,
+            "dcat:contactPoint": contact,
+            "dct:license": {"@id": license_uri},
+            "dct:accrualPeriodicity": {"@id": f"{_EU}/frequency/UPDATE_CONT"},
+            "dct:language": [{"@id": f"{_EU}/language/{code}"} for code in ("FIN", "SWE", "ENG")],
+            "dct:provenance": {
+                "@type": "dct:ProvenanceStatement",
+                "rdfs:label": (
+                    f"Computed by Mittari from the event streams {', '.join(indicator.sources)}; "
+                    f"indicator definitions version {DEFINITIONS_VERSION}; cells over fewer than "
+                    f"{settings.min_cell_count} items suppressed."
+                ),
+            },
+            "dcat:distribution": [
+                {
+                    "@id": f"{base}/v1/indicators/{indicator.code}?format=csv#distribution",
+                    "@type": "dcat:Distribution",
+                    "dcat:downloadURL": {"@id": f"{base}/v1/indicators/{indicator.code}?format=csv"},
+                    "dcat:accessURL": {"@id": f"{base}/v1/indicators/{indicator.code}?format=csv"},
+                    "dcat:mediaType": "text/csv",
+                    "dct:format": {"@id": f"{_EU}/file-type/CSV"},
+                    "dct:license": {"@id": license_uri},
+                },
+                {
+                    "@id": f"{base}/v1/indicators/{indicator.code}#api",
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": {"@id": f"{base}/v1/indicators/{indicator.code}"},
+                    "dcat:mediaType": "application/json",
+                    "dct:format": {"@id": f"{_EU}/file-type/JSON"},
+                    "dct:license": {"@id": license_uri},
+                },
+            ],
+        }
+        if periods:
+            dataset["dct:temporal"] = {
+                "@type": "dct:PeriodOfTime",
+                "dcat:startDate": {"@value": periods[0] + "-01", "@type": "xsd:date"},
+                "dcat:endDate": {"@value": periods[-1] + "-01", "@type": "xsd:date"},
+            }
+            dataset["dct:modified"] = {"@value": periods[-1] + "-01", "@type": "xsd:date"}
+        datasets.append(dataset)
+    return {
+        "@context": CONTEXT,
+        "@id": f"{base}/v1/catalog",
+        "@type": "dcat:Catalog",
+        "dct:title": _lang({"fi": "Mittarin avoin data", "sv": "Mittaris öppna data", "en": "Mittari open data"}),
+        "dct:description": _lang(
+            {
+                "fi": "Kaupungin palveluiden asukaslähtöisyyden ja vaikuttavuuden mittarit kuukausittain.",
+                "sv": "Månatliga indikatorer för invånarorientering och effekt i stadens tjänster.",
+                "en": "Monthly indicators of how resident-centred and effective the city's services are.",
+            }
+        ),
+        "dct:publisher": publisher,
+        "dct:license": {"@id": license_uri},
+        "foaf:homepage": {"@id": base + "/"},
+        "dcat:dataset": datasets,
+    }

@@ -1,0 +1,65 @@
+"""Open datasets as rows: what the publisher writes and what a portal's DataStore holds.
+
+One dataset per indicator: monthly values city-wide, per service and per area,
+each cell with the number of items behind it and suppression applied. The
+same rows go to every target (local folder, CKAN), so a portal shows the same
+figures as the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.indicators import Filters, Indicator, Indicators
+
+#: the data dictionary: (name, frictionless type, description)
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("indicator", "string", "Indicator code."),
+    ("period", "string", "Calendar month, YYYY-MM, in the city's time zone."),
+    ("breakdown", "string", "'city' for the whole city, 'service' or 'area' for a breakdown."),
+    ("service_code", "string", "Service code when broken down by service; empty otherwise."),
+    ("area", "string", "Area name when broken down by area; empty otherwise."),
+    ("value", "number", "The indicator's value in its unit; empty when suppressed or not computable."),
+    ("unit", "string", "Unit of value: h hours, d days, % percent, points on a 0–100 scale."),
+    ("n", "integer", "How many items the value rests on."),
+    ("suppressed", "boolean", "True when the value is withheld because it rests on too few items."),
+    ("reason", "string", "Why a value is withheld."),
+    ("target", "number", "The target in force for the month (city-wide or the service's own); empty if none."),
+    ("status", "string", "met, not_met, no_target or no_value."),
+)
+PRIMARY_KEY = ("indicator", "period", "breakdown", "service_code", "area")
+DEFINITIONS_VERSION = "2026.1"
+
+
+def indicator_rows(indicators: Indicators, indicator: Indicator) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    city = indicators.series(indicator, Filters())
+    rows += [_row(indicator, cell, "city", None, None) for cell in city]
+    services = sorted({b["key"] for b in indicators.breakdown(indicator, Filters(), "service_code")})
+    for service in services:
+        for cell in indicators.series(indicator, Filters(service=service)):
+            rows.append(_row(indicator, cell, "service", service, None))
+    areas = sorted({b["key"] for b in indicators.breakdown(indicator, Filters(), "area")})
+    for area in areas:
+        for cell in indicators.series(indicator, Filters(area=area)):
+            rows.append(_row(indicator, cell, "area", None, area))
+    return rows
+
+
+def _row(
+    indicator: Indicator, cell: dict[str, Any], breakdown: str, service: str | None, area: str | None
+) -> dict[str, Any]:
+    return {
+        "indicator": indicator.code,
+        "period": cell["period"],
+        "breakdown": breakdown,
+        "service_code": service or "",
+        "area": area or "",
+        "value": cell["value"],
+        "unit": indicator.unit,
+        "n": cell["n"],
+        "suppressed": cell["suppressed"],
+        "reason": cell["reason"] or "",
+        "target": cell["target"],
+        "status": cell["status"],
+    }

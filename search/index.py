@@ -1,0 +1,98 @@
+"""The index port: what every search backend promises, and the factory that picks one.
+
+Contract (tests/contract/test_index.py checks it on every backend):
+
+* A document is keyed by ``id`` (the subject id of the events folded into it).
+  Writes are whole documents, never partial updates.
+* ``write`` is idempotent and versioned: a document replaces the stored one only
+  when its ``version`` is higher. Equal or lower versions are ignored and
+  counted in the result, so a replay or a stale worker can never move a
+  document backwards. The version comes from the events themselves (how many
+  distinct events were folded in), never from log offsets.
+* When ``write`` returns, the documents are durable *and* searchable; only then
+  may the caller commit its log offsets.
+* ``counters`` passed to ``write`` are added to the ingest statistics in the
+  same durable step as the documents.
+* ``generation`` changes whenever stored content changes, so readers can cache
+  computed results (indicators) safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from search.query import SearchQuery, SearchResult
+from search.settings import Settings
+
+
+@dataclass
+class Document:
+    id: str
+    type: str
+    version: int
+    date: str  # ISO-8601 UTC, the date the document is sorted and filtered by
+    body: dict[str, Any]  # the public representation
+    facts: dict[str, Any] = field(default_factory=dict)  # numbers the indicators use
+    text: str = ""  # analysed full-text terms (search.analysis.index_terms)
+    service_code: str | None = None
+    area: str | None = None
+    status: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)  # folded events, internal
+
+
+@dataclass
+class WriteResult:
+    written: int = 0
+    ignored_older: int = 0
+
+
+class Index(Protocol):
+    def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
+        """Store documents (see the module docstring for the guarantees)."""
+        ...
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
+        """Stored documents by id; ids not stored are absent from the answer."""
+        ...
+
+    def get(self, doc_id: str) -> Document | None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Full-text search with filters, facets and cursor pagination over public types."""
+        ...
+
+    def scan(self, doc_type: str) -> Iterator[dict[str, Any]]:
+        """Every document of a type as a flat row: id, date, service_code, area, status and its facts."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """Document counts per type and the ingest counters."""
+        ...
+
+    def generation(self) -> str:
+        """Changes whenever stored content changes."""
+        ...
+
+    def ping(self) -> bool:
+        """True when the index can answer queries."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_index(settings: Settings, *, readonly: bool = False) -> Index:
+    """The index backend named by ``settings.search``; backend modules are imported only when chosen."""
+    url = settings.search
+    if url.startswith("sqlite:///"):
+        from search.sqlite_index import SqliteIndex
+
+        return SqliteIndex(url.removeprefix("sqlite:///"), readonly=readonly)
+    if url.startswith(("http://", "https://")):
+        from search.errors import ConfigError
+
+        raise ConfigError(f"MITTARI_SEARCH={url}: the Elasticsearch backend is not part of this build yet")
+    from search.errors import ConfigError
+
+    raise ConfigError(f"MITTARI_SEARCH={url!r}: use sqlite:///PATH or http://HOST:PORT")

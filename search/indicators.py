@@ -1,0 +1,538 @@
+"""Indicators: definitions as data, and their computation from the index.
+
+Each indicator has a code, a plain-language definition, a unit, a direction
+(is higher or lower better) and a class (input, output, outcome or resident
+experience). Values are computed per month, service and area from document
+facts; targets come from governance events and carry the decision that set
+them. Any cell resting on fewer than ``min_cell_count`` items (at least 5) is
+suppressed: its value is null and the reason is given, so no one can be
+singled out.
+
+Computation happens in Python over scanned facts, not in the index, so every
+backend gives the same figures by construction (percentiles are exact).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from search.clock import Clock, SystemClock
+from search.errors import BadQuery, NotFound
+from search.index import Index
+from search.settings import Settings
+from search.times import month_of, parse
+
+SUPPRESSED_REASON = "fewer than {n} items"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: dict[str, str]
+    definition: dict[str, str]
+    method: dict[str, str]
+    unit: str
+    direction: str  # 'higher' or 'lower' is better
+    kind: str  # input / output / outcome / experience
+    sources: tuple[str, ...]  # document types it reads
+    compute: Callable[[list[dict[str, Any]], Context], tuple[float | None, int]]
+    dynamic: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    now: datetime
+    response_target_hours: int
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def nearest_rank(values: Sequence[float], pct: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least pct % of values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _response_hours(rows: list[dict[str, Any]]) -> list[float]:
+    return [
+        r["first_response_hours"] for r in rows if r.get("has_received") and r.get("first_response_hours") is not None
+    ]
+
+
+def _median_response(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    values = _response_hours(rows)
+    return (median(values) if values else None), len(values)
+
+
+def _p90_response(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    values = _response_hours(rows)
+    return (nearest_rank(values, 90) if values else None), len(values)
+
+
+def _answered_on_time(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    on_time = judged = 0
+    for r in rows:
+        if not r.get("has_received"):
+            continue
+        hours = r.get("first_response_hours")
+        if hours is not None:
+            judged += 1
+            on_time += hours <= ctx.response_target_hours
+        elif not r.get("responded"):
+            waited = (ctx.now - parse(r["date"])).total_seconds() / 3600
+            if waited > ctx.response_target_hours:  # still unanswered and already late
+                judged += 1
+    return _share(on_time, judged), judged
+
+
+def _closed_share(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    counted = [r for r in rows if r.get("has_received")]
+    return _share(sum(1 for r in counted if r.get("closed")), len(counted)), len(counted)
+
+
+def _reopened_share(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    counted = [r for r in rows if r.get("has_received")]
+    return _share(sum(1 for r in counted if r.get("reopened_or_recontacted")), len(counted)), len(counted)
+
+
+def _satisfaction(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    values = [r["satisfaction"] for r in rows if r.get("satisfaction") is not None]
+    return (sum(values) / len(values) if values else None), len(values)
+
+
+def _waiting_time(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    values = [r["waiting_days"] for r in rows if r.get("waiting_days") is not None]
+    return (median(values) if values else None), len(values)
+
+
+def _outcome(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+    """Mean of reported values, weighted by sample size; n is the summed sample size."""
+    if not rows:
+        return None, 0
+    weights: list[int] = [int(r["sample_size"]) if r.get("sample_size") is not None else 1 for r in rows]
+    total = sum(weights)
+    if total == 0:
+        return None, 0
+    return sum(r["value"] * w for r, w in zip(rows, weights, strict=True)) / total, total
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def _t(fi: str, sv: str, en: str) -> dict[str, str]:
+    return {"fi": fi, "sv": sv, "en": en}
+
+
+BUILT_IN: tuple[Indicator, ...] = (
+    Indicator(
+        "feedback_response_time_median",
+        _t("Palautteen vastausaika (mediaani)", "Svarstid på respons (median)", "Time to first response (median)"),
+        _t(
+            "Aika palautteen vastaanottamisesta kaupungin ensimmäiseen vastaukseen, tunteina; puolet vastauksista tuli tätä nopeammin.",
+            "Tid från att responsen tagits emot till stadens första svar, i timmar; hälften av svaren kom snabbare.",
+            "Hours from receiving feedback to the city's first response; half of the responses came faster than this.",
+        ),
+        _t(
+            "Mediaani vastatuista palautteista, joiden vastausaika on tarkka, vastaanottokuukauden mukaan.",
+            "Median av besvarad respons med exakt svarstid, efter mottagningsmånad.",
+            "Median over answered feedback with an exact response time, by month received.",
+        ),
+        "h",
+        "lower",
+        "output",
+        ("feedback",),
+        _median_response,
+    ),
+    Indicator(
+        "feedback_response_time_p90",
+        _t(
+            "Palautteen vastausaika (90. persentiili)",
+            "Svarstid på respons (90:e percentil)",
+            "Time to first response (90th percentile)",
+        ),
+        _t(
+            "Aika, jonka kuluessa 90 % palautteista sai ensimmäisen vastauksen, tunteina.",
+            "Tiden inom vilken 90 % av responsen fick ett första svar, i timmar.",
+            "Hours within which 90% of feedback got its first response.",
+        ),
+        _t(
+            "Lähimmän järjestysluvun 90. persentiili vastatuista palautteista, joiden vastausaika on tarkka.",
+            "90:e percentilen (närmaste rang) av besvarad respons med exakt svarstid.",
+            "Nearest-rank 90th percentile over answered feedback with an exact response time.",
+        ),
+        "h",
+        "lower",
+        "output",
+        ("feedback",),
+        _p90_response,
+    ),
+    Indicator(
+        "feedback_answered_on_time",
+        _t("Määräajassa vastatut palautteet", "Respons besvarad i tid", "Feedback answered within the target time"),
+        _t(
+            "Osuus palautteista, joihin vastattiin tavoiteajassa.",
+            "Andelen respons som besvarades inom måltiden.",
+            "Share of feedback that got its first response within the target time.",
+        ),
+        _t(
+            "Mukana vastatut palautteet, joiden vastausaika on tarkka, sekä vastaamattomat, joiden tavoiteaika on jo kulunut (ne lasketaan myöhästyneiksi).",
+            "Med räknas besvarad respons med exakt svarstid och obesvarad respons vars måltid redan gått ut (räknas som sena).",
+            "Counts answered feedback with an exact response time, and unanswered feedback whose target time has already passed (as late).",
+        ),
+        "%",
+        "higher",
+        "output",
+        ("feedback",),
+        _answered_on_time,
+    ),
+    Indicator(
+        "feedback_closed_share",
+        _t("Suljetut palautteet", "Avslutad respons", "Feedback closed"),
+        _t(
+            "Osuus kuukauden aikana saaduista palautteista, jotka on nyt suljettu millä tahansa tavalla.",
+            "Andelen av månadens respons som nu är avslutad på något sätt.",
+            "Share of the month's feedback that is now closed in any way (resolved, scheduled, without action, not the city's).",
+        ),
+        _t(
+            "Suljetut / kaikki vastaanotetut, vastaanottokuukauden mukaan. Suljettu ei tarkoita korjattua.",
+            "Avslutade / alla mottagna, efter mottagningsmånad. Avslutad betyder inte åtgärdad.",
+            "Closed / all received, by month received. Closed does not mean resolved.",
+        ),
+        "%",
+        "higher",
+        "output",
+        ("feedback",),
+        _closed_share,
+    ),
+    Indicator(
+        "feedback_reopened_share",
+        _t(
+            "Uudelleen avatut tai uudelleen yhteyttä ottaneet",
+            "Återöppnad respons eller ny kontakt",
+            "Reopened or re-contacted feedback",
+        ),
+        _t(
+            "Osuus palautteista, jotka avattiin uudelleen tai joista asukas otti uudelleen yhteyttä: merkki siitä, ettei asia ratkennut.",
+            "Andelen respons som öppnades igen eller där invånaren tog ny kontakt: ett tecken på att ärendet inte löstes.",
+            "Share of feedback reopened after closing or followed up by the resident: a sign the matter was not settled.",
+        ),
+        _t(
+            "Uudelleen avatut tai yhteydenotot / kaikki vastaanotetut, vastaanottokuukauden mukaan.",
+            "Återöppnade eller nya kontakter / alla mottagna, efter mottagningsmånad.",
+            "Reopened or re-contacted / all received, by month received.",
+        ),
+        "%",
+        "lower",
+        "outcome",
+        ("feedback",),
+        _reopened_share,
+    ),
+    Indicator(
+        "resident_satisfaction",
+        _t("Asukastyytyväisyys", "Invånarnöjdhet", "Resident satisfaction"),
+        _t(
+            "Asukkaiden arviot palvelusta ja palautteen käsittelystä asteikolla 0–100.",
+            "Invånarnas betyg på tjänsten och på hanteringen av respons, på skalan 0–100.",
+            "Residents' ratings of services and of how their feedback was handled, on a 0–100 scale.",
+        ),
+        _t(
+            "Jokainen arvio muunnetaan ilmoitetulta asteikolta välille 0–100 ja lasketaan keskiarvo.",
+            "Varje betyg räknas om från sin angivna skala till 0–100 och medelvärdet tas.",
+            "Each rating is rescaled from its declared scale to 0–100, then averaged.",
+        ),
+        "points",
+        "higher",
+        "experience",
+        ("feedback", "survey"),
+        _satisfaction,
+    ),
+    Indicator(
+        "service_waiting_time",
+        _t("Palveluun jonottaminen (mediaani)", "Väntetid till tjänsten (median)", "Waiting time for service (median)"),
+        _t(
+            "Päivät asian vireille tulosta palvelun alkamiseen, suljetuista asioista.",
+            "Dagar från att ärendet inleddes till att tjänsten började, för avslutade ärenden.",
+            "Days from a case being opened to the service starting, over closed cases.",
+        ),
+        _t(
+            "Mediaani suljettujen asioiden jonotusajoista, sulkemiskuukauden mukaan.",
+            "Median av väntetiderna i avslutade ärenden, efter avslutningsmånad.",
+            "Median waiting time of closed cases, by month closed.",
+        ),
+        "d",
+        "lower",
+        "output",
+        ("case",),
+        _waiting_time,
+    ),
+)
+
+
+def _outcome_indicator(code: str, row: dict[str, Any]) -> Indicator:
+    name = row.get("name") or {}
+    label = {lang: name.get(lang) or name.get("en") or name.get("fi") or code for lang in ("fi", "sv", "en")}
+    return Indicator(
+        code,
+        label,
+        _t(
+            f"Palvelujärjestelmän raportoima vaikuttavuusmittari: {label['fi']}.",
+            f"Effektmått som tjänstesystemet rapporterar: {label['sv']}.",
+            f"Outcome measure reported by a service system: {label['en']}.",
+        ),
+        _t(
+            "Raportoitujen arvojen keskiarvo otoskoolla painotettuna; n on otoskokojen summa.",
+            "Medelvärdet av rapporterade värden viktat med urvalsstorleken; n är summan av urvalen.",
+            "Mean of reported values weighted by sample size; n is the summed sample size.",
+        ),
+        str(row.get("unit") or ""),
+        str(row.get("direction") or "higher"),
+        "outcome",
+        ("outcome",),
+        _outcome,
+        dynamic=True,
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    service: str | None = None
+    area: str | None = None
+    month_from: str | None = None  # YYYY-MM, inclusive
+    month_to: str | None = None  # YYYY-MM, inclusive
+
+
+class Indicators:
+    """Computes indicators from an index; caches scanned facts per index generation."""
+
+    def __init__(self, index: Index, settings: Settings, clock: Clock | None = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._lock = threading.Lock()
+        self._cache_generation: str | None = None
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._results: dict[Any, dict[str, Any]] = {}
+
+    # -- data --------------------------------------------------------------
+    def _scan(self, doc_type: str) -> list[dict[str, Any]]:
+        with self._lock:
+            generation = self.index.generation()
+            if generation != self._cache_generation:
+                self._rows.clear()
+                self._results.clear()
+                self._cache_generation = generation
+            if doc_type not in self._rows:
+                tz = self.settings.timezone
+                rows = list(self.index.scan(doc_type))
+                for row in rows:
+                    row["month"] = row["period"] if doc_type == "outcome" else month_of(row["date"], tz)
+                self._rows[doc_type] = rows
+            return self._rows[doc_type]
+
+    def definitions(self) -> list[Indicator]:
+        found: dict[str, Indicator] = {i.code: i for i in BUILT_IN}
+        for row in self._scan("outcome"):
+            code = row["indicator_code"]
+            if code not in found:
+                found[code] = _outcome_indicator(code, row)
+        return list(found.values())
+
+    def definition(self, code: str) -> Indicator:
+        for indicator in self.definitions():
+            if indicator.code == code:
+                return indicator
+        raise NotFound(f"no indicator {code!r}")
+
+    def targets(self) -> list[dict[str, Any]]:
+        return self._scan("target")
+
+    # -- computation -------------------------------------------------------
+    def _context(self) -> Context:
+        return Context(now=self.clock.now(), response_target_hours=self.settings.response_target_hours)
+
+    def _rows_for(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for doc_type in indicator.sources:
+            for row in self._scan(doc_type):
+                if indicator.dynamic and row.get("indicator_code") != indicator.code:
+                    continue
+                if filters.service and row.get("service_code") != filters.service:
+                    continue
+                if filters.area and row.get("area") != filters.area:
+                    continue
+                if filters.month_from and row["month"] < filters.month_from:
+                    continue
+                if filters.month_to and row["month"] > filters.month_to:
+                    continue
+                rows.append(row)
+        return rows
+
+    def _cell(self, indicator: Indicator, rows: list[dict[str, Any]], ctx: Context) -> dict[str, Any]:
+        value, n = indicator.compute(rows, ctx)
+        minimum = self.settings.min_cell_count
+        if n < minimum:
+            return {"value": None, "n": n, "suppressed": True, "reason": SUPPRESSED_REASON.format(n=minimum)}
+        return {"value": round(value, 2) if value is not None else None, "n": n, "suppressed": False, "reason": None}
+
+    def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
+        """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
+        start = month + "-01"
+        end = month + "-31"
+        candidates = [
+            t
+            for t in self.targets()
+            if t["indicator_code"] == indicator.code
+            and t["valid_from"] <= end
+            and (not t.get("valid_to") or t["valid_to"] >= start)
+            and (t.get("service_code") in (None, service))
+        ]
+        if not candidates:
+            return None
+        best = max(
+            candidates,
+            key=lambda t: (
+                t.get("service_code") == service and service is not None,
+                t.get("decision_date") or "",
+                t["set_at"],
+            ),
+        )
+        return {
+            "value": best["target_value"],
+            "service_code": best.get("service_code"),
+            "valid_from": best["valid_from"],
+            "valid_to": best.get("valid_to"),
+            "decision": {
+                "body": best["body"],
+                "case_id": best.get("case_id"),
+                "decision_id": best.get("decision_id"),
+                "date": best.get("decision_date"),
+            },
+        }
+
+    @staticmethod
+    def status(indicator: Indicator, value: float | None, target: dict[str, Any] | None) -> str:
+        if target is None:
+            return "no_target"
+        if value is None:
+            return "no_value"
+        met = value >= target["value"] if indicator.direction == "higher" else value <= target["value"]
+        return "met" if met else "not_met"
+
+    def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
+        ctx = self._context()
+        by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._rows_for(indicator, filters):
+            by_month[row["month"]].append(row)
+        out = []
+        for month in _months_between(by_month, filters):
+            cell = self._cell(indicator, by_month.get(month, []), ctx)
+            target = self.target_for(indicator, month, filters.service)
+            cell.update(
+                period=month,
+                target=target["value"] if target else None,
+                status=self.status(indicator, cell["value"], target),
+            )
+            out.append({"period": month, **{k: v for k, v in cell.items() if k != "period"}})
+        return out
+
+    def breakdown(self, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
+        ctx = self._context()
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._rows_for(indicator, filters):
+            if row.get(field) is not None:
+                groups[row[field]].append(row)
+        return [{"key": key, **self._cell(indicator, rows, ctx)} for key, rows in sorted(groups.items())]
+
+    def summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
+        """The indicator's description with its latest month and its whole-range value."""
+        key = ("summary", indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+        self._scan(indicator.sources[0])  # refresh the cache generation first
+        cached = self._results.get(key)
+        if cached is not None:
+            return cached
+        series = self.series(indicator, filters)
+        latest = next((s for s in reversed(series) if not s["suppressed"]), series[-1] if series else None)
+        overall = self._cell(indicator, self._rows_for(indicator, filters), self._context())
+        current_month = latest["period"] if latest else self.clock.now().strftime("%Y-%m")
+        target = self.target_for(indicator, current_month, filters.service)
+        result = {
+            **describe(indicator),
+            "current": latest,
+            "overall": overall,
+            "target": target,
+            "status": self.status(indicator, latest["value"] if latest else None, target),
+        }
+        self._results[key] = result
+        return result
+
+    def detail(self, code: str, filters: Filters) -> dict[str, Any]:
+        indicator = self.definition(code)
+        return {
+            **self.summary(indicator, filters),
+            "filters": {
+                "service": filters.service,
+                "area": filters.area,
+                "from": filters.month_from,
+                "to": filters.month_to,
+            },
+            "series": self.series(indicator, filters),
+            "breakdown": {
+                "service": self.breakdown(indicator, filters, "service_code"),
+                "area": self.breakdown(indicator, filters, "area"),
+            },
+        }
+
+    def overview(self, filters: Filters | None = None) -> list[dict[str, Any]]:
+        filters = filters or Filters()
+        return [self.summary(i, filters) for i in self.definitions()]
+
+
+def describe(indicator: Indicator) -> dict[str, Any]:
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "definition": indicator.definition,
+        "method": indicator.method,
+        "unit": indicator.unit,
+        "direction": indicator.direction,
+        "class": indicator.kind,
+        "sources": list(indicator.sources),
+    }
+
+
+def month_filter(value: str | None, parameter: str) -> str | None:
+    """YYYY-MM or YYYY-MM-DD to a month, or a BadQuery naming the parameter."""
+    if value is None or value == "":
+        return None
+    for fmt in ("%Y-%m", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).strftime("%Y-%m")
+        except ValueError:
+            continue
+    raise BadQuery(parameter, "must be a month (YYYY-MM) or a date (YYYY-MM-DD)")
+
+
+def _months_between(by_month: Iterable[str], filters: Filters) -> list[str]:
+    months = sorted(by_month)
+    if not months:
+        return []
+    first = filters.month_from or months[0]
+    last = filters.month_to or months[-1]
+    first, last = max(first, months[0]), min(last, months[-1])
+    out = []
+    cursor = datetime.strptime(first, "%Y-%m")
+    while cursor.strftime("%Y-%m") <= last:
+        out.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out

@@ -1,0 +1,70 @@
+"""Turns request parameters (already shaped by the API's schemas) into typed, capped queries.
+
+Errors name the parameter at fault, so the API can answer 400 with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from search.errors import BadQuery
+from search.indicators import Filters, month_filter
+from search.query import SearchQuery
+from search.settings import Settings
+from search.vocabulary import SEARCHABLE_TYPES
+
+
+def parse_bound(value: str | None, parameter: str, timezone: str) -> datetime | None:
+    """A date (start of that day in the city's zone) or an ISO date-time with an offset."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day, time(), ZoneInfo(timezone))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadQuery(parameter, "must be a date (YYYY-MM-DD) or a date-time with an offset") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(timezone))
+
+
+def parse_search(args: Mapping[str, Any], settings: Settings, *, types: tuple[str, ...] | None = None) -> SearchQuery:
+    size = int(args.get("size", 20))
+    if not 1 <= size <= settings.max_page_size:
+        raise BadQuery("size", f"must be between 1 and {settings.max_page_size}")
+    if types is None:
+        raw = args.get("type") or ""
+        types = tuple(t.strip() for t in raw.split(",") if t.strip()) or SEARCHABLE_TYPES
+    date_to = parse_bound(args.get("to"), "to", settings.timezone)
+    if date_to is not None and args.get("to") and len(args["to"]) == 10:
+        from datetime import timedelta
+
+        date_to = date_to + timedelta(days=1)  # a date bound includes the whole day
+    return SearchQuery(
+        q=(args.get("q") or "").strip(),
+        types=types,
+        service=args.get("service") or None,
+        area=args.get("area") or None,
+        status=args.get("status") or None,
+        date_from=parse_bound(args.get("from"), "from", settings.timezone),
+        date_to=date_to,
+        sort=args.get("sort") or ("relevance" if args.get("q") else "newest"),
+        size=size,
+        cursor=args.get("cursor") or None,
+        facets=bool(args.get("facets", True)),
+    )
+
+
+def parse_indicator_filters(args: Mapping[str, Any]) -> Filters:
+    filters = Filters(
+        service=args.get("service") or None,
+        area=args.get("area") or None,
+        month_from=month_filter(args.get("from"), "from"),
+        month_to=month_filter(args.get("to"), "to"),
+    )
+    if filters.month_from and filters.month_to and filters.month_from > filters.month_to:
+        raise BadQuery("from", "must not be after 'to'")
+    return filters

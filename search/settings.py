@@ -1,0 +1,144 @@
+"""Mittari's configuration: read from the environment once, into one frozen object.
+
+Every setting has a ``MITTARI_`` variable, a default that runs the embedded
+(SQLite, no servers) mode and one line of help. The table below is data so the
+README's configuration table can be checked against it by a test.
+It lives in ``search`` because every other package may import ``search``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from search.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _cell_minimum(raw: str) -> int:
+    value = int(raw)
+    if value < 5:
+        raise ValueError("may not be below 5: smaller cells could single out a person")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "MITTARI_DATA_DIR", "data", "Folder for the embedded event log, index and published files."),
+    Setting(
+        "event_log",
+        "MITTARI_EVENT_LOG",
+        "",
+        "Event log: `sqlite:///PATH` (default: DATA_DIR/events.sqlite) or `kafka://HOST:PORT[,HOST:PORT]`.",
+    ),
+    Setting(
+        "search",
+        "MITTARI_SEARCH",
+        "",
+        "Search index: `sqlite:///PATH` (default: DATA_DIR/index.sqlite) or `http://HOST:PORT` for Elasticsearch.",
+    ),
+    Setting("publish_dir", "MITTARI_PUBLISH_DIR", "", "Folder for open datasets (default: DATA_DIR/published)."),
+    Setting("namespace", "MITTARI_NAMESPACE", "mittari", "Prefix of every topic, consumer group and index name."),
+    Setting(
+        "base_url", "MITTARI_BASE_URL", "http://127.0.0.1:8000", "Public address of the API, used in dataset links."
+    ),
+    Setting("batch_size", "MITTARI_BATCH_SIZE", "5000", "Events the ingest worker takes per batch.", _positive_int),
+    Setting("max_page_size", "MITTARI_MAX_PAGE_SIZE", "100", "Largest `size` the API accepts.", _positive_int),
+    Setting(
+        "min_cell_count",
+        "MITTARI_MIN_CELL_COUNT",
+        "5",
+        "Aggregates over fewer items than this are suppressed (at least 5).",
+        _cell_minimum,
+    ),
+    Setting(
+        "response_target_hours",
+        "MITTARI_RESPONSE_TARGET_HOURS",
+        "120",
+        "Feedback answered within this many hours counts as answered on time.",
+        _positive_int,
+    ),
+    Setting("timezone", "MITTARI_TIMEZONE", "Europe/Helsinki", "Time zone that decides which month an event falls in."),
+    Setting("publisher_name", "MITTARI_PUBLISHER_NAME", "Mittari demo city", "Publisher named in dataset metadata."),
+    Setting("contact_email", "MITTARI_CONTACT_EMAIL", "opendata@example.org", "Contact address in dataset metadata."),
+    Setting("license", "MITTARI_LICENSE", "CC-BY-4.0", "Licence of published datasets (SPDX id)."),
+    Setting("log_level", "MITTARI_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    event_log: str = ""
+    search: str = ""
+    publish_dir: Path = Path("")
+    namespace: str = "mittari"
+    base_url: str = "http://127.0.0.1:8000"
+    batch_size: int = 5000
+    max_page_size: int = 100
+    min_cell_count: int = 5
+    response_target_hours: int = 120
+    timezone: str = "Europe/Helsinki"
+    publisher_name: str = "Mittari demo city"
+    contact_email: str = "opendata@example.org"
+    license: str = "CC-BY-4.0"
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Derived defaults: everything lives under data_dir unless said otherwise.
+        data_dir = Path(self.data_dir)
+        object.__setattr__(self, "data_dir", data_dir)
+        if not self.event_log:
+            object.__setattr__(self, "event_log", f"sqlite:///{data_dir / 'events.sqlite'}")
+        if not self.search:
+            object.__setattr__(self, "search", f"sqlite:///{data_dir / 'index.sqlite'}")
+        if not str(self.publish_dir) or str(self.publish_dir) == ".":
+            object.__setattr__(self, "publish_dir", data_dir / "published")
+        else:
+            object.__setattr__(self, "publish_dir", Path(self.publish_dir))
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some values changed; derived paths follow a new data_dir."""
+        if "data_dir" in changes:
+            for derived in ("event_log", "search", "publish_dir"):
+                if getattr(self, derived) == getattr(Settings(data_dir=self.data_dir), derived):
+                    changes.setdefault(derived, "")
+        return replace(self, **changes)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment (``os.environ`` by default), then explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.env, setting.default)
+        if raw == "":
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env}={raw!r}: {exc}") from exc
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"unknown settings: {sorted(unknown)}")
+    return Settings(**values)

@@ -1,0 +1,325 @@
+"""The embedded index: SQLite with an FTS5 table, for one machine and no servers.
+
+One writer (the ingest worker) in WAL mode with ``BEGIN IMMEDIATE``; readers
+(the API's gunicorn workers) open the file read-only, one connection per
+thread. Terms arrive already analysed by :mod:`search.analysis`, so FTS5 only
+splits on spaces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from search.analysis import query_terms
+from search.errors import TransientError
+from search.index import Document, WriteResult
+from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
+from search.times import iso
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    service_code TEXT,
+    area TEXT,
+    status TEXT,
+    body TEXT NOT NULL,
+    facts TEXT NOT NULL,
+    events TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_type_date ON docs (type, date, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (terms, tokenize = 'unicode61', prefix = '2 3 4');
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, facts, events"
+
+
+class SqliteIndex:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            conn.executescript(SCHEMA)
+
+    # -- connections -----------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                if self.readonly:
+                    conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+                else:
+                    conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as exc:
+                raise TransientError(f"index {self.path} cannot be opened: {exc}") from exc
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing ---------------------------------------------------------
+    def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
+        conn = self._conn()
+        result = WriteResult()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                existing: dict[str, tuple[int, int]] = {}
+                ids = [d.id for d in docs]
+                for chunk in _chunks(ids, 500):
+                    marks = ",".join("?" * len(chunk))
+                    for doc_id, rowid, version in conn.execute(
+                        f"SELECT id, rowid, version FROM docs WHERE id IN ({marks})", chunk
+                    ):
+                        existing[doc_id] = (rowid, version)
+                (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
+                inserts, updates, fts_rows, stale_rowids = [], [], [], []
+                for doc in docs:
+                    row = _row(doc)
+                    if doc.id in existing:
+                        rowid, version = existing[doc.id]
+                        if doc.version <= version:
+                            result.ignored_older += 1
+                            continue
+                        updates.append((*row, rowid))
+                        stale_rowids.append((rowid,))
+                    else:
+                        rowid = next_rowid
+                        next_rowid += 1
+                        existing[doc.id] = (rowid, doc.version)
+                        inserts.append((rowid, *row))
+                    fts_rows.append((rowid, doc.text))
+                    result.written += 1
+                conn.executemany(f"INSERT INTO docs ({_COLUMNS}) VALUES ({','.join('?' * 11)})", inserts)
+                conn.executemany(
+                    "UPDATE docs SET id=?, type=?, version=?, date=?, service_code=?, area=?, status=?,"
+                    " body=?, facts=?, events=? WHERE rowid=?",
+                    updates,
+                )
+                conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
+                conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
+                totals = dict(counters or {})
+                if result.ignored_older:
+                    totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
+                conn.executemany(
+                    "INSERT INTO counters (name, value) VALUES (?, ?)"
+                    " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                    [(k, v) for k, v in totals.items() if v],
+                )
+                if result.written:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+                        " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            raise TransientError(f"index write failed: {exc}") from exc
+        return result
+
+    # -- reading ---------------------------------------------------------
+    def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
+        found: dict[str, Document] = {}
+        conn = self._read_conn()
+        if conn is None:
+            return found
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT {_COLUMNS} FROM docs WHERE id IN ({marks})", chunk):
+                doc = _document(row)
+                found[doc.id] = doc
+        return found
+
+    def get(self, doc_id: str) -> Document | None:
+        return self.get_many([doc_id]).get(doc_id)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        conn = self._read_conn()
+        if conn is None:
+            return SearchResult(items=[], total=0)
+        where, params = _filters(query)
+        match = _match_expression(query.q)
+        if query.q.strip() and match is None:
+            return SearchResult(items=[], total=0, facets={f: [] for f in FACET_FIELDS} if query.facets else {})
+        base_where = list(where)
+        base_params = list(params)
+        if match:
+            base_where.append("d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            base_params.append(match)
+        where_sql = " AND ".join(base_where) or "1"
+        (total,) = conn.execute(f"SELECT COUNT(*) FROM docs d WHERE {where_sql}", base_params).fetchone()
+
+        position = decode_cursor(query)
+        page_where, page_params = list(base_where), list(base_params)
+        if query.sort == "relevance":
+            offset = int(position[0]) if position else 0
+            sql = (
+                "SELECT d.id, d.date, d.body FROM docs d JOIN fts ON fts.rowid = d.rowid"
+                f" WHERE fts MATCH ? AND {' AND '.join(where) or '1'}"
+                " ORDER BY bm25(fts), d.id LIMIT ? OFFSET ?"
+            )
+            rows = conn.execute(sql, [match, *params, query.size + 1, offset]).fetchall()
+            next_position: list[Any] | None = [offset + query.size]
+        else:
+            descending = query.sort == "newest"
+            if position:
+                op = "<" if descending else ">"
+                page_where.append(f"(d.date {op} ? OR (d.date = ? AND d.id {op} ?))")
+                page_params += [position[0], position[0], position[1]]
+            order = "DESC" if descending else "ASC"
+            sql = (
+                f"SELECT d.id, d.date, d.body FROM docs d WHERE {' AND '.join(page_where) or '1'}"
+                f" ORDER BY d.date {order}, d.id {order} LIMIT ?"
+            )
+            rows = conn.execute(sql, [*page_params, query.size + 1]).fetchall()
+            next_position = None
+        has_more = len(rows) > query.size
+        rows = rows[: query.size]
+        if has_more and query.sort != "relevance":
+            next_position = [rows[-1][1], rows[-1][0]]
+        items = [json.loads(body) for _, _, body in rows]
+        facets: dict[str, list[dict[str, Any]]] = {}
+        if query.facets:
+            for name in FACET_FIELDS:
+                facet_rows = conn.execute(
+                    f"SELECT d.{name}, COUNT(*) AS n FROM docs d WHERE {where_sql} AND d.{name} IS NOT NULL"
+                    f" GROUP BY d.{name} ORDER BY n DESC, d.{name} LIMIT 50",
+                    base_params,
+                ).fetchall()
+                facets[name] = [{"value": v, "count": n} for v, n in facet_rows]
+        cursor = encode_cursor(query, next_position) if has_more and next_position is not None else None
+        return SearchResult(items=items, total=total, facets=facets, next_cursor=cursor)
+
+    def scan(self, doc_type: str) -> Iterator[dict[str, Any]]:
+        conn = self._read_conn()
+        if conn is None:
+            return
+        cursor = conn.execute(
+            "SELECT id, date, service_code, area, status, facts FROM docs WHERE type = ? ORDER BY id", (doc_type,)
+        )
+        for doc_id, date, service_code, area, status, facts in cursor:
+            row = json.loads(facts)
+            row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
+            yield row
+
+    def stats(self) -> dict[str, Any]:
+        conn = self._read_conn()
+        if conn is None:
+            return {"documents": {}, "counters": {}}
+        docs = dict(conn.execute("SELECT type, COUNT(*) FROM docs GROUP BY type ORDER BY type").fetchall())
+        counters = dict(conn.execute("SELECT name, value FROM counters ORDER BY name").fetchall())
+        return {"documents": docs, "counters": counters}
+
+    def generation(self) -> str:
+        conn = self._read_conn()
+        if conn is None:
+            return "0"
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return str(row[0]) if row else "0"
+
+    def ping(self) -> bool:
+        try:
+            conn = self._read_conn()
+            if conn is None:
+                return False
+            conn.execute("SELECT COUNT(*) FROM meta").fetchone()
+        except (sqlite3.Error, TransientError):
+            return False
+        return True
+
+    def _read_conn(self) -> sqlite3.Connection | None:
+        """A connection, or None when a read-only index has not been created yet."""
+        if self.readonly and not self.path.exists():
+            return None
+        try:
+            return self._conn()
+        except TransientError:
+            if self.readonly:
+                return None
+            raise
+
+
+def _row(doc: Document) -> tuple[Any, ...]:
+    return (
+        doc.id,
+        doc.type,
+        doc.version,
+        doc.date,
+        doc.service_code,
+        doc.area,
+        doc.status,
+        json.dumps(doc.body, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(doc.facts, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(doc.events, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _document(row: tuple[Any, ...]) -> Document:
+    _, doc_id, doc_type, version, date, service_code, area, status, body, facts, events = row
+    return Document(
+        id=doc_id,
+        type=doc_type,
+        version=version,
+        date=date,
+        body=json.loads(body),
+        facts=json.loads(facts),
+        events=json.loads(events),
+        service_code=service_code,
+        area=area,
+        status=status,
+    )
+
+
+def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
+    where = [f"d.type IN ({','.join('?' * len(query.types))})"]
+    params: list[Any] = list(query.types)
+    for column, value in (("service_code", query.service), ("area", query.area), ("status", query.status)):
+        if value is not None:
+            where.append(f"d.{column} = ?")
+            params.append(value)
+    if query.date_from:
+        where.append("d.date >= ?")
+        params.append(iso(query.date_from))
+    if query.date_to:
+        where.append("d.date < ?")
+        params.append(iso(query.date_to))
+    return where, params
+
+
+def _match_expression(q: str) -> str | None:
+    """FTS5 MATCH text: every word must match, as a prefix of its folded form or as one of its stems."""
+    groups = []
+    for prefixes, stems in query_terms(q):
+        alternatives = [f'"{p}"*' for p in prefixes] + [f'"{s}"' for s in stems]
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(groups) if groups else None
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

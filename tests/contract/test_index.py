@@ -1,0 +1,189 @@
+"""The Index contract (see search/index.py), on every backend."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ingest.events import validate_event
+from ingest.fold import fold
+from search.errors import BadQuery
+from search.index import Document
+from search.query import SearchQuery
+from tests.builders import T0, at, ev, feedback_item, received
+
+pytestmark = pytest.mark.contract
+
+
+def doc_of(events):
+    return fold(events[0]["subject_id"], [validate_event(e) for e in events])
+
+
+@pytest.fixture
+def filled(any_index):
+    docs = [
+        doc_of(
+            [received("fb-1", at(days=0), text="Katuvalot ovat pimeänä Tapiolassa", service="171", area="Suur-Tapiola")]
+        ),
+        doc_of([received("fb-2", at(days=1), text="Päiväkodin piha on rikki", service="210", area="Suur-Leppävaara")]),
+        doc_of(
+            [
+                received(
+                    "fb-3", at(days=2), text="Gatlyktan är trasig vid stranden", service="171", area="Suur-Leppävaara"
+                )
+            ]
+        ),
+        doc_of(
+            [
+                received(
+                    "fb-4",
+                    at(days=3),
+                    text="The streetlight near the library is broken",
+                    service="320",
+                    area="Suur-Tapiola",
+                )
+            ]
+        ),
+        doc_of(
+            feedback_item(
+                "fb-5",
+                at(days=4),
+                respond_hours=3,
+                final="resolved",
+                service="171",
+                area="Vanha-Espoo",
+                text="Kuoppa kadulla",
+            )
+        ),
+        doc_of(
+            [
+                ev(
+                    "governance.decision_made",
+                    "dec-1",
+                    at(days=5),
+                    body="Kaupunginhallitus",
+                    title="Katuvalaistuksen parantaminen",
+                    text="Päätettiin katuvalojen uusimisesta.",
+                )
+            ]
+        ),
+        doc_of([ev("governance.meeting_held", "m-1", at(days=6), body="Tekninen lautakunta", title="Kokous")]),
+        doc_of([ev("service.case_opened", "case-1", at(days=1), service_code="210")]),
+    ]
+    any_index.write(docs)
+    return any_index
+
+
+def test_versioned_writes_never_go_backwards(any_index):
+    newer = doc_of(feedback_item("fb-1", T0, respond_hours=3))
+    older = doc_of(feedback_item("fb-1", T0, respond_hours=3)[:2])
+    assert any_index.write([newer]).written == 1
+    result = any_index.write([older])
+    assert (result.written, result.ignored_older) == (0, 1)
+    assert any_index.get("fb-1").status == "resolved"
+    assert any_index.stats()["counters"]["stale_writes_ignored"] == 1
+
+
+def test_get_many_and_missing_ids(filled):
+    found = filled.get_many(["fb-1", "fb-2", "nope"])
+    assert set(found) == {"fb-1", "fb-2"}
+    assert isinstance(found["fb-1"], Document)
+    assert found["fb-1"].events[0]["type"] == "feedback.received"
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("katuvalo", {"fb-1", "dec-1"}),  # Finnish stem: katuvalot, katuvalojen
+        ("katuv", {"fb-1", "dec-1"}),  # prefix
+        ("paivakodin", {"fb-2"}),  # without diacritics
+        ("Päiväkoti", {"fb-2"}),  # another inflection
+        ("gatlykta", {"fb-3"}),  # Swedish
+        ("streetlights", {"fb-4"}),  # English plural
+        ("katuvalo tapiola", {"fb-1"}),  # every word must match
+        ("zzzz", set()),
+        ("*** OR NOT", set()),  # query syntax is never passed through
+    ],
+)
+def test_full_text_in_three_languages(filled, q, expected):
+    result = filled.search(SearchQuery(q=q, size=50))
+    assert {i["id"] for i in result.items} == expected
+    assert result.total == len(expected)
+
+
+def test_fact_types_are_not_searchable(filled):
+    assert all(i["type"] != "case" for i in filled.search(SearchQuery(size=50)).items)
+    with pytest.raises(BadQuery) as caught:
+        SearchQuery(types=("case",))
+    assert caught.value.parameter == "type"
+
+
+def test_filters_and_facets(filled):
+    result = filled.search(SearchQuery(service="171", size=50))
+    assert {i["id"] for i in result.items} == {"fb-1", "fb-3", "fb-5"}
+    facets = {f: {b["value"]: b["count"] for b in buckets} for f, buckets in result.facets.items()}
+    assert facets["area"] == {"Suur-Tapiola": 1, "Suur-Leppävaara": 1, "Vanha-Espoo": 1}
+    assert facets["status"] == {"received": 2, "resolved": 1}
+    assert filled.search(SearchQuery(status="resolved")).total == 1
+    assert filled.search(SearchQuery(area="Suur-Tapiola", types=("feedback",))).total == 2
+
+
+def test_date_range_is_inclusive_exclusive(filled):
+    result = filled.search(SearchQuery(date_from=at(days=1), date_to=at(days=3), size=50))
+    assert {i["id"] for i in result.items} == {"fb-2", "fb-3"}
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
+def test_cursor_pages_cover_everything_once(filled, sort):
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = filled.search(SearchQuery(q="a" if sort == "relevance" else "", sort=sort, size=2, cursor=cursor))
+        seen += [i["id"] for i in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    total = filled.search(SearchQuery(q="a" if sort == "relevance" else "", sort=sort)).total
+    assert len(seen) == len(set(seen)) == total
+    assert pages == -(-total // 2)
+    if sort == "newest":
+        assert seen == ["m-1", "dec-1", "fb-5", "fb-4", "fb-3", "fb-2", "fb-1"]
+    if sort == "oldest":
+        assert seen[0] == "fb-1"
+
+
+def test_cursor_from_another_query_is_refused(filled):
+    page = filled.search(SearchQuery(size=2))
+    with pytest.raises(BadQuery) as caught:
+        filled.search(SearchQuery(size=2, service="171", cursor=page.next_cursor))
+    assert caught.value.parameter == "cursor"
+    with pytest.raises(BadQuery):
+        filled.search(SearchQuery(cursor="garbage!"))
+
+
+def test_scan_gives_flat_fact_rows(filled):
+    rows = {r["id"]: r for r in filled.scan("feedback")}
+    assert set(rows) == {"fb-1", "fb-2", "fb-3", "fb-4", "fb-5"}
+    assert rows["fb-5"]["first_response_hours"] == 3.0
+    assert rows["fb-5"]["service_code"] == "171"
+    assert rows["fb-5"]["date"] == "2026-03-06T08:00:00Z"
+
+
+def test_generation_changes_only_with_content(any_index):
+    g0 = any_index.generation()
+    doc = doc_of([received("fb-9", T0)])
+    any_index.write([doc])
+    g1 = any_index.generation()
+    any_index.write([doc])  # same version: nothing changes
+    assert g0 != g1 == any_index.generation()
+
+
+def test_ping(any_index):
+    assert any_index.ping() is True
+
+
+def test_stored_dates_sort_as_times(any_index):
+    doc = doc_of([received("fb-x", datetime(2026, 1, 1, 0, 0, 0, 500, tzinfo=UTC))])
+    any_index.write([doc])
+    assert any_index.search(SearchQuery(date_from=datetime(2026, 1, 1, tzinfo=UTC))).total == 1

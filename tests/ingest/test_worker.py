@@ -1,0 +1,169 @@
+import json
+
+import pytest
+
+from ingest.events import encode_event
+from ingest.log import Outgoing
+from ingest.worker import GROUP, Worker
+from search.query import SearchQuery
+from tests.builders import T0, at, ev, feedback_item, received, state
+from tests.conftest import append, ingest
+
+
+def snapshot(index):
+    """Every document as stored, for comparing two index states."""
+    docs = {}
+    for doc_type in ("feedback", "case", "survey", "outcome", "target", "decision", "initiative", "meeting"):
+        for row in index.scan(doc_type):
+            doc = index.get(row["id"])
+            docs[doc.id] = (doc.version, json.dumps(doc.body, sort_keys=True))
+    return docs
+
+
+def test_a_late_received_cannot_reopen_a_closed_item(log, index, worker):
+    events = feedback_item("fb-1", T0, respond_hours=5, final="resolved")
+    late_received, rest = events[0], events[1:]
+    ingest(log, worker, rest)
+    assert index.get("fb-1").status == "resolved"
+    ingest(log, worker, [late_received])
+    doc = index.get("fb-1")
+    assert doc.status == "resolved"
+    assert doc.body["timeline"][0]["state"] == "received"
+    assert index.stats()["counters"]["late_events"] == 1
+
+
+def test_a_late_state_change_stays_in_its_place(log, index, worker):
+    ingest(log, worker, [received("fb-2", T0), state("fb-2", at(hours=9), "resolved")])
+    ingest(log, worker, [state("fb-2", at(hours=1), "in_process")])
+    doc = index.get("fb-2")
+    assert doc.status == "resolved"
+    assert [t["state"] for t in doc.body["timeline"]] == ["received", "in_process", "resolved"]
+
+
+def test_replaying_the_log_changes_nothing(log, index, worker):
+    ingest(log, worker, feedback_item("fb-3", T0, respond_hours=4))
+    before = snapshot(index)
+    log.reset(GROUP, worker.topics)
+    worker.run(until_caught_up=True)
+    assert snapshot(index) == before
+    assert index.stats()["counters"]["duplicates_ignored"] == 4
+
+
+def test_crash_between_index_and_commit_loses_and_duplicates_nothing(log, index, settings):
+    events = feedback_item("fb-4", T0, respond_hours=4) + feedback_item("fb-5", T0, respond_hours=8)
+    append(log, events)
+
+    class Crash(Exception):
+        pass
+
+    crashing = Worker(log, index, batch_size=100)
+    real_commit = log.commit
+    log.commit = lambda *a, **k: (_ for _ in ()).throw(Crash("power cut"))  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        crashing.run(until_caught_up=True)
+    assert log.committed(GROUP, crashing.topics)[("feedback", 0)] == 0  # nothing committed
+    assert index.get("fb-4") is not None  # ...though the index took the batch
+    log.commit = real_commit  # type: ignore[method-assign]
+
+    restarted = Worker(log, index, batch_size=100)
+    restarted.run(until_caught_up=True)
+    assert log.committed(GROUP, restarted.topics)[("feedback", 0)] == len(events)
+    fb4 = index.get("fb-4")
+    assert fb4.version == 4
+    assert len(fb4.body["timeline"]) == 4
+    assert index.stats()["counters"]["events_indexed"] == len(events)
+    assert index.search(SearchQuery(size=10)).total == 2
+
+
+def test_index_failure_commits_nothing_and_is_retried(log, index, worker, monkeypatch):
+    from search.errors import TransientError
+
+    append(log, feedback_item("fb-6", T0, respond_hours=2))
+    calls = {"n": 0}
+    real_write = index.write
+
+    def flaky(docs, counters=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise TransientError("index is restarting")
+        return real_write(docs, counters)
+
+    monkeypatch.setattr(index, "write", flaky)
+    monkeypatch.setattr(worker.stop, "wait", lambda seconds: False)  # no real sleeping in tests
+    worker.run(until_caught_up=True)
+    assert calls["n"] == 2
+    assert index.get("fb-6").version == 4
+    assert log.committed(GROUP, worker.topics)[("feedback", 0)] == 4
+
+
+def test_invalid_records_go_to_dead_letters_and_the_rest_goes_in(log, index, worker):
+    good_before = received("fb-7", T0)
+    good_after = received("fb-8", T0)
+    wrong_schema = ev("feedback.received", "fb-9", T0, description="no service code")
+    wrong_topic = ev("governance.meeting_held", "m-1", T0, body="Valtuusto")
+    log.append("feedback", [Outgoing("fb-7", encode_event(good_before))])
+    log.append("feedback", [Outgoing("x", b"this is not json")])
+    log.append("feedback", [Outgoing("fb-9", encode_event(wrong_schema))])
+    log.append("feedback", [Outgoing("y", encode_event({**good_before, "type": "feedback.unknown", "event_id": "u"}))])
+    log.append("feedback", [Outgoing("m-1", encode_event(wrong_topic))])
+    log.append("feedback", [Outgoing("z", b'{"pad": "' + b"x" * 300_000 + b'"}')])
+    log.append("feedback", [Outgoing("fb-8", encode_event(good_after))])
+    worker.run(until_caught_up=True)
+    assert index.get("fb-7") is not None and index.get("fb-8") is not None
+    letters = log.dead_letters()
+    reasons = " | ".join(d.reason for d in letters)
+    assert len(letters) == 5
+    for expected in ("not JSON", "service_code", "type", "belong on topic governance", "limit"):
+        assert expected in reasons
+    assert any(d.raw == b"this is not json" for d in letters)
+    assert log.committed(GROUP, worker.topics)[("feedback", 0)] == 7
+    assert index.stats()["counters"]["dead_lettered"] == 5
+
+
+def test_a_subject_cannot_change_type(log, index, worker):
+    ingest(log, worker, [received("same-id", T0)])
+    ingest(log, worker, [ev("service.case_opened", "same-id", at(hours=1), service_code="210")])
+    assert index.get("same-id").type == "feedback"
+    assert "cannot apply" in log.dead_letters()[0].reason
+
+
+SECRETS = ("131052-308T", "matti@example.fi", "040 123 4567", "FI21 1234 5600 0007 85")
+
+
+def test_personal_data_never_reaches_the_index(log, index, worker):
+    text = "Olen {} ja {}, soita {} tai maksa {}".format(*SECRETS)
+    events = [received("fb-10", T0, text=text, title=f"Soita {SECRETS[2]}")]
+    events.append(ev("feedback.response_given", "fb-10", at(hours=2), 2, text=f"Vastasimme osoitteeseen {SECRETS[1]}"))
+    events.append(ev("service.survey_response", "sv-1", at(), service_code="171", score=3, scale_max=5, comment=text))
+    ingest(log, worker, events)
+    stored = json.dumps(
+        [index.get("fb-10").body, index.get("fb-10").events, index.get("sv-1").events], ensure_ascii=False
+    )
+    for secret in SECRETS:
+        assert secret not in stored
+    assert "[REDACTED:identity-code]" in stored
+    assert index.search(SearchQuery(q="matti")).total == 0
+    assert index.stats()["counters"]["identity_code"] == 2
+
+
+def test_raw_source_record_stays_out_of_the_index(log, index, worker):
+    event = received("fb-11", T0)
+    event["raw"] = {"email": "secret@example.fi"}
+    ingest(log, worker, [event])
+    assert "secret@example.fi" not in json.dumps(index.get("fb-11").events)
+
+
+def test_stop_flag_finishes_the_batch_then_returns(log, index):
+    append(log, feedback_item("fb-12", T0, respond_hours=1))
+    w = Worker(log, index, batch_size=2)
+    original = w.process
+
+    def process_then_stop(records):
+        result = original(records)
+        w.stop.set()  # as SIGTERM would, mid-run
+        return result
+
+    w.process = process_then_stop  # type: ignore[method-assign]
+    w.run()
+    assert log.committed(GROUP, w.topics)[("feedback", 0)] == 2  # the batch in flight was committed
+    assert w.run_once() is not None  # and the rest is still there for the next run

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+
+from search.errors import ConfigError
+from search.settings import SETTINGS, load_settings
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_defaults_run_embedded():
+    settings = load_settings({})
+    assert settings.event_log == "sqlite:///data/events.sqlite"
+    assert settings.search == "sqlite:///data/index.sqlite"
+    assert settings.publish_dir == Path("data/published")
+    assert settings.min_cell_count == 5
+
+
+def test_environment_and_overrides():
+    settings = load_settings({"MITTARI_DATA_DIR": "/srv/m", "MITTARI_MAX_PAGE_SIZE": "50"}, namespace="espoo")
+    assert settings.search == "sqlite:////srv/m/index.sqlite"
+    assert settings.max_page_size == 50
+    assert settings.namespace == "espoo"
+    moved = settings.with_overrides(data_dir=Path("/tmp/x"))
+    assert moved.event_log == "sqlite:////tmp/x/events.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("env", "value"), [("MITTARI_MIN_CELL_COUNT", "3"), ("MITTARI_BATCH_SIZE", "zero"), ("MITTARI_MAX_PAGE_SIZE", "-1")]
+)
+def test_bad_values_name_the_variable(env, value):
+    with pytest.raises(ConfigError, match=env):
+        load_settings({env: value})
+
+
+def test_every_setting_is_in_the_readme():
+    text = README.read_text()
+    missing = [s.env for s in SETTINGS if f"`{s.env}`" not in text]
+    assert not missing, f"add to the README's configuration table: {missing}"

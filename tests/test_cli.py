@@ -1,0 +1,77 @@
+"""The ``mittari`` command end to end, as an operator runs it."""
+
+import json
+
+from mittari import cli
+from tests.builders import T0, feedback_item
+
+
+def invoke(runner, tmp_path, *args):
+    result = runner.invoke(cli, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False)
+    return result
+
+
+def test_import_ingest_publish(runner, tmp_path, samples):
+    result = invoke(
+        runner,
+        tmp_path,
+        "import",
+        "open311",
+        str(samples / "json/open311_bloomington_requests.json"),
+        "--source-name",
+        "bloomington",
+    )
+    assert result.exit_code == 0
+    assert "21 records read" in result.output and "0 refused" in result.output
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(json.dumps(e) for e in feedback_item("fb-1", T0, 3)) + "\n{not json}\n")
+    result = invoke(runner, tmp_path, "import", "events", str(events))
+    assert "4 new" in result.output and "1 refused" in result.output
+    result = invoke(runner, tmp_path, "ingest", "--once")
+    assert result.exit_code == 0
+    assert "indexed 28 events" in result.output
+    result = invoke(runner, tmp_path, "publish")
+    assert result.exit_code == 0 and "changed" in result.output
+    result = invoke(runner, tmp_path, "publish")
+    assert result.output.startswith("0 changed")
+
+
+def test_demo_builds_a_populated_city(runner, tmp_path):
+    result = invoke(runner, tmp_path, "demo", "--events", "3000", "--until", "2026-11-01", "--no-serve")
+    assert result.exit_code == 0, result.output
+    assert "3000 new" in result.output
+    assert "lag after ingest: 0" in result.output
+    published = tmp_path / "data" / "demo" / "published"
+    assert (published / "catalog.jsonld").exists()
+    assert (published / "feedback_closed_share.csv").read_text().count("\n") > 10
+
+
+def test_demo_is_deterministic():
+    from datetime import date
+
+    from ingest.demo_data import generate
+
+    a = [e["event_id"] + e["occurred_at"] for e in generate(2000, seed=5, until=date(2026, 1, 1))]
+    b = [e["event_id"] + e["occurred_at"] for e in generate(2000, seed=5, until=date(2026, 1, 1))]
+    c = [e["event_id"] + e["occurred_at"] for e in generate(2000, seed=6, until=date(2026, 1, 1))]
+    assert a == b != c
+
+
+def test_demo_contains_the_motion():
+    from datetime import date
+
+    from ingest.demo_data import MOTION_TITLE, generate
+
+    titles = [
+        e["payload"].get("title")
+        for e in generate(50_000, until=date(2026, 11, 1))
+        if e["type"] == "governance.initiative_submitted"
+    ]
+    assert MOTION_TITLE in titles
+
+
+def test_bad_setting_is_a_usage_error(runner, monkeypatch):
+    monkeypatch.setenv("MITTARI_MIN_CELL_COUNT", "2")
+    result = runner.invoke(cli, ["publish"])
+    assert result.exit_code == 2
+    assert "MITTARI_MIN_CELL_COUNT" in result.output
