@@ -92,8 +92,9 @@ class IndicatorDetail(MethodView):
 
 @blp.route("/catalog")
 class Catalog(MethodView):
+    @blp.arguments(schemas.QueryArgs, location="query", error_status_code=400)
     @blp.response(200, description="DCAT-AP catalog as JSON-LD")
-    def get(self) -> Any:
+    def get(self, args: dict[str, Any]) -> Any:
         """The open-data catalog (DCAT-AP, JSON-LD): one dataset per indicator, CC BY 4.0 by default."""
         svc = services()
         body = json.dumps(build_catalog(svc.indicators, svc.settings), ensure_ascii=False)

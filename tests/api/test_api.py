@@ -237,6 +237,24 @@ def test_personal_data_appears_in_no_response(client):
     assert "[REDACTED:email]" in client.get("/v1/feedback/fb-pii").get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/search",
+        "/v1/feedback/fb-01",
+        "/v1/decisions/dec-1",
+        "/v1/initiatives",
+        "/v1/initiatives/in-1",
+        "/v1/indicators",
+        "/v1/indicators/feedback_closed_share",
+        "/v1/catalog",
+    ],
+)
+def test_every_endpoint_refuses_unknown_parameters(client, path):
+    assert client.get(path).status_code == 200
+    problem_of(client.get(f"{path}?colour=red"), 400, "colour")
+
+
 GARBAGE = ["", "%", "%ZZ", "'", '"', "\x00", "a" * 2000, "-1", "1e309", "null", "[]", "{}", "ä" * 50]
 
 
