@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench services services-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ pytest: $(STAMP)
 
 bench: $(STAMP)  ## end-to-end ingest throughput, embedded backends
 	$(BIN)/mittari bench ingest --events 200000
+
+services:  ## fetch (first time) and start real Kafka and Elasticsearch on 127.0.0.1
+	deploy/local/services.sh start
+
+services-stop:
+	deploy/local/services.sh stop
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

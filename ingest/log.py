@@ -19,6 +19,7 @@ Contract (tests/contract/test_log.py checks it on every backend):
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -78,6 +79,14 @@ class EventLog(Protocol):
         """Drop the in-memory position: the next poll starts again at the committed offsets."""
         ...
 
+    def wait(self, group: str, seconds: float, stop: threading.Event | None = None) -> None:
+        """Wait (returning early if ``stop`` is set) while keeping the group's membership; delivers nothing.
+
+        The worker waits here while the index is unavailable, so a slow index
+        pauses consumption instead of costing the worker its partitions.
+        """
+        ...
+
     def reset(self, group: str, topics: Sequence[str]) -> None:
         """Forget the group's position and commits, so it reads from the beginning (replay)."""
         ...
@@ -108,5 +117,7 @@ def open_log(settings: Settings) -> EventLog:
 
         return SqliteLog(url.removeprefix("sqlite:///"), namespace=settings.namespace)
     if url.startswith("kafka://"):
-        raise ConfigError(f"MITTARI_EVENT_LOG={url}: the Kafka backend is not part of this build yet")
+        from ingest.kafka_log import from_url
+
+        return from_url(url, settings.namespace, settings.kafka_partitions)
     raise ConfigError(f"MITTARI_EVENT_LOG={url!r}: use sqlite:///PATH or kafka://HOST:PORT")

@@ -7,6 +7,7 @@ names carry the namespace, so several test runs or cities can share a file.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,6 +156,9 @@ class SqliteLog:
     def rewind(self, group: str, topics: Sequence[str]) -> None:
         for topic in topics:
             self._positions.pop((group, topic), None)
+
+    def wait(self, group: str, seconds: float, stop: threading.Event | None = None) -> None:
+        (stop or threading.Event()).wait(seconds)
 
     def reset(self, group: str, topics: Sequence[str]) -> None:
         for topic in topics:

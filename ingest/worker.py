@@ -10,6 +10,7 @@ batch, commits and returns.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import Counter
@@ -114,6 +115,14 @@ class Worker:
         written = self.index.write(docs, {k: v for k, v in counters.items() if v})
         result.documents = written.written
         result.stale_writes = written.ignored_older
+        if written.rejected:  # the index refused these documents: keep their events, with the reason
+            by_id = {d.id: d for d in docs}
+            rejected = [
+                DeadLetter(f"index:{doc_id}", json.dumps(by_id[doc_id].events, ensure_ascii=False).encode(), reason)
+                for doc_id, reason in written.rejected
+            ]
+            self.log.dead_letter(rejected)
+            result.dead_lettered += len(rejected)
         self.log.commit(self.group, result.offsets)
         log.info(
             "batch indexed",
@@ -191,14 +200,14 @@ class Worker:
                 batch = self.run_once()
             except TransientError as exc:
                 log.warning("backend unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
-                self.stop.wait(backoff)
+                self.log.wait(self.group, backoff, self.stop)
                 backoff = min(backoff * 2, max_backoff)
                 continue
             backoff = 0.5
             if batch is None:
                 if until_caught_up:
                     break
-                self.stop.wait(idle_wait)
+                self.log.wait(self.group, idle_wait, self.stop)
                 continue
             indexed += batch.indexed_events
         return indexed

@@ -46,6 +46,7 @@ class Document:
 class WriteResult:
     written: int = 0
     ignored_older: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason): for dead letters
 
 
 class Index(Protocol):
@@ -90,9 +91,11 @@ def open_index(settings: Settings, *, readonly: bool = False) -> Index:
 
         return SqliteIndex(url.removeprefix("sqlite:///"), readonly=readonly)
     if url.startswith(("http://", "https://")):
-        from search.errors import ConfigError
+        from search.es_index import ElasticIndex
 
-        raise ConfigError(f"MITTARI_SEARCH={url}: the Elasticsearch backend is not part of this build yet")
+        return ElasticIndex(
+            url, settings.namespace, readonly=readonly, shards=settings.es_shards, replicas=settings.es_replicas
+        )
     from search.errors import ConfigError
 
     raise ConfigError(f"MITTARI_SEARCH={url!r}: use sqlite:///PATH or http://HOST:PORT")

@@ -59,6 +59,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "base_url", "MITTARI_BASE_URL", "http://127.0.0.1:8000", "Public address of the API, used in dataset links."
     ),
+    Setting(
+        "kafka_partitions",
+        "MITTARI_KAFKA_PARTITIONS",
+        "3",
+        "Partitions of each Kafka topic Mittari creates: the most workers a group can use.",
+        _positive_int,
+    ),
+    Setting(
+        "es_shards",
+        "MITTARI_ES_SHARDS",
+        "1",
+        "Primary shards of a new Elasticsearch index.",
+        _positive_int,
+    ),
+    Setting(
+        "es_replicas",
+        "MITTARI_ES_REPLICAS",
+        "0",
+        "Replicas of a new Elasticsearch index (0 on one node; 1 or more in a cluster).",
+        int,
+    ),
     Setting("batch_size", "MITTARI_BATCH_SIZE", "5000", "Events the ingest worker takes per batch.", _positive_int),
     Setting("max_page_size", "MITTARI_MAX_PAGE_SIZE", "100", "Largest `size` the API accepts.", _positive_int),
     Setting(
@@ -91,6 +112,9 @@ class Settings:
     publish_dir: Path = Path("")
     namespace: str = "mittari"
     base_url: str = "http://127.0.0.1:8000"
+    kafka_partitions: int = 3
+    es_shards: int = 1
+    es_replicas: int = 0
     batch_size: int = 5000
     max_page_size: int = 100
     min_cell_count: int = 5

@@ -25,6 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.services import stop_started
+
+    stop_started()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     import sqlite3
 

@@ -89,7 +89,7 @@ def test_index_failure_commits_nothing_and_is_retried(log, index, worker, monkey
         return real_write(docs, counters)
 
     monkeypatch.setattr(index, "write", flaky)
-    monkeypatch.setattr(worker.stop, "wait", lambda seconds: False)  # no real sleeping in tests
+    monkeypatch.setattr(log, "wait", lambda group, seconds, stop=None: None)  # no real sleeping in tests
     worker.run(until_caught_up=True)
     assert calls["n"] == 2
     assert index.get("fb-6").version == 4

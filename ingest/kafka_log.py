@@ -1,0 +1,298 @@
+"""The Kafka event log (kafka-python), for a city's scale: many producers, several workers per group.
+
+Topics are ``{namespace}.{family}`` with several partitions; events are keyed
+by subject id, so one item's events stay in order within a partition. Offsets
+are committed only explicitly, after the index has the batch. A rebalance can
+only happen inside ``poll`` — after the previous batch was committed and before
+the next is taken — so a revoked partition never has an uncommitted batch that
+was indexed elsewhere; the new owner resumes from the committed offset.
+
+Dead letters go to ``{namespace}.dead-letters`` with the original bytes as the
+value and the reason and origin in headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient
+from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from ingest.log import DeadLetter, Outgoing, Record
+from ingest.log import TopicPartition as TP
+from search.errors import TransientError
+from search.logs import fields
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_TOPIC = "dead-letters"
+JOIN_TIMEOUT_S = 30.0
+
+
+class KafkaLog:
+    def __init__(self, servers: Sequence[str], namespace: str = "mittari", partitions: int = 3) -> None:
+        self.servers = list(servers)
+        self.namespace = namespace
+        self.partitions = partitions
+        self._consumers: dict[str, KafkaConsumer] = {}
+        self._known_topics: set[str] = set()
+        self._lock = threading.Lock()
+        try:
+            self._admin = KafkaAdminClient(bootstrap_servers=self.servers, client_id=f"{namespace}-admin")
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.servers,
+                client_id=f"{namespace}-producer",
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                batch_size=512 * 1024,
+                max_request_size=2 * 1024 * 1024,
+            )
+        except KafkaError as exc:
+            raise TransientError(f"Kafka at {','.join(self.servers)} cannot be reached: {exc}") from exc
+
+    # -- names -------------------------------------------------------------------------------------
+    def _t(self, topic: str) -> str:
+        return f"{self.namespace}.{topic}"
+
+    def _short(self, full: str) -> str:
+        return full.removeprefix(self.namespace + ".")
+
+    def _g(self, group: str) -> str:
+        return f"{self.namespace}.{group}"
+
+    def _ensure_topics(self, topics: Sequence[str]) -> None:
+        missing = [self._t(t) for t in topics if self._t(t) not in self._known_topics]
+        if not missing:
+            return
+        specs = {name: {"num_partitions": self.partitions, "replication_factor": 1} for name in missing}
+        try:
+            self._admin.create_topics(specs, raise_errors=False, wait_for_metadata=True)
+        except TopicAlreadyExistsError:
+            pass
+        except KafkaError as exc:
+            raise TransientError(f"topics {missing} cannot be created: {exc}") from exc
+        self._known_topics.update(missing)
+
+    def _partitions(self, topic: str) -> list[TopicPartition]:
+        self._ensure_topics([topic])
+        consumer = self._plain_consumer()
+        try:
+            numbers = consumer.partitions_for_topic(self._t(topic)) or set()
+        finally:
+            consumer.close()
+        return [TopicPartition(self._t(topic), p) for p in sorted(numbers)]
+
+    def _plain_consumer(self, group: str | None = None) -> KafkaConsumer:
+        return KafkaConsumer(
+            bootstrap_servers=self.servers,
+            group_id=self._g(group) if group else None,
+            enable_auto_commit=False,
+            client_id=f"{self.namespace}-reader",
+        )
+
+    # -- producing ---------------------------------------------------------------------------------
+    def append(self, topic: str, records: Sequence[Outgoing]) -> int:
+        self._ensure_topics([topic])
+        name = self._t(topic)
+        try:
+            futures = [self._producer.send(name, key=r.key.encode(), value=r.value) for r in records]
+            self._producer.flush(timeout=60)
+            for future in futures:
+                future.get(timeout=60)
+        except KafkaError as exc:
+            raise TransientError(f"append to {name} failed: {exc}") from exc
+        return len(records)
+
+    # -- consuming ---------------------------------------------------------------------------------
+    def _consumer(self, group: str, topics: Sequence[str]) -> KafkaConsumer:
+        consumer = self._consumers.get(group)
+        if consumer is None:
+            self._ensure_topics(topics)
+            consumer = KafkaConsumer(
+                bootstrap_servers=self.servers,
+                group_id=self._g(group),
+                client_id=f"{self.namespace}-{group}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_interval_ms=300_000,
+                session_timeout_ms=10_000,
+                heartbeat_interval_ms=3_000,
+                fetch_max_bytes=32 * 1024 * 1024,
+                max_partition_fetch_bytes=8 * 1024 * 1024,
+            )
+            consumer.subscribe([self._t(t) for t in topics])
+            self._consumers[group] = consumer
+        return consumer
+
+    def poll(self, group: str, topics: Sequence[str], max_records: int, timeout: float = 0.0) -> list[Record]:
+        """Records after the group's position; [] only once every assigned partition is at its end."""
+        consumer = self._consumer(group, topics)
+        deadline = time.monotonic() + max(timeout, JOIN_TIMEOUT_S)
+        try:
+            while True:
+                batch = consumer.poll(timeout_ms=int(max(timeout, 0.2) * 1000), max_records=max_records)
+                records = [
+                    Record(self._short(tp.topic), tp.partition, m.offset, (m.key or b"").decode(), m.value)
+                    for tp, messages in sorted(batch.items(), key=lambda kv: (kv[0].topic, kv[0].partition))
+                    for m in messages
+                ]
+                if records:
+                    return records
+                assigned = consumer.assignment()
+                if assigned and self._at_end(consumer, assigned):
+                    return []
+                if time.monotonic() > deadline:
+                    return []
+        except KafkaError as exc:
+            raise TransientError(f"poll for {group} failed: {exc}") from exc
+
+    @staticmethod
+    def _at_end(consumer: KafkaConsumer, assigned: set[TopicPartition]) -> bool:
+        ends = consumer.end_offsets(list(assigned))
+        return all(consumer.position(tp) >= ends[tp] for tp in assigned if tp not in consumer.paused())
+
+    def commit(self, group: str, offsets: Mapping[TP, int]) -> None:
+        consumer = self._consumers.get(group)
+        if consumer is None:
+            consumer = self._consumers[group] = self._plain_consumer(group)
+        payload = {TopicPartition(self._t(t), p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
+        try:
+            consumer.commit(payload)
+        except CommitFailedError as exc:
+            raise TransientError(f"commit for {group} refused after a rebalance: {exc}") from exc
+        except KafkaError as exc:
+            raise TransientError(f"commit for {group} failed: {exc}") from exc
+
+    def committed(self, group: str, topics: Sequence[str]) -> dict[TP, int]:
+        consumer = self._plain_consumer(group)
+        try:
+            result: dict[TP, int] = {}
+            for topic in topics:
+                for tp in self._partitions(topic):
+                    result[(topic, tp.partition)] = consumer.committed(tp) or 0
+            return result
+        except KafkaError as exc:
+            raise TransientError(f"committed offsets for {group} unavailable: {exc}") from exc
+        finally:
+            consumer.close()
+
+    def end_offsets(self, topics: Sequence[str]) -> dict[TP, int]:
+        consumer = self._plain_consumer()
+        try:
+            tps = [tp for topic in topics for tp in self._partitions(topic)]
+            return {(self._short(tp.topic), tp.partition): end for tp, end in consumer.end_offsets(tps).items()}
+        except KafkaError as exc:
+            raise TransientError(f"end offsets unavailable: {exc}") from exc
+        finally:
+            consumer.close()
+
+    def rewind(self, group: str, topics: Sequence[str]) -> None:
+        consumer = self._consumers.get(group)
+        if consumer is None:
+            return
+        try:
+            assigned = consumer.assignment()
+            if assigned:
+                consumer.resume(*assigned)
+            for tp in assigned:
+                committed = consumer.committed(tp)
+                if committed is None:
+                    consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, committed)
+        except KafkaError as exc:
+            raise TransientError(f"rewind for {group} failed: {exc}") from exc
+
+    def wait(self, group: str, seconds: float, stop: threading.Event | None = None) -> None:
+        """Wait while keeping the group membership: partitions paused, poll still called."""
+        consumer = self._consumers.get(group)
+        deadline = time.monotonic() + seconds
+        if consumer is None:
+            (stop or threading.Event()).wait(seconds)
+            return
+        try:
+            while time.monotonic() < deadline and not (stop and stop.is_set()):
+                assigned = consumer.assignment()
+                if assigned:
+                    consumer.pause(*assigned)
+                consumer.poll(timeout_ms=int(min(1.0, max(0.05, deadline - time.monotonic())) * 1000))
+        except KafkaError as exc:
+            log.warning("poll while paused failed", extra=fields(group=group, error=str(exc)))
+
+    def reset(self, group: str, topics: Sequence[str]) -> None:
+        consumer = self._consumers.pop(group, None)
+        if consumer is not None:
+            consumer.close()
+        try:
+            self._admin.delete_groups([self._g(group)])
+        except KafkaError as exc:
+            log.info("group had nothing to delete", extra=fields(group=group, error=str(exc)))
+
+    # -- dead letters ------------------------------------------------------------------------------
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        self._ensure_topics([DEAD_LETTER_TOPIC])
+        name = self._t(DEAD_LETTER_TOPIC)
+        now = datetime.now(UTC).isoformat()
+        try:
+            futures = [
+                self._producer.send(
+                    name,
+                    key=d.origin.encode(),
+                    value=d.raw,
+                    headers=[
+                        ("mittari.reason", d.reason.encode()),
+                        ("mittari.origin", d.origin.encode()),
+                        ("mittari.at", (d.at or now).encode()),
+                    ],
+                )
+                for d in letters
+            ]
+            self._producer.flush(timeout=60)
+            for future in futures:
+                future.get(timeout=60)
+        except KafkaError as exc:
+            raise TransientError(f"dead letters could not be written: {exc}") from exc
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        tps = self._partitions(DEAD_LETTER_TOPIC)
+        consumer = self._plain_consumer()
+        try:
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            ends = consumer.end_offsets(tps)
+            found: list[tuple[int, DeadLetter]] = []
+            deadline = time.monotonic() + 30
+            while any(consumer.position(tp) < ends[tp] for tp in tps) and time.monotonic() < deadline:
+                for messages in consumer.poll(timeout_ms=500).values():
+                    for m in messages:
+                        headers = {k: v.decode() for k, v in (m.headers or [])}
+                        letter = DeadLetter(
+                            headers.get("mittari.origin", ""),
+                            m.value,
+                            headers.get("mittari.reason", ""),
+                            headers.get("mittari.at", ""),
+                        )
+                        found.append((m.timestamp, letter))
+            found.sort(key=lambda pair: pair[0], reverse=True)
+            return [letter for _, letter in found[:limit]]
+        finally:
+            consumer.close()
+
+    def close(self) -> None:
+        for consumer in self._consumers.values():
+            consumer.close()
+        self._consumers.clear()
+        self._producer.close()
+        self._admin.close()
+
+
+def from_url(url: str, namespace: str, partitions: int = 3) -> KafkaLog:
+    servers = [s for s in url.removeprefix("kafka://").strip("/").split(",") if s]
+    return KafkaLog(servers, namespace=namespace, partitions=partitions)

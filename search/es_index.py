@@ -1,0 +1,388 @@
+"""The Elasticsearch index (elasticsearch-py), for a city's scale and a replicated read side.
+
+Documents live in versioned concrete indices (``{ns}-docs-v1``, ``-v2``…)
+behind two aliases: readers use ``{ns}-docs``, the worker writes through
+``{ns}-docs-write``. ``mittari reindex`` fills a new version from the event
+log and then moves the aliases, so the API never sees a half-built index.
+
+Writes are bulk requests with external versioning: Elasticsearch itself
+refuses a document whose version is not higher than the stored one (counted as
+ignored-as-older). Versions come from the events (how many were folded in),
+never from Kafka offsets. Overload (429/503) and lost connections are retried
+with backoff and, when they persist, raised as :class:`TransientError` so the
+worker keeps its offsets uncommitted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from elastic_transport import ConnectionError as ESConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+
+from search.analysis import query_terms
+from search.errors import MittariError, TransientError
+from search.index import Document, WriteResult
+from search.mappings import COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_settings
+from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
+from search.times import iso
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUS = {429, 502, 503, 504}
+_SOURCE_FIELDS = ["id", "type", "version", "date", "service_code", "area", "status", "body", "facts", "events"]
+MAX_OFFSET = 10_000
+
+
+class ElasticIndex:
+    def __init__(
+        self,
+        url: str,
+        namespace: str = "mittari",
+        *,
+        readonly: bool = False,
+        shards: int = 1,
+        replicas: int = 0,
+        timeout: float = 30.0,
+        concrete: str | None = None,
+    ) -> None:
+        self.namespace = namespace
+        self.read_alias = f"{namespace}-docs"
+        self.write_alias = f"{namespace}-docs-write"
+        self.counters_index = f"{namespace}-counters"
+        self.meta_index = f"{namespace}-meta"
+        self.readonly = readonly
+        self.shards, self.replicas = shards, replicas
+        self.es = Elasticsearch(
+            url,
+            request_timeout=timeout,
+            max_retries=3,
+            retry_on_timeout=True,
+            retry_on_status=tuple(_RETRY_STATUS),
+        )
+        # A reindex writes into one concrete index directly; everyone else goes through the aliases.
+        self.target = concrete or self.write_alias
+        self.source = concrete or (self.read_alias if readonly else self.write_alias)
+        if not readonly:
+            self._call(self.ensure)
+
+    # -- setup -------------------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create the first versioned index with both aliases, and the side indices, if missing."""
+        if not self.es.indices.exists_alias(name=self.read_alias):
+            first = f"{self.namespace}-docs-v1"
+            if not self.es.indices.exists(index=first):
+                self.create_version(first)
+            self.es.indices.update_aliases(
+                actions=[
+                    {"add": {"index": first, "alias": self.read_alias}},
+                    {"add": {"index": first, "alias": self.write_alias, "is_write_index": True}},
+                ]
+            )
+        for name, mapping in ((self.counters_index, COUNTERS_MAPPING), (self.meta_index, META_MAPPING)):
+            if not self.es.indices.exists(index=name):
+                try:
+                    self.es.indices.create(
+                        index=name,
+                        mappings=mapping,
+                        settings={"number_of_shards": 1, "number_of_replicas": self.replicas},
+                    )
+                except ApiError as exc:
+                    if "resource_already_exists" not in str(exc):
+                        raise
+
+    def create_version(self, name: str) -> None:
+        self.es.indices.create(index=name, mappings=DOCS_MAPPING, settings=docs_settings(self.shards, self.replicas))
+
+    def versions(self) -> list[str]:
+        found = self.es.indices.get(index=f"{self.namespace}-docs-v*", allow_no_indices=True, expand_wildcards="open")
+        return sorted(found, key=lambda n: int(n.rsplit("-v", 1)[1]))
+
+    def alias_target(self, alias: str) -> str | None:
+        try:
+            return next(iter(self.es.indices.get_alias(name=alias)))
+        except NotFoundError:
+            return None
+
+    def swap_aliases(self, new: str, *, read: bool, write: bool) -> None:
+        actions: list[dict[str, Any]] = []
+        for alias, wanted in ((self.read_alias, read), (self.write_alias, write)):
+            if not wanted:
+                continue
+            old = self.alias_target(alias)
+            if old and old != new:
+                actions.append({"remove": {"index": old, "alias": alias}})
+            extra = {"is_write_index": True} if alias == self.write_alias else {}
+            actions.append({"add": {"index": new, "alias": alias, **extra}})
+        self.es.indices.update_aliases(actions=actions)
+
+    # -- errors ------------------------------------------------------------------------------------
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """One place that turns client errors into Mittari's: transient ones are retried by the worker."""
+        try:
+            return fn(*args, **kwargs)
+        except (ESConnectionError, ConnectionTimeout) as exc:
+            raise TransientError(f"Elasticsearch cannot be reached: {exc}") from exc
+        except ApiError as exc:
+            if exc.meta.status in _RETRY_STATUS:
+                raise TransientError(f"Elasticsearch is overloaded ({exc.meta.status}): {exc}") from exc
+            raise MittariError(f"Elasticsearch refused the request ({exc.meta.status}): {exc}") from exc
+
+    # -- writing -----------------------------------------------------------------------------------
+    def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
+        result = WriteResult()
+        pending = list(docs)
+        attempt = 0
+        while pending:
+            operations: list[dict[str, Any]] = []
+            for doc in pending:
+                operations.append(
+                    {
+                        "index": {
+                            "_index": self.target,
+                            "_id": doc.id,
+                            "version": doc.version,
+                            "version_type": "external",
+                        }
+                    }
+                )
+                operations.append(_source(doc))
+            response = self._call(self.es.bulk, operations=operations, refresh="wait_for", timeout="60s")
+            retry: list[Document] = []
+            for doc, item in zip(pending, response["items"], strict=True):
+                outcome = item["index"]
+                status = outcome.get("status", 500)
+                if status in (200, 201):
+                    result.written += 1
+                elif status == 409:
+                    result.ignored_older += 1
+                elif status in _RETRY_STATUS:
+                    retry.append(doc)
+                else:
+                    reason = outcome.get("error", {}).get("reason") or str(outcome.get("error"))
+                    result.rejected.append((doc.id, f"Elasticsearch rejected the document ({status}): {reason}"))
+            pending = retry
+            if pending:
+                attempt += 1
+                if attempt > 5:
+                    raise TransientError(f"Elasticsearch kept refusing {len(pending)} documents with 429/503")
+                time.sleep(min(0.2 * 2**attempt, 5))
+        totals = dict(counters or {})
+        if result.ignored_older:
+            totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
+        side: list[dict[str, Any]] = []
+        now = datetime.now(UTC).isoformat()
+        for name, value in totals.items():
+            if value:
+                side.append({"index": {"_index": self.counters_index, "_id": uuid.uuid4().hex}})
+                side.append({"name": name, "value": value, "at": now})
+        if result.written:
+            side.append({"index": {"_index": self.meta_index, "_id": "generation"}})
+            side.append({"value": uuid.uuid4().hex})
+        if side:
+            response = self._call(self.es.bulk, operations=side, refresh="wait_for", timeout="60s")
+            if response.get("errors"):
+                raise TransientError("Elasticsearch did not take the ingest counters")
+        return result
+
+    # -- reading -----------------------------------------------------------------------------------
+    def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
+        found: dict[str, Document] = {}
+        for start in range(0, len(ids), 1000):
+            chunk = list(ids[start : start + 1000])
+            try:
+                response = self._call(self.es.mget, index=self.source, ids=chunk, source=_SOURCE_FIELDS)
+            except MittariError as exc:
+                if "index_not_found" in str(exc):
+                    return found
+                raise
+            for item in response["docs"]:
+                if item.get("found"):
+                    doc = _document(item["_source"])
+                    found[doc.id] = doc
+        return found
+
+    def get(self, doc_id: str) -> Document | None:
+        return self.get_many([doc_id]).get(doc_id)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        position = decode_cursor(query)
+        must = _word_clauses(query.q)
+        if query.q.strip() and not must:
+            return SearchResult(items=[], total=0, facets={f: [] for f in FACET_FIELDS} if query.facets else {})
+        body: dict[str, Any] = {
+            "query": {"bool": {"filter": _filters(query), "must": must}},
+            "size": query.size + 1,
+            "track_total_hits": True,
+            "_source": ["body"],
+        }
+        if query.sort == "relevance":
+            offset = int(position[0]) if position else 0
+            if offset + query.size > MAX_OFFSET:
+                offset = MAX_OFFSET - query.size
+            body["sort"] = [{"_score": "desc"}, {"id": "asc"}]
+            body["from"] = offset
+        else:
+            order = "desc" if query.sort == "newest" else "asc"
+            body["sort"] = [{"date": order}, {"id": order}]
+            if position:
+                body["search_after"] = position
+        if query.facets:
+            body["aggs"] = {
+                name: {"terms": {"field": name, "size": 50, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+                for name in FACET_FIELDS
+            }
+        response = self._call(self.es.search, index=self.read_alias if self.readonly else self.source, **body)
+        hits = response["hits"]["hits"]
+        has_more = len(hits) > query.size
+        hits = hits[: query.size]
+        next_position: list[Any] | None = None
+        if has_more:
+            next_position = [body["from"] + query.size] if query.sort == "relevance" else list(hits[-1]["sort"])
+        facets = {}
+        if query.facets:
+            facets = {
+                name: [{"value": b["key"], "count": b["doc_count"]} for b in response["aggregations"][name]["buckets"]]
+                for name in FACET_FIELDS
+            }
+        return SearchResult(
+            items=[h["_source"]["body"] for h in hits],
+            total=response["hits"]["total"]["value"],
+            facets=facets,
+            next_cursor=encode_cursor(query, next_position) if next_position is not None else None,
+        )
+
+    def scan(self, doc_type: str) -> Iterator[dict[str, Any]]:
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": {"term": {"type": doc_type}},
+                "sort": [{"id": "asc"}],
+                "size": 5000,
+                "_source": ["id", "date", "service_code", "area", "status", "facts"],
+            }
+            if after:
+                body["search_after"] = after
+            try:
+                response = self._call(self.es.search, index=self.source, **body)
+            except MittariError as exc:
+                if "index_not_found" in str(exc):
+                    return
+                raise
+            hits = response["hits"]["hits"]
+            for hit in hits:
+                src = hit["_source"]
+                row = dict(src.get("facts") or {})
+                row.update({k: src.get(k) for k in ("id", "date", "service_code", "area", "status")})
+                yield row
+            if len(hits) < 5000:
+                return
+            after = hits[-1]["sort"]
+
+    def stats(self) -> dict[str, Any]:
+        try:
+            docs = self._call(
+                self.es.search, index=self.source, size=0, aggs={"t": {"terms": {"field": "type", "size": 50}}}
+            )
+            counters = self._call(
+                self.es.search,
+                index=self.counters_index,
+                size=0,
+                aggs={"n": {"terms": {"field": "name", "size": 200}, "aggs": {"v": {"sum": {"field": "value"}}}}},
+            )
+        except MittariError as exc:
+            if "index_not_found" in str(exc):
+                return {"documents": {}, "counters": {}}
+            raise
+        return {
+            "documents": {
+                b["key"]: b["doc_count"] for b in sorted(docs["aggregations"]["t"]["buckets"], key=lambda b: b["key"])
+            },
+            "counters": {
+                b["key"]: int(b["v"]["value"])
+                for b in sorted(counters["aggregations"]["n"]["buckets"], key=lambda b: b["key"])
+            },
+        }
+
+    def generation(self) -> str:
+        try:
+            return str(self._call(self.es.get, index=self.meta_index, id="generation")["_source"]["value"])
+        except MittariError:
+            return "0"
+        except NotFoundError:
+            return "0"
+
+    def ping(self) -> bool:
+        try:
+            health = self.es.cluster.health(timeout="2s")
+            return bool(self.es.indices.exists_alias(name=self.read_alias)) and health["status"] in ("green", "yellow")
+        except (ApiError, ESConnectionError, ConnectionTimeout):
+            return False
+
+    def close(self) -> None:
+        self.es.close()
+
+
+def _source(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "type": doc.type,
+        "version": doc.version,
+        "date": doc.date,
+        "service_code": doc.service_code,
+        "area": doc.area,
+        "status": doc.status,
+        "terms": doc.text,
+        "body": doc.body,
+        "facts": doc.facts,
+        "events": doc.events,
+    }
+
+
+def _document(src: Mapping[str, Any]) -> Document:
+    return Document(
+        id=src["id"],
+        type=src["type"],
+        version=src["version"],
+        date=src["date"],
+        body=src["body"],
+        facts=src.get("facts") or {},
+        events=src.get("events") or [],
+        service_code=src.get("service_code"),
+        area=src.get("area"),
+        status=src.get("status"),
+    )
+
+
+def _filters(query: SearchQuery) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"terms": {"type": list(query.types)}}]
+    for field, value in (("service_code", query.service), ("area", query.area), ("status", query.status)):
+        if value is not None:
+            out.append({"term": {field: value}})
+    date: dict[str, str] = {}
+    if query.date_from:
+        date["gte"] = iso(query.date_from)
+    if query.date_to:
+        date["lt"] = iso(query.date_to)
+    if date:
+        out.append({"range": {"date": date}})
+    return out
+
+
+def _word_clauses(q: str) -> list[dict[str, Any]]:
+    """Every word must match, as a prefix of its folded form or as one of its stems (as in SQLite).
+
+    Only term and prefix queries on analysed tokens: user text never reaches a query parser.
+    """
+    clauses = []
+    for prefixes, stems in query_terms(q):
+        should: list[dict[str, Any]] = [{"prefix": {"terms": p}} for p in prefixes]
+        should += [{"term": {"terms": s}} for s in stems]
+        clauses.append({"bool": {"should": should, "minimum_should_match": 1}})
+    return clauses

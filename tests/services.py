@@ -1,0 +1,90 @@
+"""Real servers for integration tests, started through deploy/local/services.sh.
+
+With CI=true a server that cannot start fails the run; elsewhere, without Java or
+Maven, the tests that need it are skipped with a reason that says how to get them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "deploy" / "local" / "services.sh"
+KAFKA_URL = f"kafka://127.0.0.1:{os.environ.get('MITTARI_KAFKA_PORT', '9092')}"
+ES_URL = f"http://127.0.0.1:{os.environ.get('MITTARI_ES_PORT', '9200')}"
+
+_started: dict[str, bool] = {}
+_failed: dict[str, str] = {}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(service: str) -> None:
+    """Start a server once per session, or skip (fail in CI) saying why."""
+    if service in _started:
+        return
+    if service in _failed:
+        _give_up(_failed[service])
+    for tool in ("java", "mvn"):
+        if shutil.which(tool) is None:
+            _failed[service] = (
+                f"{service} needs {tool}: apt-get install openjdk-17-jdk-headless maven, then `make services`"
+            )
+            _give_up(_failed[service])
+    was_running = (
+        f"{service}: running"
+        in subprocess.run([str(SCRIPT), "status"], capture_output=True, text=True, check=False).stdout
+    )
+    done = subprocess.run([str(SCRIPT), "start", service], capture_output=True, text=True, check=False, timeout=900)
+    if done.returncode != 0:
+        _failed[service] = f"{service} did not start (deploy/local/services.sh start {service}):\n{done.stderr[-3000:]}"
+        _give_up(_failed[service])
+    _started[service] = not was_running
+
+
+def stop_started() -> None:
+    """Stop what this session started; leave alone servers a developer had running."""
+    for service, started_here in _started.items():
+        if started_here:
+            subprocess.run([str(SCRIPT), "stop", service], capture_output=True, check=False, timeout=120)
+
+
+def _give_up(reason: str) -> None:
+    if in_ci():
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def namespace() -> str:
+    """A fresh namespace per test: topics, groups and indices that no other test sees."""
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def drop_namespace(ns: str) -> None:
+    """Delete a test's Kafka topics and Elasticsearch indices."""
+    if "kafka" in _started:
+        from kafka.admin import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=KAFKA_URL.removeprefix("kafka://"))
+        try:
+            mine = [t for t in admin.list_topics() if t.startswith(ns + ".")]
+            if mine:
+                admin.delete_topics(mine)
+        finally:
+            admin.close()
+    if "elasticsearch" in _started:
+        from elasticsearch import Elasticsearch
+
+        es = Elasticsearch(ES_URL)
+        try:
+            es.indices.delete(index=f"{ns}-*", allow_no_indices=True, expand_wildcards="all")
+        finally:
+            es.close()
