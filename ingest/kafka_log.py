@@ -225,6 +225,10 @@ class KafkaLog:
                 consumer.poll(timeout_ms=int(min(1.0, max(0.05, deadline - time.monotonic())) * 1000))
         except KafkaError as exc:
             log.warning("poll while paused failed", extra=fields(group=group, error=str(exc)))
+        finally:
+            paused = consumer.paused()
+            if paused:
+                consumer.resume(*paused)
 
     def reset(self, group: str, topics: Sequence[str]) -> None:
         consumer = self._consumers.pop(group, None)

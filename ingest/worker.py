@@ -113,7 +113,7 @@ class Worker:
             late_events=result.late_events,
         )
         written = self.index.write(docs, {k: v for k, v in counters.items() if v})
-        result.documents = written.written
+        result.documents = written.written + self._merge_conflicts(docs, written.ignored_ids)
         result.stale_writes = written.ignored_older
         if written.rejected:  # the index refused these documents: keep their events, with the reason
             by_id = {d.id: d for d in docs}
@@ -141,6 +141,34 @@ class Worker:
             ),
         )
         return result
+
+    def _merge_conflicts(self, docs: Sequence[Document], ignored_ids: Sequence[str]) -> int:
+        """Documents the index kept because its copy was not older: merge our events into its copy.
+
+        With one worker per partition this happens only when the stored copy was
+        changed by someone else (a worker that lost the partition mid-batch) or
+        was read stale; a plain read-merge-write repairs both, and a copy that
+        already holds every event is left alone.
+        """
+        mine = {d.id: d for d in docs}
+        pending = list(ignored_ids)
+        written = 0
+        for _ in range(5):
+            if not pending:
+                return written
+            stored = self.index.get_many(pending)
+            again = []
+            for doc_id in pending:
+                theirs = stored.get(doc_id)
+                merged = {e["event_id"]: e for e in [*(theirs.events if theirs else []), *mine[doc_id].events]}
+                if theirs is None or len(merged) > theirs.version:
+                    again.append(fold(doc_id, merged.values()))
+            if not again:
+                return written
+            result = self.index.write(again)
+            written += result.written
+            pending = result.ignored_ids
+        raise TransientError(f"documents {pending[:5]} keep changing while being written")
 
     def _fold_subject(
         self,

@@ -136,32 +136,35 @@ class ElasticIndex:
 
     # -- writing -----------------------------------------------------------------------------------
     def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
+        """One bulk request carries the documents, the batch's counters and a new generation.
+
+        The server applies a bulk request whole once it has it, even if this
+        process dies meanwhile, so counters cannot drift from the documents.
+        A redelivered batch (every document refused as not newer) still sets a
+        new generation: harmless, readers only recompute.
+        """
         result = WriteResult()
         pending = list(docs)
+        side = self._side_operations(counters or {}, generation=bool(docs))
         attempt = 0
-        while pending:
+        while pending or side:
             operations: list[dict[str, Any]] = []
             for doc in pending:
-                operations.append(
-                    {
-                        "index": {
-                            "_index": self.target,
-                            "_id": doc.id,
-                            "version": doc.version,
-                            "version_type": "external",
-                        }
-                    }
-                )
-                operations.append(_source(doc))
-            response = self._call(self.es.bulk, operations=operations, refresh="wait_for", timeout="60s")
+                action = {"_index": self.target, "_id": doc.id, "version": doc.version, "version_type": "external"}
+                operations += [{"index": action}, _source(doc)]
+            response = self._call(self.es.bulk, operations=operations + side, refresh="wait_for", timeout="60s")
+            if any(item["index"].get("status", 500) >= 300 for item in response["items"][len(pending) :]):
+                raise TransientError("Elasticsearch did not take the ingest counters")
+            side = []
             retry: list[Document] = []
-            for doc, item in zip(pending, response["items"], strict=True):
+            for doc, item in zip(pending, response["items"], strict=False):
                 outcome = item["index"]
                 status = outcome.get("status", 500)
                 if status in (200, 201):
                     result.written += 1
                 elif status == 409:
                     result.ignored_older += 1
+                    result.ignored_ids.append(doc.id)
                 elif status in _RETRY_STATUS:
                     retry.append(doc)
                 else:
@@ -173,23 +176,23 @@ class ElasticIndex:
                 if attempt > 5:
                     raise TransientError(f"Elasticsearch kept refusing {len(pending)} documents with 429/503")
                 time.sleep(min(0.2 * 2**attempt, 5))
-        totals = dict(counters or {})
         if result.ignored_older:
-            totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
-        side: list[dict[str, Any]] = []
-        now = datetime.now(UTC).isoformat()
-        for name, value in totals.items():
-            if value:
-                side.append({"index": {"_index": self.counters_index, "_id": uuid.uuid4().hex}})
-                side.append({"name": name, "value": value, "at": now})
-        if result.written:
-            side.append({"index": {"_index": self.meta_index, "_id": "generation"}})
-            side.append({"value": uuid.uuid4().hex})
-        if side:
-            response = self._call(self.es.bulk, operations=side, refresh="wait_for", timeout="60s")
-            if response.get("errors"):
-                raise TransientError("Elasticsearch did not take the ingest counters")
+            stale = self._side_operations({"stale_writes_ignored": result.ignored_older}, generation=False)
+            self._call(self.es.bulk, operations=stale, refresh="wait_for", timeout="60s")
         return result
+
+    def _side_operations(self, counters: Mapping[str, int], *, generation: bool) -> list[dict[str, Any]]:
+        now = datetime.now(UTC).isoformat()
+        side: list[dict[str, Any]] = []
+        for name, value in counters.items():
+            if value:
+                side += [
+                    {"index": {"_index": self.counters_index, "_id": uuid.uuid4().hex}},
+                    {"name": name, "value": value, "at": now},
+                ]
+        if generation:
+            side += [{"index": {"_index": self.meta_index, "_id": "generation"}}, {"value": uuid.uuid4().hex}]
+        return side
 
     # -- reading -----------------------------------------------------------------------------------
     def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
@@ -203,6 +206,8 @@ class ElasticIndex:
                     return found
                 raise
             for item in response["docs"]:
+                if "error" in item:  # e.g. shards still recovering: "not found" would be a lie
+                    raise TransientError(f"document {item.get('_id')} cannot be read yet: {item['error']}")
                 if item.get("found"):
                     doc = _document(item["_source"])
                     found[doc.id] = doc
@@ -239,6 +244,7 @@ class ElasticIndex:
                 for name in FACET_FIELDS
             }
         response = self._call(self.es.search, index=self.read_alias if self.readonly else self.source, **body)
+        _complete(response)
         hits = response["hits"]["hits"]
         has_more = len(hits) > query.size
         hits = hits[: query.size]
@@ -275,6 +281,7 @@ class ElasticIndex:
                 if "index_not_found" in str(exc):
                     return
                 raise
+            _complete(response)
             hits = response["hits"]["hits"]
             for hit in hits:
                 src = hit["_source"]
@@ -327,6 +334,13 @@ class ElasticIndex:
 
     def close(self) -> None:
         self.es.close()
+
+
+def _complete(response: Mapping[str, Any]) -> None:
+    """A search that some shards could not answer is not an answer: figures from it would be wrong."""
+    shards = response.get("_shards") or {}
+    if shards.get("failed"):
+        raise TransientError(f"{shards['failed']} of {shards.get('total')} shards did not answer")
 
 
 def _source(doc: Document) -> dict[str, Any]:

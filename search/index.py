@@ -14,7 +14,8 @@ Contract (tests/contract/test_index.py checks it on every backend):
 * ``counters`` passed to ``write`` are added to the ingest statistics in the
   same durable step as the documents.
 * ``generation`` changes whenever stored content changes, so readers can cache
-  computed results (indicators) safely.
+  computed results (indicators) safely. It may also change when nothing did
+  (a redelivered batch); that only costs readers a recomputation.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Document:
 class WriteResult:
     written: int = 0
     ignored_older: int = 0
+    ignored_ids: list[str] = field(default_factory=list)  # documents not replaced: the stored one was not older
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason): for dead letters
 
 

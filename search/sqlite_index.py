@@ -103,6 +103,7 @@ class SqliteIndex:
                         rowid, version = existing[doc.id]
                         if doc.version <= version:
                             result.ignored_older += 1
+                            result.ignored_ids.append(doc.id)
                             continue
                         updates.append((*row, rowid))
                         stale_rowids.append((rowid,))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from ingest.worker import Worker
 from search.clock import FixedClock
 from search.index import Index, open_index
 from search.settings import Settings, load_settings
+from tests import services
 from tests.builders import T0, at, ev, feedback_item
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,6 +152,21 @@ def populated(log, worker, index):
     events.append(ev("governance.initiative_answered", "in-2", at(days=-10), 1, response="Vastattu"))
     ingest(log, worker, events)
     return index
+
+
+@pytest.fixture
+def make_settings(settings: Settings) -> Iterator[Callable[[str, str], Settings]]:
+    made: list[Settings] = []
+
+    def make(log_backend: str = "sqlite", index_backend: str = "sqlite") -> Settings:
+        s = services.backend_settings(settings, log_backend, index_backend)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        if s.namespace != settings.namespace:
+            services.drop_namespace(s.namespace)
 
 
 os.environ.setdefault("MITTARI_LOG_LEVEL", "WARNING")

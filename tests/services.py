@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from search.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "deploy" / "local" / "services.sh"
 KAFKA_URL = f"kafka://127.0.0.1:{os.environ.get('MITTARI_KAFKA_PORT', '9092')}"
@@ -88,3 +90,16 @@ def drop_namespace(ns: str) -> None:
             es.indices.delete(index=f"{ns}-*", allow_no_indices=True, expand_wildcards="all")
         finally:
             es.close()
+
+
+def backend_settings(settings: Settings, log_backend: str, index_backend: str) -> Settings:
+    changes: dict[str, object] = {}
+    if log_backend == "kafka" or index_backend == "elasticsearch":
+        changes["namespace"] = namespace()
+    if log_backend == "kafka":
+        require("kafka")
+        changes["event_log"] = KAFKA_URL
+    if index_backend == "elasticsearch":
+        require("elasticsearch")
+        changes["search"] = ES_URL
+    return settings.with_overrides(**changes)

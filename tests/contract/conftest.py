@@ -13,7 +13,7 @@ import pytest
 from ingest.log import EventLog, open_log
 from search.index import Index, open_index
 from search.settings import Settings
-from tests import services
+from tests.services import backend_settings  # noqa: F401  (re-exported for the suites)
 
 LOG_BACKENDS = [
     pytest.param("sqlite", id="sqlite-log"),
@@ -23,34 +23,6 @@ INDEX_BACKENDS = [
     pytest.param("sqlite", id="sqlite-index"),
     pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.integration),
 ]
-
-
-def backend_settings(settings: Settings, log_backend: str, index_backend: str) -> Settings:
-    changes: dict[str, object] = {}
-    if log_backend == "kafka" or index_backend == "elasticsearch":
-        changes["namespace"] = services.namespace()
-    if log_backend == "kafka":
-        services.require("kafka")
-        changes["event_log"] = services.KAFKA_URL
-    if index_backend == "elasticsearch":
-        services.require("elasticsearch")
-        changes["search"] = services.ES_URL
-    return settings.with_overrides(**changes)
-
-
-@pytest.fixture
-def make_settings(settings: Settings) -> Iterator[Callable[[str, str], Settings]]:
-    made: list[Settings] = []
-
-    def make(log_backend: str = "sqlite", index_backend: str = "sqlite") -> Settings:
-        s = backend_settings(settings, log_backend, index_backend)
-        made.append(s)
-        return s
-
-    yield make
-    for s in made:
-        if s.namespace != settings.namespace:
-            services.drop_namespace(s.namespace)
 
 
 @pytest.fixture(params=LOG_BACKENDS)

@@ -167,3 +167,21 @@ def test_stop_flag_finishes_the_batch_then_returns(log, index):
     w.run()
     assert log.committed(GROUP, w.topics)[("feedback", 0)] == 2  # the batch in flight was committed
     assert w.run_once() is not None  # and the rest is still there for the next run
+
+
+def test_a_stale_read_is_repaired_not_lost(log, index, worker, monkeypatch):
+    """If the index answers 'not found' for a stored item (a recovering shard, a rebalance), no event is lost."""
+    ingest(log, worker, [received("fb-13", T0), state("fb-13", at(hours=1), "in_process")])
+    real_get_many = index.get_many
+    calls = {"n": 0}
+
+    def stale_once(ids):
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else real_get_many(ids)
+
+    monkeypatch.setattr(index, "get_many", stale_once)
+    ingest(log, worker, [state("fb-13", at(hours=5), "resolved", seq=3)])
+    doc = index.get("fb-13")
+    assert doc.status == "resolved"
+    assert doc.version == 3
+    assert [t["state"] for t in doc.body["timeline"]] == ["received", "in_process", "resolved"]
