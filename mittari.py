@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from api.cli import run_gunicorn, serve_cmd
-from ingest.cli import bench_group, import_group, ingest_cmd
+from ingest.cli import bench_group, import_group, ingest_cmd, reindex_cmd
 from ingest.demo_data import generate
 from ingest.events import TOPICS
 from ingest.importer import append_events
@@ -87,7 +87,7 @@ def demo_cmd(
         run_gunicorn(settings, "127.0.0.1", port, workers=2)
 
 
-for command in (import_group, ingest_cmd, publish_cmd, serve_cmd, bench_group):
+for command in (import_group, ingest_cmd, reindex_cmd, publish_cmd, serve_cmd, bench_group):
     cli.add_command(command)
 
 

@@ -73,6 +73,16 @@ def ingest_cmd(settings: Settings, once: bool) -> None:
     sys.exit(0)
 
 
+@click.command("reindex")
+@click.option("--drop-old", is_flag=True, help="Delete the previous index version once the aliases moved.")
+@click.pass_obj
+def reindex_cmd(settings: Settings, drop_old: bool) -> None:
+    """Rebuild the Elasticsearch index from the event log and swap the aliases without downtime."""
+    from ingest.reindex import reindex
+
+    reindex(settings, drop_old=drop_old, echo=click.echo)
+
+
 @click.group("bench")
 def bench_group() -> None:
     """Benchmarks that print figures."""
@@ -80,10 +90,23 @@ def bench_group() -> None:
 
 @bench_group.command("ingest")
 @click.option("--events", default=200_000, show_default=True)
-@click.option("--backend", type=click.Choice(["embedded"]), default="embedded", show_default=True)
+@click.option(
+    "--backend",
+    type=click.Choice(["embedded", "kafka-es"]),
+    default="embedded",
+    show_default=True,
+    help="kafka-es uses MITTARI_EVENT_LOG and MITTARI_SEARCH (defaults: the deploy/local servers).",
+)
 @click.pass_obj
 def bench_ingest_cmd(settings: Settings, events: int, backend: str) -> None:
     """End-to-end events/s from the log to searchable documents."""
     from ingest.bench import bench_ingest
 
-    bench_ingest(settings, events, echo=click.echo)
+    if backend == "kafka-es":
+        changes = {}
+        if not settings.event_log.startswith("kafka://"):
+            changes["event_log"] = "kafka://127.0.0.1:9092"
+        if not settings.search.startswith("http"):
+            changes["search"] = "http://127.0.0.1:9200"
+        settings = settings.with_overrides(**changes)
+    bench_ingest(settings, events, backend, echo=click.echo)

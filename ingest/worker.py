@@ -14,7 +14,8 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,18 @@ class BatchResult:
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
 
 
+@dataclass
+class Batch:
+    """A batch between its stages: prepared (folded), written to the index, finished (committed)."""
+
+    records: Sequence[Record]
+    result: BatchResult
+    started: float
+    docs: list[Document] = field(default_factory=list)
+    letters: list[DeadLetter] = field(default_factory=list)
+    counters: Counter[str] = field(default_factory=Counter)
+
+
 def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
     """Redact, in place, every free-text field the event type declares."""
     schema = EVENT_TYPES[event["type"]][1]
@@ -65,6 +78,7 @@ class Worker:
         group: str = GROUP,
         topics: Sequence[str] = TOPICS,
         clock: Clock | None = None,
+        pipelined: bool | None = None,
     ) -> None:
         self.log = log
         self.index = index
@@ -73,13 +87,21 @@ class Worker:
         self.topics = tuple(topics)
         self.clock = clock or SystemClock()
         self.stop = threading.Event()
+        self.pipelined = index.remote if pipelined is None else pipelined
 
     def process(self, records: Sequence[Record]) -> BatchResult:
         """Fold and index one batch, then commit its offsets. Raises before committing on any failure."""
-        started = self.clock.monotonic()
-        result = BatchResult(records=len(records))
-        counters: Counter[str] = Counter()
-        letters: list[DeadLetter] = []
+        batch = self._prepare(records, {})
+        self._write(batch)
+        return self._finish(batch)
+
+    def _prepare(self, records: Sequence[Record], in_flight: Mapping[str, Document]) -> Batch:
+        """Validate, redact and fold (CPU only, plus one read of the stored documents).
+
+        ``in_flight`` holds documents of a batch still being written: they are
+        newer than what the index can show yet.
+        """
+        batch = Batch(records=records, result=BatchResult(records=len(records)), started=self.clock.monotonic())
         by_subject: dict[str, list[dict[str, Any]]] = {}
         for record in records:
             origin = f"{record.topic}[{record.partition}]@{record.offset}"
@@ -88,41 +110,45 @@ class Worker:
                 if EVENT_TYPES[event["type"]][0] != record.topic:
                     raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
             except InvalidEvent as exc:
-                letters.append(DeadLetter(origin, record.value, exc.reason))
+                batch.letters.append(DeadLetter(origin, record.value, exc.reason))
                 continue
             event.pop("raw", None)  # the source record stays in the log; it never reaches the index
-            redact_event(event, counters)
+            redact_event(event, batch.counters)
             by_subject.setdefault(event["subject_id"], []).append(event)
+        result = batch.result
         for record in records:  # dead-lettered records are consumed too
             tp = (record.topic, record.partition)
             result.offsets[tp] = max(result.offsets.get(tp, 0), record.offset + 1)
-
-        existing = self.index.get_many(list(by_subject))
-        docs: list[Document] = []
+        unknown = [s for s in by_subject if s not in in_flight]
+        existing = {**self.index.get_many(unknown), **{s: in_flight[s] for s in by_subject if s in in_flight}}
         for subject_id, incoming in by_subject.items():
-            doc = self._fold_subject(subject_id, incoming, existing.get(subject_id), letters, result)
+            doc = self._fold_subject(subject_id, incoming, existing.get(subject_id), batch.letters, result)
             if doc is not None:
-                docs.append(doc)
-        result.dead_lettered = len(letters)
-        if letters:
-            self.log.dead_letter(letters)
-        counters.update(
+                batch.docs.append(doc)
+        batch.counters.update(
             events_indexed=result.indexed_events,
-            dead_lettered=result.dead_lettered,
+            dead_lettered=len(batch.letters),
             duplicates_ignored=result.duplicates,
             late_events=result.late_events,
         )
-        written = self.index.write(docs, {k: v for k, v in counters.items() if v})
-        result.documents = written.written + self._merge_conflicts(docs, written.ignored_ids)
-        result.stale_writes = written.ignored_older
-        if written.rejected:  # the index refused these documents: keep their events, with the reason
-            by_id = {d.id: d for d in docs}
-            rejected = [
-                DeadLetter(f"index:{doc_id}", json.dumps(by_id[doc_id].events, ensure_ascii=False).encode(), reason)
-                for doc_id, reason in written.rejected
-            ]
-            self.log.dead_letter(rejected)
-            result.dead_lettered += len(rejected)
+        return batch
+
+    def _write(self, batch: Batch) -> None:
+        """Index the batch's documents: the only step that may run beside the next batch's preparation."""
+        written = self.index.write(batch.docs, {k: v for k, v in batch.counters.items() if v})
+        batch.result.documents = written.written + self._merge_conflicts(batch.docs, written.ignored_ids)
+        batch.result.stale_writes = written.ignored_older
+        by_id = {d.id: d for d in batch.docs}
+        for doc_id, reason in written.rejected:  # the index refused these: keep their events, with the reason
+            events = json.dumps(by_id[doc_id].events, ensure_ascii=False).encode()
+            batch.letters.append(DeadLetter(f"index:{doc_id}", events, reason))
+
+    def _finish(self, batch: Batch) -> BatchResult:
+        """Dead letters, then the commit: only after the index has durably taken the batch."""
+        result = batch.result
+        if batch.letters:
+            self.log.dead_letter(batch.letters)
+        result.dead_lettered = len(batch.letters)
         self.log.commit(self.group, result.offsets)
         log.info(
             "batch indexed",
@@ -136,8 +162,8 @@ class Worker:
                 duplicates=result.duplicates,
                 late=result.late_events,
                 ignored_as_older=result.stale_writes,
-                redacted=sum(v for k, v in counters.items() if k in ("identity_code", "email", "phone", "iban")),
-                ms=round((self.clock.monotonic() - started) * 1000, 1),
+                redacted=sum(v for k, v in batch.counters.items() if k in ("identity_code", "email", "phone", "iban")),
+                ms=round((self.clock.monotonic() - batch.started) * 1000, 1),
             ),
         )
         return result
@@ -218,24 +244,50 @@ class Worker:
     def run(self, *, until_caught_up: bool = False, idle_wait: float = 1.0, max_backoff: float = 30.0) -> int:
         """Process batches until caught up (``until_caught_up``) or until :attr:`stop` is set.
 
-        Transient backend errors are retried with backoff, the batch uncommitted
+        With a remote index, pipelined with one write in flight: while the index takes batch N,
+        batch N+1 is polled, validated and folded (on two cores the CPU work and
+        the index overlap). Log calls stay on this thread (a Kafka consumer is
+        not thread-safe); N is committed only after its write returned.
+        Transient backend errors are retried with backoff, nothing committed
         meanwhile. Returns the number of events indexed.
         """
         indexed = 0
         backoff = 0.5
-        while not self.stop.is_set():
-            try:
-                batch = self.run_once()
-            except TransientError as exc:
-                log.warning("backend unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
-                self.log.wait(self.group, backoff, self.stop)
-                backoff = min(backoff * 2, max_backoff)
-                continue
-            backoff = 0.5
-            if batch is None:
-                if until_caught_up:
-                    break
-                self.log.wait(self.group, idle_wait, self.stop)
-                continue
-            indexed += batch.indexed_events
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
+            in_flight: tuple[Batch, Future[None]] | None = None
+            while True:
+                try:
+                    records = [] if self.stop.is_set() else self.log.poll(self.group, self.topics, self.batch_size, 0.5)
+                    overlay = {d.id: d for d in in_flight[0].docs} if in_flight else {}
+                    batch = self._prepare(records, overlay) if records else None
+                    if in_flight is not None:
+                        previous, future = in_flight
+                        in_flight = None
+                        future.result()
+                        indexed += self._finish(previous).indexed_events
+                    if batch is not None and not self.pipelined:
+                        # a local index gains nothing from overlap, only GIL contention
+                        self._write(batch)
+                        indexed += self._finish(batch).indexed_events
+                    elif batch is not None:
+                        in_flight = (batch, writer.submit(self._write, batch))
+                except TransientError as exc:
+                    if in_flight is not None:
+                        in_flight[1].exception()  # let the write settle; its batch is delivered again
+                        in_flight = None
+                    self.log.rewind(self.group, self.topics)
+                    log.warning("backend unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
+                    self.log.wait(self.group, backoff, self.stop)
+                    backoff = min(backoff * 2, max_backoff)
+                    continue
+                except BaseException:
+                    if in_flight is not None:
+                        in_flight[1].exception()
+                    self.log.rewind(self.group, self.topics)
+                    raise
+                backoff = 0.5
+                if in_flight is None and batch is None:
+                    if until_caught_up or self.stop.is_set():
+                        break
+                    self.log.wait(self.group, idle_wait, self.stop)
         return indexed

@@ -41,6 +41,8 @@ MAX_OFFSET = 10_000
 
 
 class ElasticIndex:
+    remote = True
+
     def __init__(
         self,
         url: str,
@@ -69,6 +71,8 @@ class ElasticIndex:
         # A reindex writes into one concrete index directly; everyone else goes through the aliases.
         self.target = concrete or self.write_alias
         self.source = concrete or (self.read_alias if readonly else self.write_alias)
+        # ingest counters describe live ingestion; a rebuild replaying the log must not add to them
+        self.counting = concrete is None
         if not readonly:
             self._call(self.ensure)
 
@@ -145,7 +149,7 @@ class ElasticIndex:
         """
         result = WriteResult()
         pending = list(docs)
-        side = self._side_operations(counters or {}, generation=bool(docs))
+        side = self._side_operations((counters or {}) if self.counting else {}, generation=bool(docs))
         attempt = 0
         while pending or side:
             operations: list[dict[str, Any]] = []
@@ -176,7 +180,7 @@ class ElasticIndex:
                 if attempt > 5:
                     raise TransientError(f"Elasticsearch kept refusing {len(pending)} documents with 429/503")
                 time.sleep(min(0.2 * 2**attempt, 5))
-        if result.ignored_older:
+        if result.ignored_older and self.counting:
             stale = self._side_operations({"stale_writes_ignored": result.ignored_older}, generation=False)
             self._call(self.es.bulk, operations=stale, refresh="wait_for", timeout="60s")
         return result

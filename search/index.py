@@ -52,6 +52,9 @@ class WriteResult:
 
 
 class Index(Protocol):
+    #: writes cross a network, so the worker overlaps them with preparing the next batch
+    remote: bool
+
     def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
         """Store documents (see the module docstring for the guarantees)."""
         ...

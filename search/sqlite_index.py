@@ -48,6 +48,8 @@ _COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, fa
 
 
 class SqliteIndex:
+    remote = False
+
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly

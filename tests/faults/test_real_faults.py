@@ -179,15 +179,15 @@ def test_two_workers_share_the_partitions(real, expected):
     partitions: dict[str, set] = {"a": set(), "b": set()}
 
     def counting(worker: Worker, name: str):
-        original = worker.process
+        original = worker._finish
 
-        def process(records):
-            partitions[name].update((r.topic, r.partition) for r in records)
-            result = original(records)
+        def finish(batch):
+            partitions[name].update((r.topic, r.partition) for r in batch.records)
+            result = original(batch)
             counts[name] += result.indexed_events
             return result
 
-        worker.process = process  # type: ignore[method-assign]
+        worker._finish = finish  # type: ignore[method-assign]
 
     counting(a, "a")
     counting(b, "b")
