@@ -128,12 +128,17 @@ ES_HOME=$ES_DIR/elasticsearch-$ES_VERSION
 es_fetch() {
   if [ -x "$ES_HOME/bin/elasticsearch" ]; then return; fi
   need mvn "install Maven: apt-get install maven"
-  need unzip "apt-get install unzip"
   say "fetching Elasticsearch $ES_VERSION (integ-test zip) from Maven Central"
   mkdir -p "$ES_DIR"
   mvn -B -q "$DEP_PLUGIN:copy" \
       -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" -DoutputDirectory="$ES_DIR"
-  (cd "$ES_DIR" && unzip -q -o "elasticsearch-$ES_VERSION.zip" && rm -f "elasticsearch-$ES_VERSION.zip")
+  if command -v unzip >/dev/null 2>&1; then
+    (cd "$ES_DIR" && unzip -q -o "elasticsearch-$ES_VERSION.zip")
+  else  # Python's zipfile drops the executable bits: put them back on the launch scripts
+    python3 -m zipfile -e "$ES_DIR/elasticsearch-$ES_VERSION.zip" "$ES_DIR"
+    chmod -R u+x,go+rx "$ES_HOME/bin"
+  fi
+  rm -f "$ES_DIR/elasticsearch-$ES_VERSION.zip"
 }
 
 es_start() {
@@ -173,7 +178,11 @@ YML
 
 es_ready() {
   # this zip has no GET /; cluster health is the readiness check
-  curl -fsS "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1
+  python3 - "$ES_PORT" <<'PY' 2>/dev/null
+import sys, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/_cluster/health?wait_for_status=yellow&timeout=1s"
+urllib.request.urlopen(url, timeout=5).read()
+PY
 }
 
 stop_pid() {  # stop_pid PIDFILE NAME
