@@ -78,7 +78,13 @@ class ElasticIndex:
 
     # -- setup -------------------------------------------------------------------------------------
     def ensure(self) -> None:
-        """Create the first versioned index with both aliases, and the side indices, if missing."""
+        """Create the index template, the first versioned index with both aliases, and the side indices."""
+        self.es.indices.put_index_template(
+            name=f"{self.namespace}-docs",
+            index_patterns=[f"{self.namespace}-docs-v*"],
+            template={"mappings": DOCS_MAPPING, "settings": docs_settings(self.shards, self.replicas)},
+            priority=100,
+        )
         if not self.es.indices.exists_alias(name=self.read_alias):
             first = f"{self.namespace}-docs-v1"
             if not self.es.indices.exists(index=first):
@@ -102,7 +108,8 @@ class ElasticIndex:
                         raise
 
     def create_version(self, name: str) -> None:
-        self.es.indices.create(index=name, mappings=DOCS_MAPPING, settings=docs_settings(self.shards, self.replicas))
+        """A new concrete index; its mappings and settings come from the template."""
+        self.es.indices.create(index=name)
 
     def versions(self) -> list[str]:
         found = self.es.indices.get(index=f"{self.namespace}-docs-v*", allow_no_indices=True, expand_wildcards="open")

@@ -188,3 +188,24 @@ def test_a_stale_read_is_repaired_not_lost(log, index, worker, monkeypatch):
     assert doc.status == "resolved"
     assert doc.version == 3
     assert [t["state"] for t in doc.body["timeline"]] == ["received", "in_process", "resolved"]
+
+
+def test_documents_the_index_rejects_go_to_dead_letters(log, index, worker, monkeypatch):
+    """A per-document rejection (say a mapping conflict) keeps the events, with the index's reason."""
+    real_write = index.write
+
+    def refuse_one(docs, counters=None):
+        kept = [d for d in docs if d.id != "fb-bad"]
+        result = real_write(kept, counters)
+        if len(kept) < len(docs):
+            result.rejected.append(("fb-bad", "Elasticsearch rejected the document (400): mapper_parsing_exception"))
+        return result
+
+    monkeypatch.setattr(index, "write", refuse_one)
+    ingest(log, worker, [received("fb-good", T0), received("fb-bad", T0)])
+    assert index.get("fb-good") is not None and index.get("fb-bad") is None
+    (letter,) = log.dead_letters()
+    assert letter.origin == "index:fb-bad"
+    assert "mapper_parsing_exception" in letter.reason
+    assert json.loads(letter.raw)[0]["subject_id"] == "fb-bad"
+    assert log.committed(GROUP, worker.topics)[("feedback", 0)] == 2
