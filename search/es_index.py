@@ -29,6 +29,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from search.analysis import query_terms
 from search.errors import MittariError, TransientError
 from search.index import Document, WriteResult
+from search.logs import fields
 from search.mappings import COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_settings
 from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
 from search.times import iso
@@ -186,6 +187,9 @@ class ElasticIndex:
                 attempt += 1
                 if attempt > 5:
                     raise TransientError(f"Elasticsearch kept refusing {len(pending)} documents with 429/503")
+                log.warning(
+                    "bulk items refused as overloaded, retrying", extra=fields(items=len(pending), attempt=attempt)
+                )
                 time.sleep(min(0.2 * 2**attempt, 5))
         if result.ignored_older and self.counting:
             stale = self._side_operations({"stale_writes_ignored": result.ignored_older}, generation=False)

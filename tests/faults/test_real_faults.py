@@ -72,12 +72,17 @@ def finish(worker: Worker, thread: threading.Thread) -> None:
     assert not thread.is_alive()
 
 
-def test_elasticsearch_down_mid_ingest(real, expected):
+def first_half_running(real):
+    """The first half of the events on the log and a worker ingesting them in a thread."""
     log, index = open_log(real), open_index(real)
     half = len(EVENTS) // 2
     append_events(log, ((str(i), e) for i, e in enumerate(EVENTS[:half])))
     worker = Worker(log, index, batch_size=500)
-    thread = run_in_thread(worker)
+    return log, index, worker, run_in_thread(worker), half
+
+
+def test_elasticsearch_down_mid_ingest(real, expected):
+    log, index, worker, thread, half = first_half_running(real)
     try:
         wait_until(lambda: lag(log, GROUP, TOPICS) == 0, 120, "the first half")
         subprocess.run([str(services.SCRIPT), "stop", "elasticsearch"], check=True, capture_output=True)
@@ -124,11 +129,7 @@ def test_worker_killed_mid_batch_then_restarted(real, expected):
 
 
 def test_kafka_broker_restart_mid_ingest(real, expected):
-    log, index = open_log(real), open_index(real)
-    half = len(EVENTS) // 2
-    append_events(log, ((str(i), e) for i, e in enumerate(EVENTS[:half])))
-    worker = Worker(log, index, batch_size=500)
-    thread = run_in_thread(worker)
+    log, index, worker, thread, half = first_half_running(real)
     try:
         wait_until(lambda: lag(log, GROUP, TOPICS) < half, 120, "ingestion to start")
         subprocess.run([str(services.SCRIPT), "stop", "kafka"], check=True, capture_output=True)
