@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetches and runs real Kafka and Elasticsearch servers for development and tests, as plain processes.
 #
-#   deploy/local/services.sh start [kafka] [elasticsearch]   # default: both; waits until each is ready
-#   deploy/local/services.sh stop  [kafka] [elasticsearch]
+#   deploy/local/services.sh start [kafka] [elasticsearch] [ckan]   # default: kafka and elasticsearch
+#   deploy/local/services.sh stop  [kafka] [elasticsearch] [ckan]
 #   deploy/local/services.sh status
 #
 # Everything comes from Maven Central (Kafka jars, the Elasticsearch integ-test zip) with this machine's Java
@@ -196,6 +196,9 @@ stop_pid() {  # stop_pid PIDFILE NAME
   say "$name stopped"
 }
 
+# shellcheck source=deploy/local/ckan.sh
+. "$HERE/ckan.sh"
+
 which_services() {
   if [ $# -eq 0 ]; then echo "kafka elasticsearch"; else echo "$@"; fi
 }
@@ -204,15 +207,17 @@ cmd=${1:-status}; shift || true
 case "$cmd" in
   start)
     for s in $(which_services "$@"); do
-      case "$s" in kafka) kafka_start ;; elasticsearch|es) es_start ;; *) die "unknown service $s" ;; esac
+      case "$s" in kafka) kafka_start ;; elasticsearch|es) es_start ;; ckan) ckan_start ;; *) die "unknown service $s" ;; esac
     done ;;
   stop)
     for s in $(which_services "$@"); do
       case "$s" in kafka) stop_pid "$KAFKA_DIR/broker.pid" Kafka ;; elasticsearch|es) stop_pid "$ES_DIR/es.pid" Elasticsearch ;;
+        ckan) ckan_stop ;;
         *) die "unknown service $s" ;; esac
     done ;;
   status)
     running "$KAFKA_DIR/broker.pid" && echo "kafka: running on 127.0.0.1:$KAFKA_PORT" || echo "kafka: stopped"
-    running "$ES_DIR/es.pid" && echo "elasticsearch: running on 127.0.0.1:$ES_PORT" || echo "elasticsearch: stopped" ;;
+    running "$ES_DIR/es.pid" && echo "elasticsearch: running on 127.0.0.1:$ES_PORT" || echo "elasticsearch: stopped"
+    running "$CKAN_DIR/ckan.pid" && echo "ckan: running on 127.0.0.1:$CKAN_PORT" || echo "ckan: stopped" ;;
   *) die "usage: $0 start|stop|status [kafka] [elasticsearch]" ;;
 esac
