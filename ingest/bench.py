@@ -11,9 +11,11 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ingest.demo_data import generate
 from ingest.events import TOPICS, validate_event
@@ -65,12 +67,12 @@ def bench_ingest(
         return figures
 
 
-def _straight_bulk(settings: Settings, demo: list[dict], batch: int, echo: Callable[[str], None]) -> float:  # type: ignore[type-arg]
+def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, echo: Callable[[str], None]) -> float:
     """Bulk-index the documents the pipeline built, precomputed, straight into a fresh index."""
-    by_subject: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    by_subject: dict[str, list[dict[str, Any]]] = {}
     for raw in demo:
         event = validate_event(raw)
-        redact_event(event, __import__("collections").Counter())
+        redact_event(event, Counter())
         by_subject.setdefault(event["subject_id"], []).append(event)
     docs = [fold(subject, events) for subject, events in by_subject.items()]
     target = open_index(settings.with_overrides(namespace=settings.namespace + "-straight"))

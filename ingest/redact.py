@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
 MARKERS = {
@@ -37,13 +38,20 @@ _PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s\-.]?\(?\d{1,4}\)?){2,6}(?![
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}")
 
 
+Check = Callable[[re.Match[str]], bool]
+
+
+def _always(match: re.Match[str]) -> bool:
+    return True
+
+
 def redact(text: str) -> tuple[str, Counter[str]]:
     """The text with personal data replaced, and how many of each kind were removed."""
     found: Counter[str] = Counter()
     if not text:
         return text, found
 
-    def _sub(kind: str, pattern: re.Pattern[str], value: str, valid=lambda m: True) -> str:  # type: ignore[no-untyped-def]
+    def _sub(kind: str, pattern: re.Pattern[str], value: str, valid: Check = _always) -> str:
         def repl(match: re.Match[str]) -> str:
             if not valid(match):
                 return match.group(0)
@@ -101,7 +109,7 @@ def _replace_iban(match: re.Match[str], found: Counter[str]) -> str:
     return candidate
 
 
-def _digits_between(low: int, high: int):  # type: ignore[no-untyped-def]
+def _digits_between(low: int, high: int) -> Check:
     def check(match: re.Match[str]) -> bool:
         digits = sum(ch.isdigit() for ch in match.group(0))
         return low <= digits <= high

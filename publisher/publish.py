@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from publisher.target import Dataset, PublishReport, Target
 from search.catalog import build_catalog
@@ -14,7 +15,7 @@ from search.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build_datasets(indicators: Indicators, settings: Settings) -> tuple[list[Dataset], dict]:  # type: ignore[type-arg]
+def build_datasets(indicators: Indicators, settings: Settings) -> tuple[list[Dataset], dict[str, Any]]:
     catalog = build_catalog(indicators, settings)
     nodes = {node["dct:identifier"]: node for node in catalog["dcat:dataset"]}
     datasets = [

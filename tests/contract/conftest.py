@@ -13,7 +13,6 @@ import pytest
 from ingest.log import EventLog, open_log
 from search.index import Index, open_index
 from search.settings import Settings
-from tests.services import backend_settings  # noqa: F401  (re-exported for the suites)
 
 LOG_BACKENDS = [
     pytest.param("sqlite", id="sqlite-log"),

@@ -19,7 +19,7 @@ from ingest.worker import Worker
 from search.index import open_index
 from search.indicators import Filters, Indicators
 from search.query import SearchQuery
-from tests.contract.conftest import backend_settings
+from tests.services import backend_settings
 
 pytestmark = pytest.mark.contract
 
