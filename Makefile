@@ -32,7 +32,7 @@ pytest: $(STAMP)
 bench: $(STAMP)  ## end-to-end ingest throughput, embedded backends
 	$(BIN)/mittari bench ingest --events 200000
 
-services:  ## fetch (first time) and start real Kafka and Elasticsearch on 127.0.0.1
+services:  ## fetch (first time) and start real Kafka, Elasticsearch and CKAN on 127.0.0.1
 	deploy/local/services.sh start
 
 services-stop:

@@ -8,8 +8,6 @@ leaves every file, and its modification time, as it was.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -17,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.target import Dataset, PublishReport
+from search.catalog import text_in
 from search.settings import Settings
 
 _FORMATS = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean"}
@@ -32,7 +31,7 @@ class LocalTarget:
         report = PublishReport()
         wanted: dict[str, bytes] = {}
         for dataset in datasets:
-            wanted[f"{dataset.code}.csv"] = csv_bytes(dataset)
+            wanted[f"{dataset.code}.csv"] = dataset.csv_bytes()
         wanted["datapackage.json"] = _json(self._datapackage(datasets))
         wanted["catalog.jsonld"] = _json(catalog)
         for name, content in wanted.items():
@@ -67,8 +66,8 @@ class LocalTarget:
                     "format": "csv",
                     "mediatype": "text/csv",
                     "encoding": "utf-8",
-                    "title": _text(dataset.metadata.get("dct:title"), "en"),
-                    "description": _text(dataset.metadata.get("dct:description"), "en"),
+                    "title": text_in(dataset.metadata.get("dct:title"), "en"),
+                    "description": text_in(dataset.metadata.get("dct:description"), "en"),
                     "schema": {
                         "fields": [
                             {"name": name, "type": _FORMATS[kind], "description": description}
@@ -81,31 +80,6 @@ class LocalTarget:
                 for dataset in datasets
             ],
         }
-
-
-def csv_bytes(dataset: Dataset) -> bytes:
-    out = io.StringIO()
-    names = [name for name, _, _ in dataset.fields]
-    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
-    writer.writeheader()
-    for row in dataset.rows:
-        writer.writerow({k: _cell(row.get(k)) for k in names})
-    return out.getvalue().encode("utf-8")
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def _text(values: Any, lang: str) -> str:
-    for item in values or []:
-        if item.get("@language") == lang:
-            return str(item["@value"])
-    return ""
 
 
 def _json(data: Any) -> bytes:

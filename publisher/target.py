@@ -10,11 +10,12 @@ Contract (tests/contract/test_publish.py checks it on every target):
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from search.errors import ConfigError
 from search.settings import Settings
 
 
@@ -25,6 +26,24 @@ class Dataset:
     fields: tuple[tuple[str, str, str], ...]  # the data dictionary: name, type, description
     primary_key: tuple[str, ...]
     rows: list[dict[str, Any]]
+
+    def csv_bytes(self) -> bytes:
+        """The rows as CSV: the same bytes in a folder, on a portal and from ``?format=csv``."""
+        out = io.StringIO()
+        names = [name for name, _, _ in self.fields]
+        writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow({k: _cell(row.get(k)) for k in names})
+        return out.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 @dataclass
@@ -46,7 +65,9 @@ class Target(Protocol):
 def open_target(spec: str | None, settings: Settings) -> Target:
     """A folder path (default: MITTARI_PUBLISH_DIR) or 'ckan'."""
     if spec == "ckan":
-        raise ConfigError("the CKAN target is not part of this build yet")
+        from publisher.ckan_target import CkanTarget
+
+        return CkanTarget.from_settings(settings)
     from publisher.local_target import LocalTarget
 
     return LocalTarget(Path(spec) if spec else settings.publish_dir, settings)

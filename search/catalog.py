@@ -32,6 +32,21 @@ def _lang(values: dict[str, str]) -> list[dict[str, str]]:
     return [{"@language": lang, "@value": text} for lang, text in sorted(values.items())]
 
 
+def text_in(values: Any, lang: str) -> str:
+    """The text of a language-tagged JSON-LD value in one language ('' if it has none)."""
+    for item in values or []:
+        if item.get("@language") == lang:
+            return str(item["@value"])
+    return ""
+
+
+def spatial(settings: Settings) -> dict[str, Any]:
+    place = settings.spatial or settings.publisher_name
+    if place.startswith(("http://", "https://")):
+        return {"@id": place}
+    return {"@type": "dct:Location", "rdfs:label": place}
+
+
 def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
     base = settings.base_url.rstrip("/")
     license_uri = LICENSES.get(settings.license, settings.license)
@@ -58,6 +73,7 @@ def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
             "dcat:contactPoint": contact,
             "dct:license": {"@id": license_uri},
             "dct:accrualPeriodicity": {"@id": f"{_EU}/frequency/UPDATE_CONT"},
+            "dct:spatial": spatial(settings),
             "dct:language": [{"@id": f"{_EU}/language/{code}"} for code in ("FIN", "SWE", "ENG")],
             "dct:provenance": {
                 "@type": "dct:ProvenanceStatement",

@@ -40,3 +40,17 @@ class BadQuery(MittariError):
 
 class ConfigError(MittariError):
     """A setting that cannot be used, found when the settings are read."""
+
+
+class PublishRefused(MittariError):
+    """An open-data portal refused a write (validation or authorisation); retrying will not help.
+
+    Carries the action, the dataset and, for validation errors, the fields at
+    fault, so an operator can see at once what to fix.
+    """
+
+    def __init__(self, message: str, *, action: str, dataset: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.action = action
+        self.dataset = dataset
+        self.fields = fields or {}

@@ -33,6 +33,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
 def _cell_minimum(raw: str) -> int:
     value = int(raw)
     if value < 5:
@@ -100,6 +107,43 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("publisher_name", "MITTARI_PUBLISHER_NAME", "Mittari demo city", "Publisher named in dataset metadata."),
     Setting("contact_email", "MITTARI_CONTACT_EMAIL", "opendata@example.org", "Contact address in dataset metadata."),
     Setting("license", "MITTARI_LICENSE", "CC-BY-4.0", "Licence of published datasets (SPDX id)."),
+    Setting(
+        "spatial",
+        "MITTARI_SPATIAL",
+        "",
+        "Place the data covers, a URI (YSO places, Geonames) or a name (default: the publisher's name).",
+    ),
+    Setting(
+        "ckan_url",
+        "MITTARI_CKAN_URL",
+        "",
+        "CKAN portal for `mittari publish --target ckan` (dev: var/services/ckan/env).",
+    ),
+    Setting(
+        "ckan_token", "MITTARI_CKAN_TOKEN", "", "API token of a CKAN user who may edit the organisation's datasets."
+    ),
+    Setting("ckan_org", "MITTARI_CKAN_ORG", "", "Name or id of the CKAN organisation that owns the datasets."),
+    Setting(
+        "ckan_batch_size",
+        "MITTARI_CKAN_BATCH_SIZE",
+        "1000",
+        "Rows per DataStore upsert: each batch is one transaction on the portal.",
+        _positive_int,
+    ),
+    Setting(
+        "ckan_retry_seconds",
+        "MITTARI_CKAN_RETRY_SECONDS",
+        "120",
+        "How long a publish keeps retrying an unreachable or overloaded portal before it gives up.",
+        _positive_int,
+    ),
+    Setting(
+        "publish_debounce",
+        "MITTARI_PUBLISH_DEBOUNCE",
+        "30",
+        "`mittari publish --watch` waits this many quiet seconds after the index changes before publishing.",
+        _positive_float,
+    ),
     Setting("log_level", "MITTARI_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 
@@ -123,6 +167,13 @@ class Settings:
     publisher_name: str = "Mittari demo city"
     contact_email: str = "opendata@example.org"
     license: str = "CC-BY-4.0"
+    spatial: str = ""
+    ckan_url: str = ""
+    ckan_token: str = field(default="", repr=False)  # a secret: never in logs or reprs
+    ckan_org: str = ""
+    ckan_batch_size: int = 1000
+    ckan_retry_seconds: int = 120
+    publish_debounce: float = 30.0
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -50,6 +52,45 @@ def require(service: str) -> None:
         _failed[service] = f"{service} did not start (deploy/local/services.sh start {service}):\n{done.stderr[-3000:]}"
         _give_up(_failed[service])
     _started[service] = not was_running
+
+
+CKAN_ENV = REPO / "var" / "services" / "ckan" / "env"
+CKAN_PID = REPO / "var" / "services" / "ckan" / "ckan.pid"
+
+
+def ckan_settings(settings: Settings) -> Settings:
+    """Settings pointing at the development CKAN (started if needed), with a fresh dataset prefix."""
+    require("ckan")
+    values = dict(line.split("=", 1) for line in CKAN_ENV.read_text().splitlines() if "=" in line)
+    return settings.with_overrides(
+        namespace=namespace(),
+        ckan_url=values["MITTARI_CKAN_URL"],
+        ckan_token=values["MITTARI_CKAN_TOKEN"],
+        ckan_org=values["MITTARI_CKAN_ORG"],
+    )
+
+
+def ckan_url() -> str:
+    require("ckan")
+    values = dict(line.split("=", 1) for line in CKAN_ENV.read_text().splitlines() if "=" in line)
+    return values["MITTARI_CKAN_URL"]
+
+
+def kill_ckan() -> None:
+    """SIGKILL the CKAN web process (a crash, not a shutdown); PostgreSQL and Solr stay up."""
+    pid = int(CKAN_PID.read_text())
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+def start_ckan() -> None:
+    done = subprocess.run([str(SCRIPT), "start", "ckan"], capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def stop_started() -> None:

@@ -106,7 +106,8 @@ ckan_start() {
       "ckan.site_url=http://127.0.0.1:$CKAN_PORT" \
       "ckan.storage_path=$CKAN_DIR/storage" \
       "solr_url=http://127.0.0.1:$SOLR_PORT/solr/ckan" \
-      "ckan.redis.url=redis://127.0.0.1:$REDIS_PORT/0" >/dev/null
+      "ckan.redis.url=redis://127.0.0.1:$REDIS_PORT/0" \
+      "licenses_group_url=file://$HERE/ckan-licenses.json" >/dev/null  # SPDX ids, as the Finnish national portal
   mkdir -p "$CKAN_DIR/storage"
   $ckan db init >> "$CKAN_DIR/setup.log" 2>&1
   $ckan db upgrade -p activity >> "$CKAN_DIR/setup.log" 2>&1
@@ -117,7 +118,7 @@ ckan_start() {
   fi
   $ckan sysadmin add mittari-admin >> "$CKAN_DIR/setup.log" 2>&1
   say "starting CKAN $CKAN_VERSION on 127.0.0.1:$CKAN_PORT (log: $CKAN_DIR/ckan.log)"
-  nohup $ckan run -H 127.0.0.1 -p "$CKAN_PORT" -r >> "$CKAN_DIR/ckan.log" 2>&1 < /dev/null &
+  nohup $ckan run -H 127.0.0.1 -p "$CKAN_PORT" -r -t >> "$CKAN_DIR/ckan.log" 2>&1 < /dev/null &
   echo $! > "$CKAN_DIR/ckan.pid"
   wait_for 90 "CKAN" ckan_ready || { tail -40 "$CKAN_DIR/ckan.log" >&2; die "CKAN did not start"; }
   if [ ! -s "$CKAN_DIR/token" ]; then

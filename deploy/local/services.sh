@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Fetches and runs real Kafka and Elasticsearch servers for development and tests, as plain processes.
+# Fetches and runs real Kafka, Elasticsearch and CKAN (with PostgreSQL, Redis, Solr) for development and tests,
+# as plain processes.
 #
-#   deploy/local/services.sh start [kafka] [elasticsearch] [ckan]   # default: kafka and elasticsearch
+#   deploy/local/services.sh start [kafka] [elasticsearch] [ckan]   # default: all three
 #   deploy/local/services.sh stop  [kafka] [elasticsearch] [ckan]
 #   deploy/local/services.sh status
 #
 # Everything comes from Maven Central (Kafka jars, the Elasticsearch integ-test zip) with this machine's Java
-# and Maven. Data, downloads and logs live under MITTARI_SERVICES_DIR (default: var/services, git-ignored).
+# and Maven; CKAN from PyPI, PostgreSQL and Redis from Debian (deploy/local/ckan.sh). Data, downloads and logs live under MITTARI_SERVICES_DIR (default: var/services, git-ignored).
 # Ports: MITTARI_KAFKA_PORT (9092), MITTARI_KAFKA_CONTROLLER_PORT (9093), MITTARI_ES_PORT (9200),
 # MITTARI_ES_TRANSPORT_PORT (9300); all bound to 127.0.0.1. Heaps are capped at 512 MB each.
 set -euo pipefail
@@ -200,7 +201,7 @@ stop_pid() {  # stop_pid PIDFILE NAME
 . "$HERE/ckan.sh"
 
 which_services() {
-  if [ $# -eq 0 ]; then echo "kafka elasticsearch"; else echo "$@"; fi
+  if [ $# -eq 0 ]; then echo "kafka elasticsearch ckan"; else echo "$@"; fi
 }
 
 cmd=${1:-status}; shift || true
@@ -219,5 +220,5 @@ case "$cmd" in
     running "$KAFKA_DIR/broker.pid" && echo "kafka: running on 127.0.0.1:$KAFKA_PORT" || echo "kafka: stopped"
     running "$ES_DIR/es.pid" && echo "elasticsearch: running on 127.0.0.1:$ES_PORT" || echo "elasticsearch: stopped"
     running "$CKAN_DIR/ckan.pid" && echo "ckan: running on 127.0.0.1:$CKAN_PORT" || echo "ckan: stopped" ;;
-  *) die "usage: $0 start|stop|status [kafka] [elasticsearch]" ;;
+  *) die "usage: $0 start|stop|status [kafka] [elasticsearch] [ckan]" ;;
 esac
