@@ -42,13 +42,15 @@ def create_app(settings: Settings | None = None, *, index: Index | None = None, 
     clock = clock or SystemClock()
     app.extensions["mittari"] = Services(settings, index, Indicators(index, settings, clock), clock)
 
-    from api import indicator_views, meta_views, search_views
+    from api import indicator_views, meta_views, page_views, search_views
 
     api = errors.MittariApi(app, spec_kwargs={"info": {"description": "Open data on how a city serves its residents."}})
     app.extensions["mittari_api"] = api
     api.register_blueprint(search_views.blp)
     api.register_blueprint(indicator_views.blp)
     app.register_blueprint(meta_views.blp)
+    app.register_blueprint(page_views.root)
+    app.register_blueprint(page_views.blp)
     errors.register(app)
     app.before_request(_start)
     app.after_request(_finish)

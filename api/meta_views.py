@@ -1,4 +1,4 @@
-"""Health, readiness, ingest status, the human-readable API docs and the landing page."""
+"""Health, readiness, ingest status and the human-readable API docs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from api.services import services
-from search.indicators import Filters
-from search.vocabulary import INDICATOR_CLASSES
 
 blp = Blueprint("meta", __name__)
 
@@ -39,11 +37,3 @@ def status() -> Response:
 def docs() -> str:
     spec = current_app.extensions["mittari_api"].spec.to_dict()
     return render_template("docs.html", spec=spec, paths=sorted(spec["paths"].items()))
-
-
-@blp.get("/")
-def landing() -> str:
-    svc = services()
-    overview = svc.indicators.overview(Filters())
-    stats = svc.index.stats()
-    return render_template("landing.html", overview=overview, stats=stats, classes=INDICATOR_CLASSES)

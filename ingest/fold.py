@@ -166,6 +166,7 @@ def _feedback(subject_id: str, events: Sequence[dict[str, Any]]) -> Document:
         "reopened_or_recontacted": reopened or recontacts > 0,
         "satisfaction": _normalised(rating),
         "has_received": received is not None,
+        "service_name": rp.get("service_name"),
     }
     return Document(
         id=subject_id,

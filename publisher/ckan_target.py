@@ -44,7 +44,7 @@ from ckanapi.errors import NotFound as CkanNotFound
 
 from publisher.target import Dataset, PublishReport
 from search.catalog import LICENSES, text_in
-from search.datasets import DEFINITIONS_VERSION
+from search.datasets import DEFINITIONS_VERSION, dataset_name
 from search.errors import ConfigError, NotFound, PublishRefused, TransientError
 from search.logs import fields as log_fields
 from search.settings import Settings
@@ -72,11 +72,6 @@ class _Remote(RemoteCKAN):  # type: ignore[misc]
         if status in _RETRY_STATUSES:
             raise _Unavailable(f"HTTP {status} from {url}")
         return status, body
-
-
-def dataset_name(namespace: str, code: str) -> str:
-    """CKAN names are lower-case letters, digits, - and _; the namespace keeps installations apart."""
-    return f"{namespace}-{code}".lower().replace("_", "-")[:100]
 
 
 def content_hash(*parts: Any) -> str:

@@ -31,6 +31,12 @@ PRIMARY_KEY = ("indicator", "period", "breakdown", "service_code", "area")
 DEFINITIONS_VERSION = "2026.1"
 
 
+def dataset_name(namespace: str, code: str) -> str:
+    """An indicator's dataset name on a portal. CKAN names are lower-case letters, digits, - and _;
+    the namespace keeps installations apart. The pages link to it, so it lives here."""
+    return f"{namespace}-{code}".lower().replace("_", "-")[:100]
+
+
 def indicator_rows(indicators: Indicators, indicator: Indicator) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     city = indicators.series(indicator, Filters())

@@ -1,11 +1,23 @@
-"""Read-time views of governance documents: how long each open initiative has waited."""
+"""Read-time views of governance documents: initiatives with how long each has waited,
+decisions by the body that made them, and the list of bodies (council, boards, committees).
+
+Initiatives and decisions number in the hundreds or low thousands for a city, so
+the body filter reads them page by page from the index and filters here; the index
+needs no field for it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from search.index import Index
+from search.query import SearchQuery
 from search.times import parse
+
+_PAGE = 500
+INITIATIVE_ORDER = ("submitted", "being_prepared", "answered", "withdrawn")
 
 
 def with_waiting(initiative: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -13,3 +25,52 @@ def with_waiting(initiative: dict[str, Any], now: datetime) -> dict[str, Any]:
     end = parse(initiative["answered_at"]) if initiative.get("answered_at") else now
     waited = (end - parse(initiative["submitted_at"])).total_seconds() / 86400
     return {**initiative, "days_waiting": round(max(0.0, waited), 1)}
+
+
+def documents(
+    index: Index, doc_type: str, *, service: str | None = None, limit: int = 20_000
+) -> Iterator[dict[str, Any]]:
+    """Every document of a type, newest first, read in pages through the search interface."""
+    cursor: str | None = None
+    seen = 0
+    while seen < limit:
+        result = index.search(SearchQuery(types=(doc_type,), service=service, size=_PAGE, cursor=cursor, facets=False))
+        yield from result.items
+        seen += len(result.items)
+        cursor = result.next_cursor
+        if not cursor or not result.items:
+            return
+
+
+def initiatives(index: Index, now: datetime, *, body: str | None = None) -> list[dict[str, Any]]:
+    """Initiatives (of one responsible body if given), open ones first and the longest waiting first."""
+    items = [with_waiting(i, now) for i in documents(index, "initiative")]
+    if body:
+        items = [i for i in items if (i.get("responsible_body") or "") == body]
+    rank = {status: n for n, status in enumerate(INITIATIVE_ORDER)}
+    return sorted(items, key=lambda i: (rank.get(i["status"], 9), -i["days_waiting"], i["id"]))
+
+
+def decisions(
+    index: Index,
+    *,
+    body: str | None = None,
+    service: str | None = None,
+    indicator: str | None = None,
+    limit: int = 20_000,
+) -> list[dict[str, Any]]:
+    """Decisions, newest first, of one body and/or concerning one service or indicator."""
+    items = list(documents(index, "decision", limit=limit))
+    if indicator:
+        items = [d for d in items if indicator in (d.get("indicators") or [])]
+    if body:
+        items = [d for d in items if d.get("body") == body]
+    if service:
+        items = [d for d in items if service in (d.get("services") or [])]
+    return items
+
+
+def bodies(initiative_list: list[dict[str, Any]], decision_list: list[dict[str, Any]]) -> list[str]:
+    """Every council, board and committee that appears as a responsible or deciding body."""
+    names = {i.get("responsible_body") for i in initiative_list} | {d.get("body") for d in decision_list}
+    return sorted(n for n in names if n)

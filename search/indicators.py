@@ -340,6 +340,10 @@ class Indicators:
                 self._rows[doc_type] = rows
             return self._rows[doc_type]
 
+    def facts(self, doc_type: str) -> list[dict[str, Any]]:
+        """The cached facts of every document of a type (shared: callers must not change them)."""
+        return self._scan(doc_type)
+
     def definitions(self) -> list[Indicator]:
         found: dict[str, Indicator] = {i.code: i for i in BUILT_IN}
         for row in self._scan("outcome"):

@@ -213,8 +213,10 @@ def test_status_counts_ingest(client):
     assert body["counters"]["events_indexed"] > 50
 
 
-def test_landing_page(client):
-    page = client.get("/").get_data(as_text=True)
+def test_landing_page_is_the_finnish_overview(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.location.endswith("/fi/")
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert '<html lang="fi">' in page
     assert "Suljetut palautteet" in page  # the closed-share indicator's Finnish name
 
@@ -227,7 +229,11 @@ def test_personal_data_appears_in_no_response(client):
         "/v1/initiatives",
         "/v1/indicators",
         "/v1/catalog",
-        "/",
+        "/fi/",
+        "/fi/feedback/?q=olen",
+        "/sv/feedback/fb-pii",
+        "/en/services/410",
+        "/fi/feeds/decisions.atom",
         "/v1/status",
     ]
     for url in urls:

@@ -1,0 +1,127 @@
+"""Atom feeds (RFC 4287) for journalists and residents: new decisions, answered initiatives,
+indicators that crossed their target. Built with ElementTree, so every text is escaped."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response
+
+from api import i18n
+
+ATOM = "http://www.w3.org/2005/Atom"
+ET.register_namespace("", ATOM)
+
+
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _iso(value: str | None) -> str:
+    if not value:
+        return datetime(1970, 1, 1, tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    if len(value) == 7:  # YYYY-MM
+        value += "-01T00:00:00Z"
+    return value if value.endswith("Z") or "+" in value[10:] else value + "Z"
+
+
+def feed(
+    *, title: str, lang: str, base_url: str, self_path: str, alternate: str, entries: list[dict[str, str]]
+) -> Response:
+    base = base_url.rstrip("/")
+    root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
+    _el(root, "id", base + self_path.rstrip("?"))
+    _el(root, "title", title)
+    _el(root, "updated", max((e["updated"] for e in entries), default=_iso(None)))
+    _el(root, "link", rel="self", href=base + self_path.rstrip("?"), type="application/atom+xml")
+    _el(root, "link", rel="alternate", href=base + alternate, type="text/html")
+    author = _el(root, "author")
+    _el(author, "name", "Mittari")
+    _el(root, "rights", "CC BY 4.0")
+    for entry in entries:
+        node = _el(root, "entry")
+        _el(node, "id", base + entry["path"])
+        _el(node, "title", entry["title"])
+        _el(node, "updated", entry["updated"])
+        _el(node, "link", rel="alternate", href=base + entry["path"], type="text/html")
+        if entry.get("summary"):
+            _el(node, "summary", entry["summary"])
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return Response(body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"})
+
+
+def _suffix(scope: str | None) -> str:
+    return f" – {scope}" if scope else ""
+
+
+def decisions(items: list[dict[str, Any]], lang: str, base_url: str, self_path: str, scope: str | None) -> Response:
+    return feed(
+        title=i18n.t("feed_decisions", lang) + _suffix(scope),
+        lang=lang,
+        base_url=base_url,
+        self_path=self_path,
+        alternate=f"/{lang}/decisions/",
+        entries=[
+            {
+                "path": f"/{lang}/decisions/{d['id']}",
+                "title": f"{d.get('body')}: {d.get('title')}",
+                "updated": _iso(d.get("date")),
+                "summary": (d.get("text") or "")[:500],
+            }
+            for d in items
+        ],
+    )
+
+
+def initiatives(items: list[dict[str, Any]], lang: str, base_url: str, self_path: str, scope: str | None) -> Response:
+    return feed(
+        title=i18n.t("feed_initiatives", lang) + _suffix(scope),
+        lang=lang,
+        base_url=base_url,
+        self_path=self_path,
+        alternate=f"/{lang}/initiatives/",
+        entries=[
+            {
+                "path": f"/{lang}/initiatives/#{i['id']}",
+                "title": str(i.get("title")),
+                "updated": _iso(i.get("answered_at")),
+                "summary": ((i.get("response") or {}).get("text") or "")[:500],
+            }
+            for i in items
+        ],
+    )
+
+
+def crossings(items: list[dict[str, Any]], lang: str, base_url: str, self_path: str, scope: str | None) -> Response:
+    entries = []
+    for c in items:
+        key = "feed_crossed_met" if c["to"] == "met" else "feed_crossed_not_met"
+        name = c["name"].get(lang) or c["code"]
+        unit = i18n.unit(c["unit"], lang)
+        query = f"?service={c['service']}" if c.get("service") else ""
+        entries.append(
+            {
+                "path": f"/{lang}/indicators/{c['code']}{query}#m-{c['period']}",
+                "title": i18n.t(key, lang, name=name, period=i18n.month(c["period"], lang)),
+                "updated": _iso(c["period"]),
+                "summary": i18n.t(
+                    "feed_crossing_text",
+                    lang,
+                    value=f"{i18n.number(c['value'], lang)} {unit}",
+                    target=f"{i18n.number(c['target'], lang)} {unit}",
+                ),
+            }
+        )
+    return feed(
+        title=i18n.t("feed_indicators", lang) + _suffix(scope),
+        lang=lang,
+        base_url=base_url,
+        self_path=self_path,
+        alternate=f"/{lang}/",
+        entries=entries,
+    )

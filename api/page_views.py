@@ -1,0 +1,326 @@
+"""The public pages, in Finnish, Swedish and English: server-rendered, working without JavaScript.
+
+Views stay thin: they read arguments, call the same ``search`` layer as the JSON API and hand
+the result to a template. Bad arguments raise ``BadQuery`` and get an HTML 400 page that names
+the parameter; unknown ids a 404 page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+
+from api import atom, charts, i18n
+from api.services import services
+from search import feeds, governance, report, scorecard, service_catalog
+from search.datasets import dataset_name
+from search.errors import BadQuery, NotFound
+from search.indicators import Filters, month_filter
+from search.parser import parse_search
+from search.query import SearchQuery
+from search.times import hours_between
+from search.vocabulary import FEEDBACK_STATES, INDICATOR_CLASSES, INITIATIVE_STATES
+
+blp = Blueprint("pages", __name__, url_prefix="/<lang>")
+root = Blueprint("root", __name__)
+
+TREND_MONTHS = 12
+FEEDBACK_PAGE = 20
+DECISIONS_SHOWN = 100
+
+
+@root.get("/")
+def home() -> Response:
+    """The overview in the reader's language (Finnish unless the browser asks for Swedish or English)."""
+    return redirect(url_for("pages.overview", lang=i18n.best_language(request.accept_languages)))  # type: ignore[return-value]
+
+
+@blp.url_value_preprocessor
+def _language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    lang = (values or {}).pop("lang", i18n.DEFAULT)
+    if lang not in i18n.LANGUAGES:
+        abort(404)
+    g.lang = lang
+
+
+@blp.url_defaults
+def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
+    if "lang" not in values and endpoint.startswith("pages."):
+        values["lang"] = g.get("lang", i18n.DEFAULT)
+
+
+@blp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    lang = g.get("lang", i18n.DEFAULT)
+    return {
+        "lang": lang,
+        "languages": i18n.LANGUAGES,
+        "native": i18n.NATIVE,
+        "t": lambda key, **kw: i18n.t(key, lang, **kw),
+        "num": lambda value, digits=1: i18n.number(value, lang, digits),
+        "share": lambda value: i18n.share(value, lang),
+        "month": lambda period: i18n.month(period, lang) if period else "–",
+        "day": lambda value: i18n.day(value, lang),
+        "unit": lambda code: i18n.unit(code, lang),
+        "duration": lambda hours: i18n.duration(hours, lang),
+        "classes": INDICATOR_CLASSES,
+        "feedback_states": FEEDBACK_STATES,
+        "initiative_states": INITIATIVE_STATES,
+        "min_cell": services().settings.min_cell_count,
+        "switch_url": _switch_url,
+    }
+
+
+def _switch_url(lang: str) -> str:
+    """This page in another language, with the same arguments."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": lang}
+    return url_for(request.endpoint or "pages.overview", **args)
+
+
+@blp.errorhandler(BadQuery)
+def _bad_query(exc: BadQuery) -> tuple[str, int]:
+    return render_template("error.html", title=i18n.t("error_bad_parameter", g.lang), exc=exc), 400
+
+
+@blp.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> tuple[str, int]:
+    return render_template("error.html", title=i18n.t("error_not_found", g.lang), exc=exc), 404
+
+
+# -- overview and indicators --------------------------------------------------------
+@blp.get("/")
+def overview() -> str:
+    svc = services()
+    summaries = svc.indicators.overview(Filters())
+    trends = {
+        s["code"]: svc.indicators.series(svc.indicators.definition(s["code"]), Filters())[-TREND_MONTHS:]
+        for s in summaries
+    }
+    return render_template(
+        "overview.html",
+        summaries=summaries,
+        trends=trends,
+        score=scorecard.score(summaries),
+        stats=svc.index.stats(),
+        charts=charts,
+    )
+
+
+@blp.get("/indicators/<code>")
+def indicator(code: str) -> str:
+    svc = services()
+    service = request.args.get("service") or None
+    detail = svc.indicators.detail(code, Filters(service=service))
+    catalog = service_catalog.catalog(svc.indicators)
+    if service and not any(s["code"] == service for s in catalog):
+        raise BadQuery("service", f"no service with code {service!r}")
+    portal = None
+    if svc.settings.ckan_url:
+        portal = f"{svc.settings.ckan_url.rstrip('/')}/dataset/{dataset_name(svc.settings.namespace, code)}"
+    api_url = f"/v1/indicators/{code}" + (f"?service={service}" if service else "")
+    return render_template(
+        "indicator.html",
+        item=detail,
+        service=service,
+        services=catalog,
+        names={s["code"]: s["name"] for s in catalog},
+        portal=portal,
+        api_url=api_url,
+        csv_url=f"/v1/indicators/{code}?format=csv",
+        decisions=governance.decisions(svc.index, indicator=code)[:20],
+        charts=charts,
+    )
+
+
+# -- services -------------------------------------------------------------------------
+@blp.get("/services/")
+def service_list() -> str:
+    return render_template("services.html", services=service_catalog.catalog(services().indicators))
+
+
+@blp.get("/services/<code>")
+def service_page(code: str) -> str:
+    svc = services()
+    found = service_catalog.service(svc.indicators, code)
+    if found is None:
+        raise NotFound(f"no service with code {code!r}")
+    filters = Filters(service=code)
+    summaries = [s for s in svc.indicators.overview(filters) if s["overall"]["n"] > 0]
+    recent = svc.index.search(SearchQuery(types=("feedback",), service=code, size=10, facets=False)).items
+    return render_template(
+        "service.html",
+        service=found,
+        summaries=summaries,
+        recent=recent,
+        bands=service_catalog.response_distribution(svc.indicators, code),
+        decisions=governance.decisions(svc.index, service=code)[:10],
+        charts=charts,
+    )
+
+
+# -- feedback tracker -------------------------------------------------------------------
+@blp.get("/feedback/")
+def feedback_list() -> str:
+    svc = services()
+    allowed = ("q", "service", "area", "status", "from", "to", "cursor", "size")
+    args = {k: v for k, v in request.args.items() if k in allowed and v}
+    query = parse_search(_page_size({"size": FEEDBACK_PAGE, **args}), svc.settings, types=("feedback",))
+    if query.status and query.status not in FEEDBACK_STATES:
+        raise BadQuery("status", f"unknown status {query.status!r}")
+    result = svc.index.search(query)
+    catalog = service_catalog.catalog(svc.indicators)
+    areas = sorted({r["area"] for r in svc.indicators.facts("feedback") if r.get("area")})
+    next_url = _url("pages.feedback_list", {**args, "cursor": result.next_cursor}) if result.next_cursor else None
+    first_url = _url("pages.feedback_list", {k: v for k, v in args.items() if k != "cursor"}) if query.cursor else None
+    return render_template(
+        "feedback_list.html",
+        args=args,
+        first_url=first_url,
+        result=result,
+        services=catalog,
+        names={s["code"]: s["name"] for s in catalog},
+        areas=areas,
+        next_url=next_url,
+    )
+
+
+def _page_size(args: dict[str, Any]) -> dict[str, Any]:
+    """The page size as a number (the search parser checks its range)."""
+    try:
+        return {**args, "size": int(args["size"])}
+    except ValueError:
+        raise BadQuery("size", "must be a whole number") from None
+
+
+def _url(endpoint: str, values: dict[str, Any]) -> str:
+    return url_for(endpoint, **values)
+
+
+@blp.get("/feedback/<path:feedback_id>")
+def feedback_item(feedback_id: str) -> str:
+    doc = services().index.get(feedback_id)
+    if doc is None or doc.type != "feedback":
+        raise NotFound(f"no feedback with id {feedback_id!r}")
+    return render_template("feedback_item.html", item=doc.body, steps=_steps(doc.body))
+
+
+def _steps(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timeline with the time each step took (until the next one)."""
+    timeline = body.get("timeline") or []
+    out = []
+    for i, step in enumerate(timeline):
+        following = timeline[i + 1]["at"] if i + 1 < len(timeline) else None
+        took = None
+        if following:
+            took = hours_between(step["at"], following)
+        out.append({**step, "took_hours": took})
+    return out
+
+
+# -- governance -----------------------------------------------------------------------------
+@blp.get("/initiatives/")
+def initiative_list() -> str:
+    svc = services()
+    body = request.args.get("body") or None
+    now = svc.clock.now()
+    everything = governance.initiatives(svc.index, now)
+    shown = [i for i in everything if not body or i.get("responsible_body") == body]
+    return render_template(
+        "initiatives.html",
+        initiatives=shown,
+        body=body,
+        bodies=governance.bodies(everything, governance.decisions(svc.index)),
+    )
+
+
+@blp.get("/decisions/")
+def decision_list() -> str:
+    svc = services()
+    body = request.args.get("body") or None
+    service = request.args.get("service") or None
+    everything = governance.decisions(svc.index)
+    shown = governance.decisions(svc.index, body=body, service=service)
+    catalog = service_catalog.catalog(svc.indicators)
+    return render_template(
+        "decisions.html",
+        decisions=shown[:DECISIONS_SHOWN],
+        total=len(shown),
+        body=body,
+        service=service,
+        bodies=governance.bodies([], everything),
+        services=catalog,
+        names={s["code"]: s["name"] for s in catalog},
+        indicator_names={i.code: i.name for i in svc.indicators.definitions()},
+    )
+
+
+@blp.get("/decisions/<path:decision_id>")
+def decision_item(decision_id: str) -> str:
+    svc = services()
+    doc = svc.index.get(decision_id)
+    if doc is None or doc.type != "decision":
+        raise NotFound(f"no decision with id {decision_id!r}")
+    catalog = service_catalog.catalog(svc.indicators)
+    return render_template(
+        "decision.html",
+        item=doc.body,
+        names={s["code"]: s["name"] for s in catalog},
+        indicator_names={i.code: i.name for i in svc.indicators.definitions()},
+    )
+
+
+# -- the meeting report -------------------------------------------------------------------------
+def previous_month(now: datetime) -> str:
+    first = now.replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+@blp.get("/report")
+def report_page() -> str:
+    svc = services()
+    body = request.args.get("body") or None
+    period = month_filter(request.args.get("period"), "period") or previous_month(svc.clock.now())
+    everything = governance.decisions(svc.index)
+    bodies = governance.bodies(governance.initiatives(svc.index, svc.clock.now()), everything)
+    data = report.build(svc.indicators, svc.index, body, period, svc.clock.now()) if body else None
+    if body and body not in bodies:
+        raise BadQuery("body", f"no council, board or committee called {body!r}")
+    return render_template("report.html", data=data, body=body, period=period, bodies=bodies, charts=charts)
+
+
+# -- feeds ----------------------------------------------------------------------------------------
+@blp.get("/feeds/")
+def feed_list() -> str:
+    svc = services()
+    everything = governance.decisions(svc.index)
+    return render_template(
+        "feeds.html",
+        bodies=governance.bodies(governance.initiatives(svc.index, svc.clock.now()), everything),
+        services=service_catalog.catalog(svc.indicators),
+    )
+
+
+@blp.get("/feeds/decisions.atom")
+def decisions_feed() -> Response:
+    svc = services()
+    body, service = request.args.get("body") or None, request.args.get("service") or None
+    items = feeds.new_decisions(svc.index, body=body, service=service)
+    return atom.decisions(items, g.lang, svc.settings.base_url, request.full_path, body or service)
+
+
+@blp.get("/feeds/initiatives.atom")
+def initiatives_feed() -> Response:
+    svc = services()
+    body = request.args.get("body") or None
+    items = feeds.answered_initiatives(svc.index, svc.clock.now(), body=body)
+    return atom.initiatives(items, g.lang, svc.settings.base_url, request.full_path, body)
+
+
+@blp.get("/feeds/indicators.atom")
+def indicators_feed() -> Response:
+    svc = services()
+    service = request.args.get("service") or None
+    items = feeds.target_crossings(svc.indicators, service=service)
+    return atom.crossings(items, g.lang, svc.settings.base_url, request.full_path, service)
