@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench services services-stop clean
+.PHONY: demo test lint typecheck pytest bench services services-stop screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(STAMP)  ## end-to-end ingest throughput, embedded backends
 
 services:  ## fetch (first time) and start real Kafka, Elasticsearch and CKAN on 127.0.0.1
 	deploy/local/services.sh start
+
+screenshots: $(STAMP)  ## docs/*.png from the demo city in headless Chromium
+	$(BIN)/python docs/screenshots.py
 
 services-stop:
 	deploy/local/services.sh stop

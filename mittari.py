@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import run_gunicorn, serve_cmd
+from api.cli import bench_pages_cmd, report_cmd, run_gunicorn, serve_cmd
 from ingest.cli import bench_group, import_group, ingest_cmd, reindex_cmd
 from ingest.demo_data import generate
 from ingest.events import TOPICS
@@ -83,11 +83,12 @@ def demo_cmd(
     log.close()
     if serve:
         configure(settings.log_level)
-        click.echo(f"Mittari demo: http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/v1/docs; Ctrl-C stops)")
+        click.echo(f"Mittari demo: http://127.0.0.1:{port}/fi/  (sv: /sv/, en: /en/; API docs: /v1/docs; Ctrl-C stops)")
         run_gunicorn(settings, "127.0.0.1", port, workers=2)
 
 
-for command in (import_group, ingest_cmd, reindex_cmd, publish_cmd, serve_cmd, bench_group):
+bench_group.add_command(bench_pages_cmd)
+for command in (import_group, ingest_cmd, reindex_cmd, publish_cmd, serve_cmd, report_cmd, bench_group):
     cli.add_command(command)
 
 

@@ -25,8 +25,13 @@ from search.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, index: Index | None = None, clock: Clock | None = None) -> Flask:
-    """Build the app; gunicorn calls ``create_app()`` and tests pass their own settings, index and clock."""
+def create_app(
+    settings: Settings | None = None, *, index: Index | None = None, clock: Clock | None = None, warm: bool = False
+) -> Flask:
+    """Build the app; gunicorn calls ``create_app()`` and tests pass their own settings, index and clock.
+
+    ``warm`` starts a thread that recomputes the indicators whenever the index changes (``mittari serve``).
+    """
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config.update(
@@ -40,7 +45,12 @@ def create_app(settings: Settings | None = None, *, index: Index | None = None, 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     index = index or open_index(settings, readonly=True)
     clock = clock or SystemClock()
-    app.extensions["mittari"] = Services(settings, index, Indicators(index, settings, clock), clock)
+    indicators = Indicators(index, settings, clock)
+    app.extensions["mittari"] = Services(settings, index, indicators, clock)
+    if warm:
+        from api import warmer
+
+        warmer.start(indicators)
 
     from api import indicator_views, meta_views, page_views, search_views
 

@@ -1,7 +1,10 @@
-"""``mittari serve``: the API under gunicorn, reading the same data directory as the other commands."""
+"""``mittari serve`` (the API and pages under gunicorn) and ``mittari report`` (a meeting report as HTML or PDF)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,7 +25,7 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None
             self.cfg.set("timeout", 30)
 
         def load(self) -> Any:
-            return create_app(settings)
+            return create_app(settings, warm=True)
 
     Server().run()
 
@@ -35,3 +38,90 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None
 def serve_cmd(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the public read-only API with gunicorn."""
     run_gunicorn(settings, host, port, workers)
+
+
+@click.command("report")
+@click.option("--body", required=True, help="The council, board or committee, as in the decisions.")
+@click.option("--period", required=True, help="The month, YYYY-MM.")
+@click.option("--lang", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="HTML file (default: stdout)."
+)
+@click.option(
+    "--pdf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also print it to PDF (needs Chromium).",
+)
+@click.pass_obj
+def report_cmd(settings: Settings, body: str, period: str, lang: str, output: Path | None, pdf: Path | None) -> None:
+    """A printable summary for a board or committee meeting: indicators off target and their trend,
+    open initiatives, the month's decisions and the most common feedback topics."""
+    html = render_report(settings, body, period, lang)
+    if output is None and pdf is None:
+        click.echo(html)
+        return
+    target = output or pdf.with_suffix(".html")  # type: ignore[union-attr]
+    target.write_text(html, encoding="utf-8")
+    if output:
+        click.echo(f"report written to {output}")
+    if pdf:
+        print_to_pdf(target, pdf)
+        click.echo(f"PDF written to {pdf}")
+
+
+def render_report(settings: Settings, body: str, period: str, lang: str) -> str:
+    """The report page as one self-contained HTML file (stylesheet inlined), in the reader's language."""
+    from flask import g, render_template
+
+    from api import create_app
+    from api.page_views import report_context
+    from search.errors import MittariError
+
+    app = create_app(settings)
+    with app.test_request_context(f"/{lang}/report"):
+        g.lang = lang
+        css = (Path(app.static_folder or "") / "mittari.css").read_text(encoding="utf-8")
+        try:
+            context = report_context(body, period)
+        except MittariError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return render_template("report.html", standalone=True, standalone_css=css, **context)
+
+
+def print_to_pdf(html: Path, pdf: Path) -> None:
+    browser = next((shutil.which(name) for name in CHROMIUMS if shutil.which(name)), None)
+    if browser is None:
+        raise click.ClickException(
+            "no Chromium to print with (deploy/local/browser.sh installs one); the HTML is written and prints as is"
+        )
+    done = subprocess.run(  # noqa: S603 - a fixed browser binary and our own file paths
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf.resolve()}",
+            html.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0 or not pdf.exists():
+        raise click.ClickException(f"Chromium could not print the report: {done.stderr[-500:]}")
+
+
+CHROMIUMS = ("chromium", "chromium-browser", "google-chrome")
+
+
+@click.command("pages")
+@click.option("--runs", default=50, show_default=True, help="Warm requests per page.")
+@click.pass_obj
+def bench_pages_cmd(settings: Settings, runs: int) -> None:
+    """Server time of the public pages (the overview's aim: under 200 ms on the 50,000-event demo)."""
+    from api.bench import bench_pages
+
+    bench_pages(settings, runs, click.echo)

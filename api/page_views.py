@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from api import atom, charts, i18n
 from api.services import services
@@ -35,6 +35,11 @@ DECISIONS_SHOWN = 100
 def home() -> Response:
     """The overview in the reader's language (Finnish unless the browser asks for Swedish or English)."""
     return redirect(url_for("pages.overview", lang=i18n.best_language(request.accept_languages)))  # type: ignore[return-value]
+
+
+@root.get("/favicon.ico")
+def favicon() -> Response:
+    return current_app.send_static_file("favicon.svg")
 
 
 @blp.url_value_preprocessor
@@ -120,6 +125,8 @@ def indicator(code: str) -> str:
     if svc.settings.ckan_url:
         portal = f"{svc.settings.ckan_url.rstrip('/')}/dataset/{dataset_name(svc.settings.namespace, code)}"
     api_url = f"/v1/indicators/{code}" + (f"?service={service}" if service else "")
+    decided = (detail.get("target") or {}).get("decision") or {}
+    target_decision = svc.index.get(decided["decision_id"]) if decided.get("decision_id") else None
     return render_template(
         "indicator.html",
         item=detail,
@@ -128,6 +135,7 @@ def indicator(code: str) -> str:
         names={s["code"]: s["name"] for s in catalog},
         portal=portal,
         api_url=api_url,
+        target_decision=target_decision.body if target_decision and target_decision.type == "decision" else None,
         csv_url=f"/v1/indicators/{code}?format=csv",
         decisions=governance.decisions(svc.index, indicator=code)[:20],
         charts=charts,
@@ -164,7 +172,7 @@ def service_page(code: str) -> str:
 @blp.get("/feedback/")
 def feedback_list() -> str:
     svc = services()
-    allowed = ("q", "service", "area", "status", "from", "to", "cursor", "size")
+    allowed = ("q", "service", "area", "status", "from", "to", "cursor", "size", "sort")
     args = {k: v for k, v in request.args.items() if k in allowed and v}
     query = parse_search(_page_size({"size": FEEDBACK_PAGE, **args}), svc.settings, types=("feedback",))
     if query.status and query.status not in FEEDBACK_STATES:
@@ -178,6 +186,7 @@ def feedback_list() -> str:
         "feedback_list.html",
         args=args,
         first_url=first_url,
+        sort=query.sort,
         result=result,
         services=catalog,
         names={s["code"]: s["name"] for s in catalog},
@@ -277,17 +286,23 @@ def previous_month(now: datetime) -> str:
     return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
-@blp.get("/report")
-def report_page() -> str:
+def report_context(body: str | None, period_arg: str | None) -> dict[str, Any]:
+    """Everything the meeting report shows; shared by the page and ``mittari report``."""
     svc = services()
-    body = request.args.get("body") or None
-    period = month_filter(request.args.get("period"), "period") or previous_month(svc.clock.now())
-    everything = governance.decisions(svc.index)
-    bodies = governance.bodies(governance.initiatives(svc.index, svc.clock.now()), everything)
-    data = report.build(svc.indicators, svc.index, body, period, svc.clock.now()) if body else None
+    period = month_filter(period_arg, "period") or previous_month(svc.clock.now())
+    now = svc.clock.now()
+    bodies = governance.bodies(governance.initiatives(svc.index, now), governance.decisions(svc.index))
     if body and body not in bodies:
         raise BadQuery("body", f"no council, board or committee called {body!r}")
-    return render_template("report.html", data=data, body=body, period=period, bodies=bodies, charts=charts)
+    data = report.build(svc.indicators, svc.index, body, period, now) if body else None
+    return {"data": data, "body": body, "period": period, "bodies": bodies, "charts": charts}
+
+
+@blp.get("/report")
+def report_page() -> str:
+    return render_template(
+        "report.html", **report_context(request.args.get("body") or None, request.args.get("period"))
+    )
 
 
 # -- feeds ----------------------------------------------------------------------------------------

@@ -322,7 +322,7 @@ class Indicators:
         self._lock = threading.Lock()
         self._cache_generation: str | None = None
         self._rows: dict[str, list[dict[str, Any]]] = {}
-        self._results: dict[Any, dict[str, Any]] = {}
+        self._results: dict[Any, Any] = {}
 
     # -- data --------------------------------------------------------------
     def _scan(self, doc_type: str) -> list[dict[str, Any]]:
@@ -434,6 +434,17 @@ class Indicators:
         return "met" if met else "not_met"
 
     def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
+        """Monthly cells with target and status; cached per index generation and hour (read-only)."""
+        key = ("series", indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+        self._scan(indicator.sources[0])  # refresh the cache generation first
+        cached: list[dict[str, Any]] | None = self._results.get(key)
+        if cached is not None:
+            return cached
+        result = self._series(indicator, filters)
+        self._results[key] = result
+        return result
+
+    def _series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
         ctx = self._context()
         by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in self._rows_for(indicator, filters):
@@ -462,7 +473,7 @@ class Indicators:
         """The indicator's description with its latest month and its whole-range value."""
         key = ("summary", indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
         self._scan(indicator.sources[0])  # refresh the cache generation first
-        cached = self._results.get(key)
+        cached: dict[str, Any] | None = self._results.get(key)
         if cached is not None:
             return cached
         series = self.series(indicator, filters)
@@ -500,6 +511,12 @@ class Indicators:
     def overview(self, filters: Filters | None = None) -> list[dict[str, Any]]:
         filters = filters or Filters()
         return [self.summary(i, filters) for i in self.definitions()]
+
+    def warm(self) -> None:
+        """Compute what the overview needs now, so the next reader does not wait for it."""
+        for indicator in self.definitions():
+            self.summary(indicator, Filters())
+            self.series(indicator, Filters())
 
 
 def describe(indicator: Indicator) -> dict[str, Any]:

@@ -23,7 +23,13 @@ def _zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=200_000)
 def month_of(value: str, timezone: str) -> str:
-    """The calendar month (YYYY-MM) an ISO time falls in, in the city's time zone."""
+    """The calendar month (YYYY-MM) an ISO time falls in, in the city's time zone.
+
+    No time zone is a day or more away from UTC, so a time on the 2nd to the 27th of a
+    month is in that month everywhere; only the days at either end need the conversion.
+    """
+    if len(value) >= 10 and value[4] == "-" and "02" <= value[8:10] <= "27":
+        return value[:7]
     return parse(value).astimezone(_zone(timezone)).strftime("%Y-%m")
 
 

@@ -93,6 +93,20 @@ def start_ckan() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+BROWSER_SCRIPT = REPO / "deploy" / "local" / "browser.sh"
+
+
+def browser_tools() -> dict[str, str]:
+    """Chromium, chromedriver and axe-core, installed by deploy/local/browser.sh (skip, or fail in CI)."""
+    if "browser" in _failed:
+        _give_up(_failed["browser"])
+    done = subprocess.run([str(BROWSER_SCRIPT)], capture_output=True, text=True, check=False, timeout=900)
+    if done.returncode != 0:
+        _failed["browser"] = f"browser tools did not install (deploy/local/browser.sh):\n{done.stderr[-3000:]}"
+        _give_up(_failed["browser"])
+    return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+
+
 def stop_started() -> None:
     """Stop what this session started; leave alone servers a developer had running."""
     for service, started_here in _started.items():

@@ -75,3 +75,35 @@ def test_bad_setting_is_a_usage_error(runner, monkeypatch):
     result = runner.invoke(cli, ["publish"])
     assert result.exit_code == 2
     assert "MITTARI_MIN_CELL_COUNT" in result.output
+
+
+def test_report_for_a_committee_meeting(runner, tmp_path):
+    invoke(runner, tmp_path, "demo", "--events", "3000", "--until", "2026-11-01", "--no-serve")
+    demo = str(tmp_path / "data" / "demo")
+    out = tmp_path / "report.html"
+    result = runner.invoke(
+        cli,
+        [
+            "--data-dir",
+            demo,
+            "report",
+            "--body",
+            "Tekninen lautakunta",
+            "--period",
+            "2026-10",
+            "--lang",
+            "en",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert '<html lang="en">' in html and "Tekninen lautakunta, October 2026" in html
+    for section in ("Off target", "Open initiatives", "Decisions this month", "Most feedback"):
+        assert section in html
+    assert "<style>" in html and 'rel="stylesheet"' not in html  # one self-contained file
+    refused = runner.invoke(cli, ["--data-dir", demo, "report", "--body", "Nobody", "--period", "2026-10"])
+    assert refused.exit_code != 0 and "no council, board or committee called 'Nobody'" in refused.output
+    bad = runner.invoke(cli, ["--data-dir", demo, "report", "--body", "Tekninen lautakunta", "--period", "October"])
+    assert bad.exit_code != 0 and "period" in bad.output

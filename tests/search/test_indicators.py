@@ -1,6 +1,7 @@
 """Indicator values against figures computed by hand on a small fixed data set."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -204,3 +205,13 @@ def test_clock_is_injected(city, clock):
     clock.advance(-(clock.now() - datetime(2026, 3, 3, tzinfo=UTC)).total_seconds())
     # on 3 March the unanswered item is not yet late, so it is not judged
     assert cell(city, "feedback_answered_on_time")["n"] == 8
+
+
+def test_month_of_agrees_with_the_full_conversion_on_every_day():
+    from search.times import parse
+
+    start = datetime(2025, 12, 31, 0, 30, tzinfo=UTC)
+    for zone in ("Europe/Helsinki", "Pacific/Kiritimati", "Etc/GMT+12", "UTC"):
+        for step in range(0, 24 * 70, 5):  # every five hours through early 2026, month ends included
+            value = (start + timedelta(hours=step)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            assert month_of(value, zone) == parse(value).astimezone(ZoneInfo(zone)).strftime("%Y-%m"), (value, zone)
