@@ -280,3 +280,17 @@ def test_ingested_changes_reach_the_portal_after_the_debounce_in_one_publish(pop
         stop.set()
         watcher.join(30)
         reader.close()
+
+
+@pytest.mark.integration
+def test_changed_metadata_is_patched_and_the_resources_stay(populated, ckan, clock):
+    publish(Indicators(populated, ckan.settings, clock), ckan.settings, ckan)
+    name = dataset_name(ckan.settings.namespace, "feedback_closed_share")
+    before = ckan.call("package_show", {"id": name})
+    moved = ckan.settings.with_overrides(contact_email="avoindata@example.org")
+    report = publish(Indicators(populated, moved, clock), moved, CkanTarget.from_settings(moved))
+    assert name in report.changed
+    after = ckan.call("package_show", {"id": name})
+    assert after["maintainer_email"] == "avoindata@example.org"
+    assert [r["id"] for r in after["resources"]] == [r["id"] for r in before["resources"]]  # none dropped
+    assert after["resources"][0]["datastore_active"] is True
