@@ -74,5 +74,5 @@ def build(indicators: Indicators, index: Index, body: str, period: str, now: dat
         "open_initiatives": open_initiatives,
         "decisions": month_decisions,
         "topics": [{"topic": t, "n": n} for t, n in topics.most_common(5) if n >= minimum],
-        "feedback_total": sum(topics.values()),
+        "feedback_total": None if 0 < sum(topics.values()) < minimum else sum(topics.values()),
     }

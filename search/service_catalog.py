@@ -27,17 +27,23 @@ def catalog(indicators: Indicators) -> list[dict[str, Any]]:
         if row.get("service_code"):
             cases[row["service_code"]] += 1
     codes = set(feedback) | set(cases)
+    minimum = indicators.settings.min_cell_count
+
+    def shown(count: int) -> int | None:
+        """Counts between 1 and the minimum cell are withheld like any other small aggregate."""
+        return None if 0 < count < minimum else count
+
     return sorted(
         (
             {
                 "code": code,
                 "name": names[code].most_common(1)[0][0] if names[code] else code,
-                "feedback": feedback[code],
-                "cases": cases[code],
+                "feedback": shown(feedback[code]),
+                "cases": shown(cases[code]),
             }
             for code in codes
         ),
-        key=lambda s: (-s["feedback"], -s["cases"], s["code"]),
+        key=lambda s: (-feedback[s["code"]], -cases[s["code"]], s["code"]),
     )
 
 

@@ -192,3 +192,10 @@ def test_decision_feed_entries_and_filters(client):
     assert other.findall(f"{ATOM}entry") == []
     answered = ET.fromstring(client.get("/fi/feeds/initiatives.atom").data)
     assert [e.find(f"{ATOM}title").text for e in answered.findall(f"{ATOM}entry")] == ["Katuvalot"]
+
+
+def test_small_counts_are_withheld_on_the_service_pages(client):
+    html = client.get("/en/services/").get_data(as_text=True)
+    row = re.search(r'href="/en/services/410">.*?</tr>', html, re.S).group(0)  # one feedback item
+    assert "withheld (under 5)" in row and ">1<" not in row
+    assert re.search(r'href="/en/services/171">.*?>6<', html, re.S)  # six items are shown
