@@ -99,10 +99,7 @@ def _not_found(exc: NotFound) -> tuple[str, int]:
 def overview() -> str:
     svc = services()
     summaries = svc.indicators.overview(Filters())
-    trends = {
-        s["code"]: svc.indicators.series(svc.indicators.definition(s["code"]), Filters())[-TREND_MONTHS:]
-        for s in summaries
-    }
+    trends = {i.code: svc.indicators.series(i, Filters())[-TREND_MONTHS:] for i in svc.indicators.definitions()}
     return render_template(
         "overview.html",
         summaries=summaries,
@@ -250,7 +247,7 @@ def decision_list() -> str:
     body = request.args.get("body") or None
     service = request.args.get("service") or None
     everything = governance.decisions(svc.index)
-    shown = governance.decisions(svc.index, body=body, service=service)
+    shown = governance.select_decisions(everything, body=body, service=service)
     catalog = service_catalog.catalog(svc.indicators)
     return render_template(
         "decisions.html",
@@ -291,7 +288,7 @@ def report_context(body: str | None, period_arg: str | None) -> dict[str, Any]:
     svc = services()
     period = month_filter(period_arg, "period") or previous_month(svc.clock.now())
     now = svc.clock.now()
-    bodies = governance.bodies(governance.initiatives(svc.index, now), governance.decisions(svc.index))
+    bodies = governance.all_bodies(svc.index, now)
     if body and body not in bodies:
         raise BadQuery("body", f"no council, board or committee called {body!r}")
     data = report.build(svc.indicators, svc.index, body, period, now) if body else None
@@ -309,10 +306,9 @@ def report_page() -> str:
 @blp.get("/feeds/")
 def feed_list() -> str:
     svc = services()
-    everything = governance.decisions(svc.index)
     return render_template(
         "feeds.html",
-        bodies=governance.bodies(governance.initiatives(svc.index, svc.clock.now()), everything),
+        bodies=governance.all_bodies(svc.index, svc.clock.now()),
         services=service_catalog.catalog(svc.indicators),
     )
 

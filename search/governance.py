@@ -60,7 +60,15 @@ def decisions(
     limit: int = 20_000,
 ) -> list[dict[str, Any]]:
     """Decisions, newest first, of one body and/or concerning one service or indicator."""
-    items = list(documents(index, "decision", limit=limit))
+    return select_decisions(
+        list(documents(index, "decision", limit=limit)), body=body, service=service, indicator=indicator
+    )
+
+
+def select_decisions(
+    items: list[dict[str, Any]], *, body: str | None = None, service: str | None = None, indicator: str | None = None
+) -> list[dict[str, Any]]:
+    """The decisions among ``items`` that match every filter given (for a caller that has read them all)."""
     if indicator:
         items = [d for d in items if indicator in (d.get("indicators") or [])]
     if body:
@@ -74,3 +82,8 @@ def bodies(initiative_list: list[dict[str, Any]], decision_list: list[dict[str, 
     """Every council, board and committee that appears as a responsible or deciding body."""
     names = {i.get("responsible_body") for i in initiative_list} | {d.get("body") for d in decision_list}
     return sorted(n for n in names if n)
+
+
+def all_bodies(index: Index, now: datetime) -> list[str]:
+    """Every body in the index's initiatives and decisions."""
+    return bodies(initiatives(index, now), decisions(index))

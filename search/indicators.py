@@ -433,15 +433,19 @@ class Indicators:
         met = value >= target["value"] if indicator.direction == "higher" else value <= target["value"]
         return "met" if met else "not_met"
 
-    def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
-        """Monthly cells with target and status; cached per index generation and hour (read-only)."""
-        key = ("series", indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+    def _memo(self, kind: str, indicator: Indicator, filters: Filters, compute: Callable[[], Any]) -> Any:
+        """A result cached per index generation and hour; callers must treat it as read-only."""
         self._scan(indicator.sources[0])  # refresh the cache generation first
-        cached: list[dict[str, Any]] | None = self._results.get(key)
-        if cached is not None:
-            return cached
-        result = self._series(indicator, filters)
-        self._results[key] = result
+        key = (kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+        if key not in self._results:
+            self._results[key] = compute()
+        return self._results[key]
+
+    def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
+        """Monthly cells with target and status."""
+        result: list[dict[str, Any]] = self._memo(
+            "series", indicator, filters, lambda: self._series(indicator, filters)
+        )
         return result
 
     def _series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
@@ -471,11 +475,10 @@ class Indicators:
 
     def summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         """The indicator's description with its latest month and its whole-range value."""
-        key = ("summary", indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
-        self._scan(indicator.sources[0])  # refresh the cache generation first
-        cached: dict[str, Any] | None = self._results.get(key)
-        if cached is not None:
-            return cached
+        result: dict[str, Any] = self._memo("summary", indicator, filters, lambda: self._summary(indicator, filters))
+        return result
+
+    def _summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         series = self.series(indicator, filters)
         latest = next((s for s in reversed(series) if not s["suppressed"]), series[-1] if series else None)
         overall = self._cell(indicator, self._rows_for(indicator, filters), self._context())
@@ -488,7 +491,6 @@ class Indicators:
             "target": target,
             "status": self.status(indicator, latest["value"] if latest else None, target),
         }
-        self._results[key] = result
         return result
 
     def detail(self, code: str, filters: Filters) -> dict[str, Any]:

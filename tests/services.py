@@ -60,8 +60,7 @@ CKAN_PID = REPO / "var" / "services" / "ckan" / "ckan.pid"
 
 def ckan_settings(settings: Settings) -> Settings:
     """Settings pointing at the development CKAN (started if needed), with a fresh dataset prefix."""
-    require("ckan")
-    values = dict(line.split("=", 1) for line in CKAN_ENV.read_text().splitlines() if "=" in line)
+    values = _ckan_env()
     return settings.with_overrides(
         namespace=namespace(),
         ckan_url=values["MITTARI_CKAN_URL"],
@@ -71,9 +70,13 @@ def ckan_settings(settings: Settings) -> Settings:
 
 
 def ckan_url() -> str:
+    return _ckan_env()["MITTARI_CKAN_URL"]
+
+
+def _ckan_env() -> dict[str, str]:
+    """The development CKAN's settings, as deploy/local/services.sh wrote them (started if needed)."""
     require("ckan")
-    values = dict(line.split("=", 1) for line in CKAN_ENV.read_text().splitlines() if "=" in line)
-    return values["MITTARI_CKAN_URL"]
+    return dict(line.split("=", 1) for line in CKAN_ENV.read_text().splitlines() if "=" in line)
 
 
 def kill_ckan() -> None:
