@@ -22,7 +22,7 @@ from typing import Any
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
-from ingest.redact import redact
+from privacy.redact import redact
 from search.clock import Clock, SystemClock
 from search.errors import InvalidEvent, TransientError
 from search.index import Document, Index

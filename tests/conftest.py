@@ -23,7 +23,7 @@ from tests import services
 from tests.builders import T0, at, ev, feedback_item
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples"
+SAMPLES = REPO / "tests" / "samples"  # real public records, copied here with their provenance (README)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -35,13 +35,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     import sqlite3
 
-    return [f"sqlite {sqlite3.sqlite_version}; samples: {SAMPLES if SAMPLES.exists() else 'MISSING'}"]
+    return [f"sqlite {sqlite3.sqlite_version}"]
 
 
 @pytest.fixture
 def samples() -> Path:
-    if not SAMPLES.exists():
-        pytest.fail(f"the shared samples are missing: expected {SAMPLES} beside the project")
     return SAMPLES
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from ingest.demo_data import identity_code
-from ingest.redact import MARKERS, is_valid_iban, is_valid_identity_code, redact
+from privacy.redact import MARKERS, is_valid_iban, is_valid_identity_code, redact
 
 
 @pytest.mark.parametrize(
