@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
-from api import errors
+from api import errors, request_guard, security_headers
 from api.services import Services
 from search.clock import Clock, SystemClock
+from search.errors import ConfigError
 from search.index import Index, open_index
 from search.indicators import Indicators
 from search.logs import fields
@@ -33,6 +33,8 @@ def create_app(
     ``warm`` starts a thread that recomputes the indicators whenever the index changes (``mittari serve``).
     """
     settings = settings or load_settings()
+    if not settings.cursor_keys:
+        raise ConfigError("MITTARI_CURSOR_KEYS must be set when MITTARI_BASE_URL is https (see README, Security)")
     app = Flask(__name__)
     app.config.update(
         API_TITLE="Mittari API",
@@ -68,16 +70,13 @@ def create_app(
 
 
 def _start() -> None:
-    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
     g.started = time.perf_counter()
+    request_guard.check()
 
 
 def _finish(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response.headers["Access-Control-Expose-Headers"] = "X-Request-Id"
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    security_headers.apply(response, https=current_app.extensions["mittari"].settings.base_url.startswith("https:"))
     elapsed: Any = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
     log.info(
         "request",

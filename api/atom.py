@@ -1,8 +1,10 @@
 """Atom feeds (RFC 4287) for journalists and residents: new decisions, answered initiatives,
-indicators that crossed their target. Built with ElementTree, so every text is escaped."""
+indicators that crossed their target. Built with ElementTree, so every text is escaped, and
+every text and attribute loses the control characters XML cannot carry."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Any
@@ -15,10 +17,19 @@ ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
 
 
+#: Characters XML 1.0 cannot carry at all (C0 controls but tab, newline, return; lone surrogates; U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """Text as XML can hold it: one source title with a NUL must not break the feed for every subscriber."""
+    return _NOT_XML.sub("", value)
+
+
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        node.text = text
+        node.text = xml_text(text)
     return node
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from api import i18n
+from api.html_ids import html_id
 
 VALUE = "#0b4f8a"
 TARGET = "#a3271f"
@@ -84,6 +85,7 @@ def line_chart(
     height: int = 260,
 ) -> Markup:
     """Monthly values as a line, the target in force each month as a dashed step line."""
+    chart_id = html_id(chart_id)
     left, right, top, bottom = 56, 16, 16, 40
     w, h = width - left - right, height - top - bottom
     values = [s["value"] for s in series if s["value"] is not None]
@@ -163,6 +165,7 @@ def line_chart(
 
 def sparkline(series: list[dict[str, Any]], *, chart_id: str, title: str, unit: str, lang: str) -> Markup:
     """A tile's 12-month trend: small, but still titled and described."""
+    chart_id = html_id(chart_id)
     width, height, pad = 160, 40, 4
     values = [s["value"] for s in series if s["value"] is not None]
     desc = describe_series(series, unit, lang)
@@ -201,6 +204,7 @@ def band_label(band: dict[str, Any], lang: str) -> str:
 
 def bar_chart(bands: list[dict[str, Any]], *, chart_id: str, title: str, lang: str, minimum: int) -> Markup:
     """Horizontal bars, one per band of hours; withheld bands are drawn empty and say so."""
+    chart_id = html_id(chart_id)
     width, row, left = 560, 28, 110
     height = row * len(bands) + 8
     counts = [b["n"] or 0 for b in bands]

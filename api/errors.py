@@ -1,8 +1,9 @@
 """Every error the API gives is an RFC 9457 problem document (application/problem+json).
 
 Bad parameters answer 400 and name the parameter; unknown ids 404; an
-unreachable index 503. A bug answers 500 with a request id to quote, and is
-logged with its traceback; user input must never get there.
+unreachable or failing store (either index backend) 503 with ``Retry-After``.
+A bug answers 500 with a request id to quote, and is logged with its traceback;
+user input must never get there.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from flask import Flask, Response, g, json, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from search.errors import BadQuery, MittariError, NotFound, TransientError
+from search.errors import BadQuery, NotFound, TransientError
+from search.index import store_errors
 from search.logs import fields
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = 5
 PROBLEM_TYPES = {
     400: "/v1/docs#problem-bad-parameter",
     404: "/v1/docs#problem-not-found",
@@ -85,17 +88,17 @@ def register(app: Flask) -> None:
     def not_found(exc: NotFound) -> Response:
         return problem(404, "Not found", str(exc))
 
-    @app.errorhandler(TransientError)
-    def unavailable(exc: TransientError) -> Response:
-        log.warning("backend unavailable", extra=fields(error=str(exc), path=request.path))
-        response = problem(503, "Service unavailable", "the index cannot be reached; try again shortly")
-        response.headers["Retry-After"] = "5"
+    def unavailable(exc: Exception) -> Response:
+        if isinstance(exc, TransientError):
+            log.warning("backend unavailable", extra=fields(error=str(exc), path=request.path))
+        else:
+            log.exception("store error", extra=fields(error=str(exc), path=request.path))
+        response = problem(503, "Service unavailable", "the index cannot answer; try again shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
-    @app.errorhandler(MittariError)
-    def other(exc: MittariError) -> Response:
-        log.exception("request failed", extra=fields(path=request.path))
-        return problem(500, "Internal error", "quote the request_id when reporting this")
+    for error in store_errors():  # TransientError, any other MittariError, sqlite3 and Elasticsearch errors
+        app.register_error_handler(error, unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

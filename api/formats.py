@@ -1,4 +1,6 @@
-"""Content negotiation: JSON by default, CSV on list endpoints (``?format=csv`` or ``Accept: text/csv``)."""
+"""Content negotiation: JSON by default, CSV on list endpoints (``?format=csv`` or ``Accept: text/csv``).
+
+Every cell goes through :func:`search.csv_cells.csv_cell`, so text cannot run as a spreadsheet formula."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import Response, request
+
+from search.csv_cells import csv_cell
 
 
 def wants_csv(args: Mapping[str, Any]) -> bool:
@@ -29,10 +33,6 @@ def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], file
 
 
 def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    return value
+        value = "; ".join(str(v) for v in value)
+    return csv_cell(value)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
+from api.errors import RETRY_AFTER_SECONDS
 from api.services import services
+from search.index import store_errors
+from search.logs import fields
+from search.query import SearchQuery
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("meta", __name__)
 
@@ -19,10 +26,23 @@ def healthz() -> Response:
 
 @blp.get("/readyz")
 def readyz() -> Any:
-    """Ready only when the index answers, so a load balancer sends no traffic before."""
-    if services().index.ping():
+    """Ready only when the index answers a real query, so a load balancer sends no traffic before.
+
+    A ping alone says ready on a corrupt index while every endpoint fails; one small
+    search (through the same path as the API) does not.
+    """
+    index = services().index
+    try:
+        answers = index.ping() and index.search(SearchQuery(size=1, facets=True)).total >= 0
+    except store_errors() as exc:
+        log.warning("not ready", extra=fields(error=str(exc)))
+        answers = False
+    if answers:
         return jsonify(status="ready")
-    return jsonify(status="not ready", reason="the index cannot be reached"), 503
+    response = jsonify(status="not ready", reason="the index does not answer queries")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @blp.get("/v1/status")

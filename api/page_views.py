@@ -79,8 +79,9 @@ def _helpers() -> dict[str, Any]:
 
 
 def _switch_url(lang: str) -> str:
-    """This page in another language, with the same arguments."""
-    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": lang}
+    """This page in another language, with the same arguments (never ``url_for``'s own ``_`` keys)."""
+    given = {k: v for k, v in request.args.items() if not k.startswith("_")}
+    args = {**(request.view_args or {}), **given, "lang": lang}
     return url_for(request.endpoint or "pages.overview", **args)
 
 

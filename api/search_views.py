@@ -37,7 +37,7 @@ INITIATIVE_COLUMNS = (
 def _next_url(cursor: str | None) -> str | None:
     if not cursor:
         return None
-    args = request.args.to_dict()
+    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
     args["cursor"] = cursor
     return url_for(request.endpoint or "", _external=False, **args)
 

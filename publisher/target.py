@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from search.csv_cells import csv_cell
 from search.settings import Settings
 
 
@@ -34,16 +35,8 @@ class Dataset:
         writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
         writer.writeheader()
         for row in self.rows:
-            writer.writerow({k: _cell(row.get(k)) for k in names})
+            writer.writerow({k: csv_cell(row.get(k)) for k in names})
         return out.getvalue().encode("utf-8")
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 @dataclass

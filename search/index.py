@@ -104,3 +104,18 @@ def open_index(settings: Settings, *, readonly: bool = False) -> Index:
     from search.errors import ConfigError
 
     raise ConfigError(f"MITTARI_SEARCH={url!r}: use sqlite:///PATH or http://HOST:PORT")
+
+
+def store_errors() -> tuple[type[Exception], ...]:
+    """Exceptions the index clients may raise past the backends' own translation.
+
+    The API maps all of them to 503 with ``Retry-After`` in one place: a corrupt or
+    unreachable store is an outage to wait out, never a 500 blamed on the request.
+    """
+    import sqlite3
+
+    from elasticsearch import ApiError, TransportError
+
+    from search.errors import MittariError
+
+    return (MittariError, sqlite3.Error, ApiError, TransportError)

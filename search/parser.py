@@ -16,6 +16,9 @@ from search.query import SearchQuery
 from search.settings import Settings
 from search.vocabulary import SEARCHABLE_TYPES
 
+#: Dates outside these years are refused: they hold no data and overflow date arithmetic near year 1 and 9999.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
 
 def parse_bound(value: str | None, parameter: str, timezone: str) -> datetime | None:
     """A date (start of that day in the city's zone) or an ISO date-time with an offset."""
@@ -23,11 +26,13 @@ def parse_bound(value: str | None, parameter: str, timezone: str) -> datetime | 
         return None
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime.combine(day, time(), ZoneInfo(timezone))
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.combine(date.fromisoformat(value), time(), ZoneInfo(timezone))
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise BadQuery(parameter, "must be a date (YYYY-MM-DD) or a date-time with an offset") from exc
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise BadQuery(parameter, f"must be a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(timezone))
 
 
@@ -55,6 +60,7 @@ def parse_search(args: Mapping[str, Any], settings: Settings, *, types: tuple[st
         size=size,
         cursor=args.get("cursor") or None,
         facets=bool(args.get("facets", True)),
+        cursor_keys=settings.cursor_keys,
     )
 
 

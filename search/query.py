@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +37,8 @@ class SearchQuery:
     size: int = 20
     cursor: str | None = None
     facets: bool = True
+    #: HMAC keys for cursors, the first signs and all verify (``MITTARI_CURSOR_KEYS``); a secret, so not in reprs
+    cursor_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -57,24 +61,61 @@ class SearchResult:
 
 
 def encode_cursor(query: SearchQuery, position: list[Any]) -> str:
-    payload = json.dumps({"f": _stable_fingerprint(query), "p": position}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    """An opaque, signed cursor: the position after the last item shown, tied to this query."""
+    payload = json.dumps({"f": _stable_fingerprint(query), "p": position}, separators=(",", ":")).encode()
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_signature(body, _signing_keys(query)[0])}"
 
 
 def decode_cursor(query: SearchQuery) -> list[Any] | None:
-    """The position a cursor points after, or None for the first page."""
+    """The position a cursor points after, or None for the first page.
+
+    A cursor is refused (400 naming ``cursor``) unless one of the query's keys signed it, it
+    belongs to this very query and its position has the shape the backends give out: a
+    hand-made position must never reach SQL or Elasticsearch.
+    """
     if not query.cursor:
         return None
+    body, _, signature = query.cursor.partition(".")
+    if not any(hmac.compare_digest(signature, _signature(body, key)) for key in _signing_keys(query)):
+        raise BadQuery("cursor", "is not a cursor this API gave out (or it has expired); start again without it")
     try:
-        padded = query.cursor + "=" * (-len(query.cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         position = data["p"]
         fingerprint = data["f"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise BadQuery("cursor", "is not a cursor this API gave out") from exc
-    if fingerprint != _stable_fingerprint(query) or not isinstance(position, list):
+    if fingerprint != _stable_fingerprint(query):
         raise BadQuery("cursor", "belongs to a different query; start again without a cursor")
-    return position
+    if not _well_formed(position, query.sort):
+        raise BadQuery("cursor", "is not a cursor this API gave out")
+    return position  # type: ignore[no-any-return]
+
+
+#: Signs cursors of queries built without keys (internal paging, never shown to anyone).
+_PROCESS_KEY = secrets.token_hex(32)
+MAX_CURSOR_OFFSET = 100_000
+
+
+def _signing_keys(query: SearchQuery) -> tuple[str, ...]:
+    return query.cursor_keys or (_PROCESS_KEY,)
+
+
+def _signature(body: str, key: str) -> str:
+    digest = hmac.new(key.encode(), body.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _well_formed(position: Any, sort: str) -> bool:
+    """Relevance pages are ``[offset]``; date orders ``[date, id]`` (SQLite a text date, Elasticsearch epoch ms)."""
+    if not isinstance(position, list):
+        return False
+    if sort == "relevance":
+        return len(position) == 1 and type(position[0]) is int and 0 <= position[0] <= MAX_CURSOR_OFFSET
+    if len(position) != 2 or not isinstance(position[1], str) or len(position[1]) > 500:
+        return False
+    first = position[0]
+    return first is None or (isinstance(first, str) and len(first) <= 64) or (type(first) is int and abs(first) < 2**53)
 
 
 def _stable_fingerprint(query: SearchQuery) -> str:

@@ -8,6 +8,7 @@ It lives in ``search`` because every other package may import ``search``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -45,6 +46,13 @@ def _cell_minimum(raw: str) -> int:
     if value < 5:
         raise ValueError("may not be below 5: smaller cells could single out a person")
     return value
+
+
+def _cursor_keys(raw: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    if any(len(k) < 32 for k in keys):
+        raise ValueError("every key must have at least 32 characters")
+    return keys
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -144,6 +152,15 @@ SETTINGS: tuple[Setting, ...] = (
         "`mittari publish --watch` waits this many quiet seconds after the index changes before publishing.",
         _positive_float,
     ),
+    Setting(
+        "cursor_keys",
+        "MITTARI_CURSOR_KEYS",
+        "",
+        "Secret keys (32+ characters, comma-separated) that sign paging cursors: the first signs, all verify, so a "
+        "new key goes first and the old one stays until its cursors are stale. The same on every host. Required "
+        "when the base URL is https; otherwise a development key is derived from the namespace.",
+        _cursor_keys,
+    ),
     Setting("log_level", "MITTARI_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 
@@ -174,6 +191,7 @@ class Settings:
     ckan_batch_size: int = 1000
     ckan_retry_seconds: int = 120
     publish_debounce: float = 30.0
+    cursor_keys: tuple[str, ...] = field(default=(), repr=False)  # secrets
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -189,6 +207,10 @@ class Settings:
             object.__setattr__(self, "publish_dir", data_dir / "published")
         else:
             object.__setattr__(self, "publish_dir", Path(self.publish_dir))
+        if not self.cursor_keys and not self.base_url.startswith("https:"):
+            # Development only: predictable, but the same in every worker, so paging works across them.
+            derived = hashlib.sha256(f"mittari development cursor key:{self.namespace}".encode()).hexdigest()
+            object.__setattr__(self, "cursor_keys", (derived,))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some values changed; derived paths follow a new data_dir."""
