@@ -70,3 +70,34 @@ def test_api_csv_equals_published_csv(populated, settings, clock, app_for):
         app_for().test_client().get("/v1/indicators/feedback_response_time_median?format=csv").get_data(as_text=True)
     )
     assert served == (settings.publish_dir / "feedback_response_time_median.csv").read_text()
+
+
+def test_published_csv_cells_cannot_be_formulas(log, worker, index, settings, clock):
+    from tests.builders import feedback_item
+
+    events = []
+    for i in range(6):
+        events += feedback_item(f"csv-{i}", at(hours=i), respond_hours=2, service="=cmd|' /C calc'!A0", area="@SUM(A1)")
+    ingest(log, worker, events)
+    run_publish(index, settings, clock)
+    rows = list(csv.DictReader(io.StringIO((settings.publish_dir / "feedback_closed_share.csv").read_text())))
+    by_service = [r for r in rows if r["breakdown"] == "service"]
+    by_area = [r for r in rows if r["breakdown"] == "area"]
+    assert by_service and {r["service_code"] for r in by_service} == {"'=cmd|' /C calc'!A0"}
+    assert by_area and {r["area"] for r in by_area} == {"'@SUM(A1)"}
+    for row in rows:
+        assert not any(v.startswith(("=", "+", "-", "@")) for v in row.values())
+
+
+def test_text_cells_are_neutralised_but_numbers_stay_numbers():
+    from publisher.target import Dataset
+
+    fields = (("name", "string", ""), ("value", "number", ""), ("flag", "boolean", ""))
+    rows = [
+        {"name": "-2+3", "value": -3.5, "flag": True},
+        {"name": "+1", "value": -1, "flag": None},
+        {"name": "\tx", "value": 0.0, "flag": False},
+    ]
+    dataset = Dataset(code="t", metadata={}, fields=fields, primary_key=("name",), rows=rows)
+    got = list(csv.reader(io.StringIO(dataset.csv_bytes().decode())))
+    assert got == [["name", "value", "flag"], ["'-2+3", "-3.5", "true"], ["'+1", "-1", ""], ["'\tx", "0.0", "false"]]
