@@ -165,3 +165,32 @@ def test_the_meeting_report_prints_to_pdf(tools, demo_dir, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 5000
+
+
+RECORD_CSP = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));"
+)
+
+
+def csp_violations(driver: Any) -> list[str]:
+    seen = driver.execute_script("return window.__csp || null;")
+    logged = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert seen is not None, "the violation recorder did not run"
+    return [*seen, *logged]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_raise_no_csp_violation(driver, live, page):
+    """The pages keep to the strict policy (no script, no inline style); an injected inline style proves
+    the policy is really enforced and the recorder really listening."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CSP})
+    url = live["url"] + page.format(lang="fi", **live["ids"])
+    driver.get_log("browser")
+    driver.get(url)
+    assert csp_violations(driver) == [], url
+    driver.execute_script(
+        "const s = document.createElement('style'); s.textContent = 'body{color:red}'; document.head.append(s);"
+    )
+    assert any("style-src" in v for v in csp_violations(driver)), "the policy did not block an inline style"
