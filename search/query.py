@@ -77,7 +77,8 @@ def decode_cursor(query: SearchQuery) -> list[Any] | None:
     if not query.cursor:
         return None
     body, _, signature = query.cursor.partition(".")
-    if not any(hmac.compare_digest(signature, _signature(body, key)) for key in _signing_keys(query)):
+    given = signature.encode("utf-8", "replace")
+    if not any(hmac.compare_digest(given, _signature(body, key).encode()) for key in _signing_keys(query)):
         raise BadQuery("cursor", "is not a cursor this API gave out (or it has expired); start again without it")
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
@@ -102,12 +103,13 @@ def _signing_keys(query: SearchQuery) -> tuple[str, ...]:
 
 
 def _signature(body: str, key: str) -> str:
-    digest = hmac.new(key.encode(), body.encode(), hashlib.sha256).digest()[:16]
+    digest = hmac.new(key.encode(), body.encode("utf-8", "replace"), hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def _well_formed(position: Any, sort: str) -> bool:
-    """Relevance pages are ``[offset]``; date orders ``[date, id]`` (SQLite a text date, Elasticsearch epoch ms)."""
+    """Relevance pages are ``[offset]``; date orders ``[date, id]``: SQLite a text date or None, Elasticsearch
+    epoch ms (a 64-bit extreme for a document without a date)."""
     if not isinstance(position, list):
         return False
     if sort == "relevance":
@@ -115,7 +117,9 @@ def _well_formed(position: Any, sort: str) -> bool:
     if len(position) != 2 or not isinstance(position[1], str) or len(position[1]) > 500:
         return False
     first = position[0]
-    return first is None or (isinstance(first, str) and len(first) <= 64) or (type(first) is int and abs(first) < 2**53)
+    return (
+        first is None or (isinstance(first, str) and len(first) <= 64) or (type(first) is int and abs(first) <= 2**63)
+    )
 
 
 def _stable_fingerprint(query: SearchQuery) -> str:

@@ -118,7 +118,14 @@ HAND_MADE_POSITIONS = [
     (RELEVANCE, [10**30]),
     (RELEVANCE, [{"x": 1}]),
 ]
-GARBAGE_CURSORS = ["not-base64-at-all!!", "a" * 999, "e30." + "A" * 22, _b64({"f": "x", "p": None})]
+GARBAGE_CURSORS = [
+    "äö.ÄÖ\u202e",
+    "\x00.\x00",
+    "not-base64-at-all!!",
+    "a" * 999,
+    "e30." + "A" * 22,
+    _b64({"f": "x", "p": None}),
+]
 
 
 def _fingerprinted(args: dict[str, object], position: object, settings, path: str) -> str:
@@ -254,3 +261,30 @@ def test_api_csv_cells_cannot_be_formulas(log, worker, app_for):
     assert titles == {"'" + f for f in FORMULAS}
     for row in rows:
         assert not any(v.startswith(("=", "+", "-", "@")) for v in row.values())
+
+
+ODD_REQUESTS = [
+    "/fi/report?body=Kaupunginhallitus&period=0001-01",
+    "/fi/report?body=Kaupunginhallitus&period=9999-12",
+    "/fi/indicators/feedback_closed_share?service=%00",
+    "/v1/indicators/feedback_closed_share?from=0001-01&to=9999-12",
+    "/v1/indicators?from=0001-01-01",
+    "/v1/search?size=99999999999999999999999",
+    "/v1/search?q=%00%01%E2%80%AE%22%27%3C",
+    "/v1/search?q=" + "a" * 499,
+    "/v1/search?from=2026-01-01T00:00:00%2B99:00",
+    "/fi/feedback/?size=-1",
+    "/fi/feedback/?q=%00&from=9999-12-31",
+    "/fi/decisions/?body=%00&service=%E2%80%AE",
+    "/fi/feeds/decisions.atom?body=%00%1F",
+    "/fi/feeds/indicators.atom?service=%00",
+    "/fi/feedback/%00",
+    "/v1/feedback/%00%0A",
+    "/xx/",
+]
+
+
+@pytest.mark.parametrize("path", ODD_REQUESTS)
+def test_odd_requests_never_reach_a_5xx(client, path):
+    response = client.get(path)
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
