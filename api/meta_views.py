@@ -33,7 +33,7 @@ def readyz() -> Any:
     """
     index = services().index
     try:
-        answers = index.ping() and index.search(SearchQuery(size=1, facets=True)).total >= 0
+        answers = index.ping() and index.search(SearchQuery(size=1, facets=False)).total >= 0
     except store_errors() as exc:
         log.warning("not ready", extra=fields(error=str(exc)))
         answers = False

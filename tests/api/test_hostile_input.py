@@ -18,9 +18,10 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+from elasticsearch import ConnectionError as ElasticConnectionError
 
 from api import create_app
-from search.errors import ConfigError
+from search.errors import ConfigError, MittariError
 from search.parser import parse_search
 from search.query import _stable_fingerprint, encode_cursor
 from search.settings import load_settings
@@ -288,3 +289,32 @@ ODD_REQUESTS = [
 def test_odd_requests_never_reach_a_5xx(client, path):
     response = client.get(path)
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
+
+
+class FailingIndex:
+    """The populated index, except that searches fail the way a backend's client does."""
+
+    def __init__(self, inner, error: Exception) -> None:
+        self.inner, self.error = inner, error
+
+    def search(self, query):
+        raise self.error
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sqlite3.DatabaseError("database disk image is malformed"),
+        ElasticConnectionError("connection refused"),
+        MittariError("Elasticsearch refused the request (400)"),
+    ],
+    ids=["sqlite", "elasticsearch", "backend"],
+)
+def test_every_backend_error_is_a_503(populated, settings, clock, error):
+    client = create_app(settings, clock=clock, index=FailingIndex(populated, error)).test_client()
+    for path in ("/v1/search", "/fi/feedback/", "/readyz"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.headers["Retry-After"], path
