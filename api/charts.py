@@ -22,7 +22,7 @@ TEXT = "#1a1a1a"
 
 
 def _svg(parts: list[str]) -> Markup:
-    """Join the drawing. Every piece of text in ``parts`` went through ``escape`` when it was added."""
+    """Join the drawing. Every text in ``parts`` went through ``escape`` and every id through ``html_id``."""
     return Markup("".join(parts))  # noqa: S704
 
 

@@ -2,7 +2,7 @@
 
 An id lands inside attributes (``id``, ``aria-labelledby``, ``href="#..."``) that the
 charts write by hand, outside Jinja's autoescape. A slug of ASCII letters, digits and
-hyphens cannot leave its attribute, and a short hash of the raw value keeps two
+hyphens (and underscores) cannot leave its attribute, and a short hash of the raw value keeps two
 different codes that slug alike from sharing an id.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-_UNSAFE = re.compile(r"[^a-z0-9-]+")
-_PLAIN = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+_PLAIN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
 def html_id(value: str) -> str:

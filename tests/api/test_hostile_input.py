@@ -11,6 +11,7 @@ import base64
 import csv
 import io
 import json
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -318,3 +319,13 @@ def test_every_backend_error_is_a_503(populated, settings, clock, error):
     for path in ("/v1/search", "/fi/feedback/", "/readyz"):
         response = client.get(path)
         assert response.status_code == 503 and response.headers["Retry-After"], path
+
+
+def test_ids_from_data_are_plain_tokens_and_stay_distinct():
+    from api.html_ids import html_id
+
+    assert html_id("spark-feedback_closed_share") == "spark-feedback_closed_share"  # plain ids stay readable
+    assert html_id("chart-171") == "chart-171"
+    odd = [html_id(v) for v in ('dist-a"b', "dist-a<b", "dist-a b", "9", "", "\u202e\x00")]
+    assert len(set(odd)) == len(odd)
+    assert all(re.fullmatch(r"[a-z][a-z0-9_-]*", v) for v in odd)
