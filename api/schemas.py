@@ -106,12 +106,6 @@ class Location(Schema):
     lon = fields.Float()
 
 
-class RatingOut(Schema):
-    score = fields.Float()
-    scale_min = fields.Integer()
-    scale_max = fields.Integer()
-
-
 class Feedback(Schema):
     id = fields.String()
     type = fields.String()
@@ -138,7 +132,6 @@ class Feedback(Schema):
     time_in_state_hours = fields.Dict(keys=fields.String(), values=fields.Float())
     reopened = fields.Boolean()
     recontacts = fields.Integer()
-    rating = fields.Nested(RatingOut, allow_none=True)
 
 
 class Decision(Schema):

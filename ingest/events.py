@@ -36,13 +36,11 @@ class Payload(Schema):
     class Meta:
         unknown = RAISE
 
-    #: fields that may hold residents' free text; they are redacted before indexing
-    free_text: tuple[str, ...] = ()
+    # How each field is published (redacted as text, kept as a code...) is decided in privacy/policy.py.
 
 
 # --- feedback ------------------------------------------------------------
 class FeedbackReceived(Payload):
-    free_text = ("title", "description", "address")
     service_code = _str(True, validate=_name)
     service_name = _str(validate=_name)
     title = _str(validate=_name)
@@ -57,7 +55,6 @@ class FeedbackReceived(Payload):
 
 
 class FeedbackStatusChanged(Payload):
-    free_text = ("note",)
     state = fields.String(required=True, validate=validate.OneOf(list(FEEDBACK_STATES)))
     detailed_status = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
     note = _str(validate=_text)
@@ -65,14 +62,12 @@ class FeedbackStatusChanged(Payload):
 
 
 class FeedbackResponseGiven(Payload):
-    free_text = ("text",)
     text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     responding_unit = _str(validate=_name)
     time_approximate = fields.Boolean(load_default=False)
 
 
 class FeedbackRecontacted(Payload):
-    free_text = ("text",)
     text = _str(validate=_text)
     channel = _str(validate=_name)
 
@@ -109,7 +104,6 @@ class CaseClosed(CaseOpened):
 
 
 class SurveyResponse(Rating):
-    free_text = ("comment",)
     service_code = _str(True, validate=_name)
     area = _str(validate=_name)
     question = _str(validate=_name)
@@ -137,7 +131,6 @@ class MeetingHeld(Payload):
 
 
 class DecisionMade(Payload):
-    free_text = ("text",)
     body = fields.String(required=True, validate=_name)
     case_id = _str(validate=_name)
     section = _str(validate=_name)
@@ -150,7 +143,6 @@ class DecisionMade(Payload):
 
 
 class InitiativeSubmitted(Payload):
-    free_text = ("text",)
     title = fields.String(required=True, validate=_name)
     text = _str(validate=_text)
     signatories = fields.List(fields.String(validate=_name), load_default=list)
@@ -167,7 +159,6 @@ class InitiativeStatusChanged(Payload):
 
 
 class InitiativeAnswered(Payload):
-    free_text = ("response",)
     response = fields.String(required=True, validate=_text)
     responding_body = _str(validate=_name)
     decision_id = _str(validate=_name)

@@ -22,7 +22,8 @@ from typing import Any
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
-from privacy.redact import redact
+from privacy.enforce import PersonalDataInId, redact_event
+from privacy.redact import MARKERS
 from search.clock import Clock, SystemClock
 from search.errors import InvalidEvent, TransientError
 from search.index import Document, Index
@@ -55,17 +56,6 @@ class Batch:
     docs: list[Document] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
     counters: Counter[str] = field(default_factory=Counter)
-
-
-def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
-    """Redact, in place, every free-text field the event type declares."""
-    schema = EVENT_TYPES[event["type"]][1]
-    payload = event["payload"]
-    for name in schema.free_text:
-        value = payload.get(name)
-        if isinstance(value, str) and value:
-            payload[name], found = redact(value)
-            counts.update(found)
 
 
 class Worker:
@@ -109,11 +99,14 @@ class Worker:
                 event = parse_event(record.value)
                 if EVENT_TYPES[event["type"]][0] != record.topic:
                     raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
+                event.pop("raw", None)  # the source record stays in the log; it never reaches the index
+                redact_event(event, batch.counters)  # by the publication policy (privacy/policy.py)
             except InvalidEvent as exc:
                 batch.letters.append(DeadLetter(origin, record.value, exc.reason))
                 continue
-            event.pop("raw", None)  # the source record stays in the log; it never reaches the index
-            redact_event(event, batch.counters)
+            except PersonalDataInId as exc:
+                batch.letters.append(DeadLetter(origin, record.value, str(exc)))
+                continue
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
         for record in records:  # dead-lettered records are consumed too
@@ -162,7 +155,7 @@ class Worker:
                 duplicates=result.duplicates,
                 late=result.late_events,
                 ignored_as_older=result.stale_writes,
-                redacted=sum(v for k, v in batch.counters.items() if k in ("identity_code", "email", "phone", "iban")),
+                redacted=sum(v for k, v in batch.counters.items() if k in MARKERS),
                 ms=round((self.clock.monotonic() - batch.started) * 1000, 1),
             ),
         )

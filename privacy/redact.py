@@ -45,8 +45,11 @@ def _always(match: re.Match[str]) -> bool:
     return True
 
 
-def redact(text: str) -> tuple[str, Counter[str]]:
-    """The text with personal data replaced, and how many of each kind were removed."""
+def redact(text: str, *, names: bool = True) -> tuple[str, Counter[str]]:
+    """The text with personal data replaced, and how many of each kind were removed.
+
+    ``names=False`` keeps personal names (fields naming people acting in office).
+    """
     found: Counter[str] = Counter()
     if not text:
         return text, found
@@ -115,3 +118,19 @@ def _digits_between(low: int, high: int) -> Check:
         return low <= digits <= high
 
     return check
+
+
+def redact_url(url: str) -> tuple[str, Counter[str]]:
+    """A URL without query string, fragment or credentials, and with any flagged path segment replaced."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    found: Counter[str] = Counter()
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    segments = []
+    for segment in parts.path.split("/"):
+        cleaned, hits = redact(segment)
+        found.update(hits)
+        segments.append("REDACTED" if hits else cleaned)
+    return urlunsplit((parts.scheme, netloc, "/".join(segments), "", "")), found
