@@ -122,7 +122,7 @@ def _digits_between(low: int, high: int) -> Check:
 
 def redact_url(url: str) -> tuple[str, Counter[str]]:
     """A URL without query string, fragment or credentials, and with any flagged path segment replaced."""
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
     found: Counter[str] = Counter()
     parts = urlsplit(url)
@@ -130,7 +130,7 @@ def redact_url(url: str) -> tuple[str, Counter[str]]:
     netloc = host + (f":{parts.port}" if parts.port else "")
     segments = []
     for segment in parts.path.split("/"):
-        cleaned, hits = redact(segment)
+        _, hits = redact(unquote(segment))
         found.update(hits)
-        segments.append("REDACTED" if hits else cleaned)
+        segments.append("REDACTED" if hits else segment)
     return urlunsplit((parts.scheme, netloc, "/".join(segments), "", "")), found
