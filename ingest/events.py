@@ -264,11 +264,25 @@ def parse_event(raw: bytes) -> dict[str, Any]:
         data = bounded_json.loads(raw)
     except bounded_json.BadJson as exc:
         raise InvalidEvent(exc.reason, raw) from exc
+    if _SURROGATE_ESCAPE.search(raw):
+        _refuse_lone_surrogates(data, raw)
     try:
         return validate_event(data)
     except InvalidEvent as exc:
         exc.raw = raw
         raise
+
+
+#: a JSON escape of a UTF-16 surrogate; only a valid pair of them stands for a character
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(data: Any, raw: bytes) -> None:
+    """JSON may escape half a surrogate pair (``"\\ud800"``): valid JSON, but no text any store can hold."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidEvent(f"text holds a lone surrogate escape at character {exc.start}: not Unicode", raw) from exc
 
 
 def encode_event(event: Mapping[str, Any]) -> bytes:

@@ -78,10 +78,12 @@ def append_events(log_: EventLog, items: Iterable[tuple[str, Any]], report: Impo
             # the validated event is what goes in, so times are in one canonical form
             outgoing = Outgoing(event["subject_id"], encode_event(event), event["event_id"])
         except InvalidEvent as exc:
-            _refuse(report, letters, origin, _raw(item), exc.reason)
+            _refuse(report, letters, origin, refused_bytes(item), exc.reason)
             continue
         except Exception as exc:  # a record no check foresaw is refused alone, with what went wrong
-            _refuse(report, letters, origin, _raw(item), f"record could not be read: {type(exc).__name__}: {exc}")
+            _refuse(
+                report, letters, origin, refused_bytes(item), f"record could not be read: {type(exc).__name__}: {exc}"
+            )
             continue
         report.events += 1
         pending.setdefault(topic_for(event["type"]), []).append(outgoing)
@@ -95,10 +97,10 @@ def append_events(log_: EventLog, items: Iterable[tuple[str, Any]], report: Impo
     return report
 
 
-def _raw(item: Any) -> bytes:
-    """A refused record's bytes for the dead letters, whatever it holds."""
+def refused_bytes(item: Any) -> bytes:
+    """A refused record's bytes for the dead letters, whatever it holds (lone surrogates included)."""
     try:
-        return json.dumps(item, ensure_ascii=False, default=str).encode()
+        return json.dumps(item, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")
     except (ValueError, TypeError, RecursionError):
         return repr(item)[:100_000].encode("utf-8", "replace")
 

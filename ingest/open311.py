@@ -16,7 +16,6 @@ usable id or a readable ``requested_datetime`` is refused and reported.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import urllib.parse
 import urllib.request
@@ -31,7 +30,7 @@ import defusedxml.ElementTree as DefusedET
 
 from ingest import bounded_json
 from ingest.events import make_event
-from ingest.importer import ImportReport, Refusal, append_events
+from ingest.importer import ImportReport, Refusal, append_events, refused_bytes
 from ingest.log import EventLog
 
 #: Helsinki detailed_status tokens → Mittari's published states
@@ -294,14 +293,14 @@ def read_open311(
         report.records += 1
         origin = f"import:open311 {label}#{number}"
         if not isinstance(record, dict):
-            yield origin, Refusal(origin, json.dumps(record).encode(), "a request must be a JSON object")
+            yield origin, Refusal(origin, refused_bytes(record), "a request must be a JSON object")
             continue
         try:
             events, reason = request_events(record, source=source, timezone=zone)
         except Exception as exc:  # any surprise in one request refuses that request, the import goes on
             events, reason = None, f"request could not be read: {type(exc).__name__}: {str(exc)[:300]}"
         if events is None:
-            raw = json.dumps(record, ensure_ascii=False, default=str).encode()
+            raw = refused_bytes(record)
             yield origin, Refusal(origin, raw, reason or "refused")
             continue
         for event in events:

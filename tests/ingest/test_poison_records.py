@@ -37,8 +37,9 @@ def poisoned(event_bytes: bytes) -> list[tuple[str, bytes]]:
         (encode_event({**received("fb-t", T0), "occurred_at": "0001-01-01T00:30:00+01:00"}), "out of range"),
         (encode_event({**received("fb-u", T0), "occurred_at": "9999-12-31T23:30:00-01:00"}), "out of range"),
         (encode_event({**received("fb-s", T0), "sequence": 2**70}), "sequence"),
+        (json.dumps(received("fb-l", T0, text="half a pair \ud800")).encode(), "lone surrogate"),
     ],
-    ids=["deep-array", "deep-object", "huge-int", "year-1", "year-9999", "huge-sequence"],
+    ids=["deep-array", "deep-object", "huge-int", "year-1", "year-9999", "huge-sequence", "lone-surrogate"],
 )
 def test_a_poison_record_is_dead_lettered_and_the_rest_indexed(log, index, worker, poison, reason):
     for key, value in poisoned(poison):
