@@ -72,12 +72,30 @@ def _start() -> None:
     g.started = time.perf_counter()
 
 
+#: how long a shared cache (the nginx front, deploy/nginx) may reuse a successful /v1 answer; the
+#: index changes with each ingested batch, so a minute of staleness is the price of the cache
+API_MAX_AGE = 60
+
+
+def _cache_headers(response: Response) -> None:
+    """Cache-Control for /v1 answers: successful reads for a minute, the live counters and errors never."""
+    response.vary.add("Accept")  # JSON or CSV by the Accept header: a cache keeps them apart
+    if "Cache-Control" in response.headers:
+        return
+    if response.status_code == 200 and request.method in ("GET", "HEAD") and request.path != "/v1/status":
+        response.headers["Cache-Control"] = f"public, max-age={API_MAX_AGE}"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+
+
 def _finish(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     response.headers["Access-Control-Expose-Headers"] = "X-Request-Id"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.path.startswith("/v1/"):
+        _cache_headers(response)
     elapsed: Any = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
     log.info(
         "request",
