@@ -52,15 +52,17 @@ def create_app(
 
         warmer.start(indicators)
 
-    from api import indicator_views, meta_views, page_views, search_views
+    from api import indicator_views, meta_views, openapi, page_views, search_views
 
     api = errors.MittariApi(app, spec_kwargs={"info": {"description": "Open data on how a city serves its residents."}})
     app.extensions["mittari_api"] = api
+    openapi.describe(api)
     api.register_blueprint(search_views.blp)
     api.register_blueprint(indicator_views.blp)
     app.register_blueprint(meta_views.blp)
     app.register_blueprint(page_views.root)
     app.register_blueprint(page_views.blp)
+    openapi.describe_plain_routes(app, api)
     errors.register(app)
     app.before_request(_start)
     app.after_request(_finish)
