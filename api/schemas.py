@@ -271,3 +271,4 @@ class Problem(Schema):
     instance = fields.String()
     parameter = fields.String()
     invalid_params = fields.List(fields.Dict(), data_key="invalid-params")
+    request_id = fields.String()

@@ -11,7 +11,7 @@ import click
 
 from ingest.jsonl import import_jsonl
 from ingest.log import open_log
-from ingest.open311 import import_open311
+from ingest.open311 import SourceRefused, import_open311
 from ingest.worker import Worker
 from search.index import open_index
 from search.settings import Settings
@@ -31,7 +31,16 @@ def import_open311_cmd(settings: Settings, source: str, source_name: str, timezo
     """Import an Open311 GeoReport v2 requests file (JSON or XML) or URL."""
     log = open_log(settings)
     try:
-        report = import_open311(log, source, source=source_name, timezone=timezone or settings.timezone)
+        report = import_open311(
+            log,
+            source,
+            source=source_name,
+            timezone=timezone or settings.timezone,
+            max_bytes=settings.import_max_bytes,
+            time_limit=settings.import_time_limit,
+        )
+    except (SourceRefused, OSError) as exc:  # the source as a whole: nothing was read, nothing appended
+        raise click.ClickException(f"cannot import {source}: {exc}") from exc
     finally:
         log.close()
     click.echo(report.summary())

@@ -58,6 +58,11 @@ class Batch:
     counters: Counter[str] = field(default_factory=Counter)
 
 
+def refusal_reason(exc: BaseException) -> str:
+    """Why an unexpected exception refused a record, short enough for a dead letter's header."""
+    return f"record could not be processed: {type(exc).__name__}: {str(exc)[:300]}"
+
+
 class Worker:
     def __init__(
         self,
@@ -95,18 +100,25 @@ class Worker:
         by_subject: dict[str, list[dict[str, Any]]] = {}
         for record in records:
             origin = f"{record.topic}[{record.partition}]@{record.offset}"
+            found: Counter[str] = Counter()
             try:
                 event = parse_event(record.value)
                 if EVENT_TYPES[event["type"]][0] != record.topic:
                     raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
                 event.pop("raw", None)  # the source record stays in the log; it never reaches the index
-                redact_event(event, batch.counters)  # by the publication policy (privacy/policy.py)
+                redact_event(event, found)  # by the publication policy (privacy/policy.py)
             except InvalidEvent as exc:
                 batch.letters.append(DeadLetter(origin, record.value, exc.reason))
                 continue
             except PersonalDataInId as exc:
                 batch.letters.append(DeadLetter(origin, record.value, str(exc)))
                 continue
+            except TransientError:
+                raise
+            except Exception as exc:  # one record must never stop the log: it is refused with the reason
+                batch.letters.append(DeadLetter(origin, record.value, refusal_reason(exc)))
+                continue
+            batch.counters.update(found)
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
         for record in records:  # dead-lettered records are consumed too
@@ -218,11 +230,41 @@ class Worker:
             fresh.append(event)
         if not fresh:
             return None
+        doc: Document | None
+        try:
+            doc = fold(subject_id, [*prior, *fresh])
+        except TransientError:
+            raise
+        except Exception:  # some event breaks the fold: find it, refuse it, keep the rest
+            doc, fresh = self._fold_refusing(subject_id, prior, fresh, letters)
+            if doc is None:
+                return None
         if prior:
             newest = max(order_key(e) for e in prior)
             result.late_events += sum(1 for e in fresh if order_key(e) < newest)
         result.indexed_events += len(fresh)
-        return fold(subject_id, [*prior, *fresh])
+        return doc
+
+    @staticmethod
+    def _fold_refusing(
+        subject_id: str, prior: list[dict[str, Any]], fresh: list[dict[str, Any]], letters: list[DeadLetter]
+    ) -> tuple[Document | None, list[dict[str, Any]]]:
+        """Fold the new events one at a time, dead-lettering each one the fold cannot take.
+
+        Only reached when a fold failed, so the quadratic cost is paid for broken subjects alone.
+        """
+        accepted: list[dict[str, Any]] = []
+        doc = None
+        for event in sorted(fresh, key=order_key):
+            try:
+                doc = fold(subject_id, [*prior, *accepted, event])
+            except Exception as exc:  # the one event at fault goes to the dead letters
+                letters.append(
+                    DeadLetter(f"subject:{subject_id}:{event['event_id']}", repr(event).encode(), refusal_reason(exc))
+                )
+                continue
+            accepted.append(event)
+        return doc, accepted
 
     def run_once(self) -> BatchResult | None:
         records = self.log.poll(self.group, self.topics, self.batch_size, timeout=0.5)
