@@ -152,10 +152,13 @@ def check_open311(data: bytes) -> ImportReport:
         try:
             report = ImportReport()
             yielded: Counter[str] = Counter()
+            whole: list[str] = []
 
             def counting() -> Iterator[tuple[str, Any]]:
                 for origin, item in read_open311(data, "fuzz.json", "fuzz", "Europe/Helsinki", report):
-                    if not isinstance(item, Refusal):
+                    if isinstance(item, Refusal):
+                        whole.append(origin)
+                    else:
                         yielded[origin] += 1
                     yield origin, item
 
@@ -163,17 +166,20 @@ def check_open311(data: bytes) -> ImportReport:
             letters = log.dead_letters(limit=100_000)
         finally:
             log.close()
-    refused = Counter(d.origin for d in letters)
+    # The store keeps one dead letter per origin (re-importing a file adds none), so when several
+    # events of one request are refused, one letter with the first reason stands for them.
+    refused_origins = {d.origin for d in letters}
     assert all(d.reason.strip() for d in letters), "every refusal says why"
-    assert report.refused == len(letters)
-    assert report.events == sum(yielded.values()) - sum(refused[o] for o in yielded)
-    if refused.get("import:open311 fuzz.json"):  # the file as a whole was unreadable: one refusal stands for it
+    assert set(whole) <= refused_origins and len(letters) <= report.refused
+    assert report.events == sum(yielded.values()) - (report.refused - len(whole))
+    if "import:open311 fuzz.json" in whole:  # the file as a whole was unreadable: one refusal stands for it
         assert report.records == 1 and not yielded
         return report
     for number in range(1, report.records + 1):
         origin = f"import:open311 fuzz.json#{number}"
-        accepted = yielded[origin] - refused[origin]
-        assert accepted > 0 or refused[origin] > 0, f"record {number} neither imported nor refused"
+        assert yielded[origin] > 0 or origin in refused_origins, f"record {number} neither imported nor refused"
+        if yielded[origin] and origin not in refused_origins:
+            assert report.events > 0
     return report
 
 

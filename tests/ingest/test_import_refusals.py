@@ -151,3 +151,20 @@ def test_a_file_over_the_cap_is_refused(tmp_path):
     path.write_bytes(b" " * 2048)
     with pytest.raises(SourceRefused, match="2048 bytes"):
         read_source(str(path), max_bytes=1024)
+
+
+def test_the_import_command_reports_a_refused_source_and_appends_nothing(server, runner, tmp_path, monkeypatch):
+    from ingest.log import open_log
+    from mittari import cli
+    from search.settings import load_settings
+
+    monkeypatch.setenv("MITTARI_IMPORT_MAX_BYTES", "16384")
+    data = tmp_path / "data"
+    result = runner.invoke(cli, ["--data-dir", str(data), "import", "open311", f"{server}/big"])
+    assert result.exit_code == 1
+    assert "cannot import" in result.output and "sent more than 16384 bytes" in result.output
+    log = open_log(load_settings({}, data_dir=str(data)))
+    try:
+        assert log.dead_letters() == [] and sum(log.end_offsets(["feedback"]).values()) == 0
+    finally:
+        log.close()
