@@ -28,6 +28,7 @@ LIST_COLUMNS = (
     "period",
     "value",
     "n",
+    "n_band",
     "suppressed",
     "target",
     "status",
@@ -52,7 +53,7 @@ class IndicatorList(MethodView):
                     **{f"name_{lang}": s["name"][lang] for lang in ("fi", "sv", "en")},
                     **s,
                     **(
-                        {k: s["current"][k] for k in ("period", "value", "n", "suppressed", "target")}
+                        {k: s["current"][k] for k in ("period", "value", "n", "n_band", "suppressed", "target")}
                         if s["current"]
                         else {}
                     ),

@@ -489,7 +489,7 @@ class Indicators:
         return result
 
     def _series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
-        _check_scope(filters)
+        check_scope(filters)
         ctx = self._context()
         table = self.table(indicator)
         months = {row["month"] for row in self._rows_for(indicator, replace(filters, month_from=None, month_to=None))}
@@ -507,7 +507,7 @@ class Indicators:
 
     def breakdown(self, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
         """Cells by service or by area over the filters' period; a service within an area is never published."""
-        _check_scope(filters)
+        check_scope(filters)
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         if period is None:
             return []
@@ -547,6 +547,7 @@ class Indicators:
             "overall": overall,
             "target": target,
             "status": self.status(indicator, latest["value"] if latest else None, target),
+            "disclosure": disclosure_note(indicator, self.settings.min_cell_count),
         }
         return result
 
@@ -561,7 +562,6 @@ class Indicators:
                 "to": filters.month_to,
             },
             "series": self.series(indicator, filters),
-            "disclosure": disclosure_note(indicator, self.settings.min_cell_count),
             "breakdown": {
                 "service": self.breakdown(indicator, filters, "service_code"),
                 "area": self.breakdown(indicator, filters, "area"),
@@ -583,7 +583,7 @@ def _key(period: str, filters: Filters) -> indicator_table.Key:
     return (period, filters.service or indicator_table.ALL, filters.area or indicator_table.ALL)
 
 
-def _check_scope(filters: Filters) -> None:
+def check_scope(filters: Filters) -> None:
     """A service within an area is not published: it would let the margins be differenced."""
     if filters.service and filters.area:
         raise BadQuery("area", "cannot be combined with 'service'; indicators are published per service or per area")
