@@ -65,8 +65,8 @@ def collect(client: Any, code: str, universe: set[Atom], months: list[str], thor
     ranges += [(f"{y}-01", f"{y}-12") for y in years]
     ranges += [(f"{q[:4]}-{3 * int(q[-1]) - 2:02d}", f"{q[:4]}-{3 * int(q[-1]):02d}") for q in quarters]
     # arbitrary ranges, as in the original attack: from the first month to each month, and from each to the last
-    ranges += [(months[0], m) for m in months[1:-1]] + [(m, months[-1]) for m in months[1:-1]]
-    city_only = [(m, m) for m in months]
+    arbitrary = [(months[0], m) for m in months[1:-1]] + [(m, months[-1]) for m in months[1:-1]]
+    city_only = [(m, m) for m in months] + arbitrary
     figures: list[Figure] = []
 
     def add(label: str, cell: dict[str, Any], selected: frozenset[Atom]) -> None:
@@ -163,4 +163,5 @@ def recoverable(figures: list[Figure], truth: dict[Atom, int]) -> list[Figure]:
     for vector in {f.atoms & nonzero for f in figures if f.n is not None}:
         span.add(vector)
     withheld = [f for f in figures if f.suppressed and f.n is None and not f.reason.startswith("totals over a range")]
-    return [f for f in withheld if f.atoms & nonzero and not span.reduce(f.atoms & nonzero)]
+    exposed = {v for v in {f.atoms & nonzero for f in withheld} if v and not span.reduce(v)}
+    return [f for f in withheld if f.atoms & nonzero in exposed]
