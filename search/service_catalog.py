@@ -41,7 +41,9 @@ def catalog(indicators: Indicators) -> list[dict[str, Any]]:
                 "code": code,
                 "name": names[code].most_common(1)[0][0] if names[code] else code,
                 "feedback": shown_feedback.get(code, 0),
+                "feedback_band": _band_of(shown_feedback.get(code, 0), feedback[code], minimum),
                 "cases": shown_cases.get(code, 0),
+                "cases_band": _band_of(shown_cases.get(code, 0), cases[code], minimum),
             }
             for code in codes
         ),
@@ -56,6 +58,10 @@ def protected_counts(counts: Mapping[str, int], minimum: int) -> dict[str, int |
     cells[TOTAL] = set(counts)
     protection = disclosure.protect(cells, counts, [(TOTAL, sorted(counts))], minimum)
     return {code: (None if code in protection.withheld and n else n) for code, n in counts.items()}
+
+
+def _band_of(shown: int | None, count: int, minimum: int) -> str | None:
+    return disclosure.band(count, minimum) if shown is None else None
 
 
 def service(indicators: Indicators, code: str) -> dict[str, Any] | None:
