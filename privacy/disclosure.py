@@ -119,14 +119,20 @@ def protect(
     ``atom_counts`` gives the items per atom, ``equations`` the additivity relations the
     caller knows of (they guide the choice of companions; the audit needs none) and
     ``hidden`` the cells never published.
+
+    Companions are guarded lazily: a large companion gets companions of its own only
+    when the audit shows that computing it would expose a small cell. Guarding every
+    companion at once (the plain singleton rule) cascades through single-month quarters
+    and withholds far more than needed.
     """
     atoms = {key: frozenset(a for a in members if atom_counts.get(a, 0)) for key, members in cells.items()}
     counts = {key: sum(atom_counts[a] for a in members) for key, members in atoms.items()}
     primary = {key for key, n in counts.items() if 0 < n < threshold}
     withheld = set(primary) | set(hidden)
     sensitive = primary | {key for key in hidden if 0 < counts[key] < threshold}
+    guarded = set(sensitive)
     while True:
-        _by_margins(withheld, counts, equations, threshold, set(hidden) - sensitive)
+        _by_margins(withheld, guarded, counts, equations, threshold)
         published = [key for key in atoms if key not in withheld]
         found = determined(atoms, published, [key for key in withheld if counts[key]])
         exposed = found & sensitive
@@ -134,6 +140,10 @@ def protect(
             # a large companion that can be computed anyway is published: it adds nothing to what is known
             withheld -= found - sensitive - set(hidden)
             break
+        promoted = (found - guarded) & withheld
+        if promoted:  # computable companions let a small cell be computed: guard them too
+            guarded |= promoted
+            continue
         added = False
         for key in sorted(exposed, key=repr):
             added |= _add_companion(key, withheld, counts, equations)
@@ -145,37 +155,38 @@ def protect(
 
 def _by_margins(
     withheld: set[Hashable],
+    guarded: set[Hashable],
     counts: Mapping[Hashable, int],
     equations: Sequence[Equation],
     threshold: int,
-    quiet: Set[Hashable],
 ) -> None:
-    """Step 2: companions along the margins. ``quiet`` cells are withheld but need no protection."""
+    """Step 2: in every equation a guarded withheld cell gets a withheld companion, and withheld parts
+    beside a published total rest on at least ``threshold`` items together."""
     changed = True
     while changed:
         changed = False
         for total, parts in equations:
             hidden_parts = [p for p in parts if p in withheld and counts[p]]
-            if total in withheld and counts[total] and total not in quiet:
-                if hidden_parts:
+            if total in withheld and counts[total]:
+                if hidden_parts or total not in guarded:
                     continue
                 companion = _smallest_published(parts, withheld, counts)
                 if companion is not None:  # the total alone would be the sum of the published parts
                     withheld.add(companion)
                     changed = True
                 continue
-            if not [p for p in hidden_parts if p not in quiet]:
+            if not any(p in guarded for p in hidden_parts):
                 continue
             if len(hidden_parts) >= 2 and sum(counts[p] for p in hidden_parts) >= threshold:
                 continue
             companion = _smallest_published(parts, withheld, counts)
-            if companion is None:
-                weak = len(hidden_parts) < 2 or sum(counts[p] for p in hidden_parts) < threshold
-                if total not in withheld and weak:
-                    withheld.add(total)
-                    changed = True
+            if companion is not None:
+                withheld.add(companion)
+            elif counts[total]:  # no part left to withhold: the total goes, and is guarded like its parts
+                withheld.add(total)
+                guarded.add(total)
+            else:
                 continue
-            withheld.add(companion)
             changed = True
 
 

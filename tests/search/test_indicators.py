@@ -133,14 +133,18 @@ def test_waiting_time_uses_closed_cases_only(city):
 
 def test_outcome_measure_weighted_by_sample_size_and_suppressed_when_small(city):
     series = city.series(city.definition("pupil_wellbeing"), Filters())
-    # April rests on 3 pupils; March (400) is withheld with it, or April would be the whole history less March
+    # April rests on 3 pupils (all in area A). March (400) is withheld with it, or April would be the
+    # whole history less March; and since area B (300) is shown, area A and the city are withheld for
+    # every period: the city less B would give A, and A's year less its March would give April.
     assert series[0] == {**series[0], "period": "2026-03", "value": None, "n": None, "n_band": "≥5"}
     assert series[0]["reason"].startswith("withheld so that")
     assert series[1]["period"] == "2026-04"
     assert series[1]["value"] is None and series[1]["suppressed"] and series[1]["n"] is None
     assert series[1]["n_band"] == "<5"
-    overall = city.summary(city.definition("pupil_wellbeing"), Filters())["overall"]
-    assert (overall["value"], overall["n"]) == (77.59, 403)  # the whole history is large enough to show
+    detail = city.detail("pupil_wellbeing", Filters())
+    assert detail["overall"]["n"] is None and detail["overall"]["n_band"] == "≥5"
+    areas = {b["key"]: b for b in detail["breakdown"]["area"]}
+    assert (areas["B"]["value"], areas["B"]["n"]) == (80.0, 300) and areas["A"]["n"] is None
     assert city.definition("pupil_wellbeing").name["en"] == "Pupils feel well"
 
 
