@@ -16,7 +16,7 @@ The method here is the classic one for hierarchical tables, made exact:
    published part; when there is none the total is withheld instead.
 3. **Audit, exact**: the published cells' atom vectors span what an attacker
    can compute by adding and subtracting them. Each withheld cell's vector is
-   tested against that span with exact rational Gaussian elimination; a small
+   tested against that span with exact (fraction-free integer) Gaussian elimination; a small
    cell that is still determined gets one more companion withheld, and a
    large secondary cell that is determined anyway is published (it adds
    nothing to what is known). Steps 2–3 repeat until the audit passes.
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from fractions import Fraction
+from math import gcd
 from typing import Any
 
 Equation = tuple[Hashable, Sequence[Hashable]]  # (total, parts)
@@ -54,46 +54,59 @@ class Protection:
 
 
 class Span:
-    """The row space of published atom vectors, kept in reduced row echelon form over the rationals."""
+    """The row space of published atom vectors, in reduced row echelon form over the integers.
+
+    Fraction-free elimination: each row keeps integer coefficients divided by their common
+    divisor, so the arithmetic is exact (as with rationals) and several times faster.
+    """
 
     def __init__(self) -> None:
-        self._rows: dict[Hashable, dict[Hashable, Fraction]] = {}  # pivot atom → row with 1 at the pivot
+        self._rows: dict[Hashable, dict[Hashable, int]] = {}  # pivot atom → row, non-zero at the pivot
 
-    def _reduce(self, vector: Mapping[Hashable, Fraction]) -> dict[Hashable, Fraction]:
-        row = dict(vector)
-        for atom in [a for a in row if a in self._rows]:
-            factor = row.get(atom)
-            if not factor:
-                continue
-            for col, coef in self._rows[atom].items():
-                value = row.get(col, Fraction(0)) - factor * coef
-                if value:
-                    row[col] = value
-                else:
-                    row.pop(col, None)
+    @staticmethod
+    def _combine(row: dict[Hashable, int], scale: int, factor: int, other: Mapping[Hashable, int]) -> None:
+        """row := scale * row - factor * other, divided by the common divisor, in place."""
+        if scale != 1:
+            for col in row:
+                row[col] *= scale
+        for col, coef in other.items():
+            value = row.get(col, 0) - factor * coef
+            if value:
+                row[col] = value
+            else:
+                row.pop(col, None)
+        divisor = 0
+        for value in row.values():
+            divisor = gcd(divisor, value)
+            if divisor == 1:
+                return
+        if divisor > 1:
+            for col in row:
+                row[col] //= divisor
+
+    def _reduce(self, atoms: Iterable[Hashable]) -> dict[Hashable, int]:
+        row = dict.fromkeys(atoms, 1)
+        for pivot in [a for a in row if a in self._rows]:
+            factor = row.get(pivot)
+            if factor:
+                basis = self._rows[pivot]
+                self._combine(row, basis[pivot], factor, basis)
         return row
 
     def add(self, atoms: Iterable[Hashable]) -> None:
-        row = self._reduce({a: Fraction(1) for a in atoms})
+        row = self._reduce(atoms)
         if not row:
             return
         pivot = next(iter(row))
-        scale = row[pivot]
-        row = {col: coef / scale for col, coef in row.items()}
         for other in self._rows.values():
             factor = other.get(pivot)
             if factor:
-                for col, coef in row.items():
-                    value = other.get(col, Fraction(0)) - factor * coef
-                    if value:
-                        other[col] = value
-                    else:
-                        other.pop(col, None)
+                self._combine(other, row[pivot], factor, row)
         self._rows[pivot] = row
 
     def contains(self, atoms: Iterable[Hashable]) -> bool:
         """True when the sum over these atoms can be computed from the published rows."""
-        return not self._reduce({a: Fraction(1) for a in atoms})
+        return not self._reduce(atoms)
 
 
 def determined(
