@@ -33,7 +33,8 @@ def bench_disclosure(settings: Settings, echo: Callable[[str], None]) -> dict[st
             counts = table.protection.counts
             cells = sum(1 for n in counts.values() if n)
             # published cells withheld; the hidden "no service"/"no area" cells are never published anyway
-            withheld = sum(1 for key in table.protection.withheld if counts.get(key) and UNKNOWN not in key[1:])
+            shown = [key for key in table.protection.withheld if isinstance(key, tuple) and UNKNOWN not in key[1:]]
+            withheld = sum(1 for key in shown if counts.get(key))
             echo(f"{indicator.code:40} {elapsed:8.0f} {cells:6} {len(table.protection.primary):6} {withheld:9}")
             figures[indicator.code] = elapsed
         echo(f"{'total':40} {sum(figures.values()):8.0f}")
