@@ -75,3 +75,22 @@ def test_small_service_counts_of_cases_are_withheld_with_a_companion(log, worker
     # 410 (2) is withheld, and 210 (7, the next smallest) with it: the total of cases is no secret
     assert page.count("withheld (under 5)") == 1 and page.count("withheld (protects a small figure)") == 1
     assert ">9<" in page
+
+
+def test_indicator_json_and_page_say_whether_the_items_are_public(log, worker, app_for):
+    _city(log, worker)
+    client = app_for().test_client()
+    closed = read_json(client.get("/v1/indicators/feedback_closed_share"))["disclosure"]
+    waiting = read_json(client.get("/v1/indicators/service_waiting_time"))["disclosure"]
+    assert closed["items_public"] is True and waiting["items_public"] is False
+    assert closed["min_cell_count"] == 5 and "public one by one" in closed["note"]
+    listed = read_json(client.get("/v1/indicators"))["items"]
+    assert all("items_public" in item["disclosure"] for item in listed)
+    phrases = {
+        "fi": ("julkisia yksitellen", "yksittäisiä tietoja ei julkaista"),
+        "sv": ("offentlig en och en", "enskilda uppgifterna"),
+        "en": ("public one by one", "individual records behind this indicator are not published"),
+    }
+    for lang, (public, aggregate) in phrases.items():
+        assert public in client.get(f"/{lang}/indicators/feedback_closed_share").get_data(as_text=True)
+        assert aggregate in client.get(f"/{lang}/indicators/service_waiting_time").get_data(as_text=True)
