@@ -62,6 +62,7 @@ class Table:
     services: tuple[str, ...]
     areas: tuple[str, ...]
     rows: dict[tuple[str, str, str], list[dict[str, Any]]]
+    members: dict[Key, set[Key]]
 
     def count(self, key: Key) -> int:
         return int(self.protection.counts.get(key, 0))
@@ -73,16 +74,7 @@ class Table:
         return key in self.protection.primary
 
     def rows_of(self, key: Key) -> list[dict[str, Any]]:
-        period, service, area = key
-        out: list[dict[str, Any]] = []
-        for (month, s, a), rows in self.rows.items():
-            if _in_period(month, period) and service in (ALL, s) and area in (ALL, a):
-                out += rows
-        return out
-
-
-def _in_period(month: str, period: str) -> bool:
-    return period == WHOLE or month == period or month[:4] == period or quarter_of(month) == period
+        return [row for atom in sorted(self.members.get(key, ())) for row in self.rows[atom]]
 
 
 def build(rows: list[dict[str, Any]], weight: Callable[[dict[str, Any]], int], threshold: int) -> Table:
@@ -117,7 +109,7 @@ def build(rows: list[dict[str, Any]], weight: Callable[[dict[str, Any]], int], t
         equations.append(((WHOLE, s, a), [(y, s, a) for y in years]))
     hidden = {key for key in cells if UNKNOWN in key[1:]}
     protection = protect(cells, atoms, equations, threshold, hidden)
-    return Table(protection, tuple(months), services, areas, dict(by_atom))
+    return Table(protection, tuple(months), services, areas, dict(by_atom), cells)
 
 
 def _month_range(months: list[str]) -> list[str]:
