@@ -44,9 +44,9 @@ class IndicatorList(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Every indicator with its latest month, whole-range value, target and whether the target is met."""
         svc = services()
-        items = [
-            {**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(parse_indicator_filters(args))
-        ]
+        filters = parse_indicator_filters(args)
+        svc.indicators.check_filters(filters)
+        items = [{**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(filters)]
         if wants_csv(args):
             rows = [
                 {
@@ -79,6 +79,7 @@ class IndicatorDetail(MethodView):
         filters = parse_indicator_filters(args)
         if wants_csv(args):
             indicator = svc.indicators.definition(code)
+            svc.indicators.check_filters(filters)
             rows = [
                 r
                 for r in indicator_rows(svc.indicators, indicator)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from search.indicator_table import Table
 from search.settings import Settings
 from search.times import month_of, parse
 
+MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 SUPPRESSED_REASON = "fewer than {n} items"
 SECONDARY_REASON = "withheld so that a cell of fewer than {n} items cannot be computed from the others"
 UNSERVED_REASON = "totals over a range are published for one calendar month, quarter or year only"
@@ -328,7 +330,8 @@ class Indicators:
         self._lock = threading.Lock()
         self._cache_generation: str | None = None
         self._rows: dict[str, list[dict[str, Any]]] = {}
-        self._results: dict[Any, Any] = {}
+        self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
+        self._results_lock = threading.Lock()
 
     # -- data --------------------------------------------------------------
     def _scan(self, doc_type: str) -> list[dict[str, Any]]:
@@ -474,12 +477,50 @@ class Indicators:
         return "met" if met else "not_met"
 
     def _memo(self, kind: str, indicator: Indicator, filters: Filters, compute: Callable[[], Any]) -> Any:
-        """A result cached per index generation and hour; callers must treat it as read-only."""
+        """A result cached per index generation and hour, at most ``MAX_RESULTS`` of them (least recently
+        used go first, so any number of distinct filters cannot grow it); callers must treat it as read-only."""
         self._scan(indicator.sources[0])  # refresh the cache generation first
-        key = (kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
-        if key not in self._results:
-            self._results[key] = compute()
-        return self._results[key]
+        key = (self._cache_generation, kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+        with self._results_lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        value = compute()
+        with self._results_lock:
+            self._results[key] = value
+            while len(self._results) > MAX_RESULTS:
+                self._results.popitem(last=False)
+        return value
+
+    def known_scopes(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The service codes and areas any document names, for checking filters before computing."""
+        self._scan("feedback")
+        key = (self._cache_generation, "scopes")
+        with self._results_lock:
+            if key in self._results:
+                found: tuple[frozenset[str], frozenset[str]] = self._results[key]
+                return found
+        services: set[str] = set()
+        areas: set[str] = set()
+        for doc_type in ("feedback", "case", "survey", "outcome"):
+            for row in self._scan(doc_type):
+                if row.get("service_code"):
+                    services.add(row["service_code"])
+                if row.get("area"):
+                    areas.add(row["area"])
+        found = (frozenset(services), frozenset(areas))
+        with self._results_lock:
+            self._results[key] = found
+        return found
+
+    def check_filters(self, filters: Filters) -> None:
+        """An unknown service or area is a 400 naming the parameter, before anything is computed."""
+        check_scope(filters)
+        services, areas = self.known_scopes()
+        if filters.service and filters.service not in services:
+            raise BadQuery("service", f"no service {filters.service!r} in the data")
+        if filters.area and filters.area not in areas:
+            raise BadQuery("area", f"no area {filters.area!r} in the data")
 
     def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
         """Monthly cells with target and status."""
@@ -553,6 +594,7 @@ class Indicators:
 
     def detail(self, code: str, filters: Filters) -> dict[str, Any]:
         indicator = self.definition(code)
+        self.check_filters(filters)
         return {
             **self.summary(indicator, filters),
             "filters": {

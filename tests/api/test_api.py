@@ -159,6 +159,10 @@ def test_indicator_detail_and_filters(client):
     assert [b["key"] for b in body["breakdown"]["service"]] == ["210"]
     for query in ("service=210&area=Vanha-Espoo", "service=210&area=Vanha-Espoo&format=csv"):
         problem_of(client.get(f"/v1/indicators/feedback_closed_share?{query}"), 400, "area")
+    for query, parameter in (("service=999", "service"), ("area=Atlantis", "area")):
+        for path in ("/v1/indicators/feedback_closed_share", "/v1/indicators"):
+            problem_of(client.get(f"{path}?{query}"), 400, parameter)
+            problem_of(client.get(f"{path}?{query}&format=csv"), 400, parameter)
     # a total over a range that is not a calendar month, quarter or year is not served
     ranged = read_json(client.get("/v1/indicators/feedback_closed_share?from=2026-02&to=2026-03"))
     assert ranged["overall"]["value"] is None and ranged["overall"]["n"] is None

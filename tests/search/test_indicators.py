@@ -229,3 +229,26 @@ def test_month_of_agrees_with_the_full_conversion_on_every_day():
         for step in range(0, 24 * 70, 5):  # every five hours through early 2026, month ends included
             value = (start + timedelta(hours=step)).strftime("%Y-%m-%dT%H:%M:%SZ")
             assert month_of(value, zone) == parse(value).astimezone(ZoneInfo(zone)).strftime("%Y-%m"), (value, zone)
+
+
+def test_cached_results_are_bounded_least_recently_used_first(city, monkeypatch):
+    import search.indicators as module
+
+    monkeypatch.setattr(module, "MAX_RESULTS", 6)
+    indicator = city.definition("feedback_closed_share")
+    first = city.series(indicator, Filters(month_from="2026-03"))
+    for month in range(1, 13):  # many distinct ranges, as a crawler or an attacker would ask
+        city.series(indicator, Filters(month_to=f"2026-{month:02d}"))
+    assert len(city._results) <= 6
+    assert all(key[0] == city._cache_generation for key in city._results)  # keyed by index generation
+    assert city.series(indicator, Filters(month_from="2026-03")) == first  # evicted, recomputed the same
+
+
+def test_unknown_service_or_area_is_refused_before_computing(city):
+    from search.errors import BadQuery
+
+    for filters, parameter in ((Filters(service="999"), "service"), (Filters(area="Atlantis"), "area")):
+        with pytest.raises(BadQuery) as raised:
+            city.detail("feedback_closed_share", filters)
+        assert raised.value.parameter == parameter
+    city.check_filters(Filters(service="220"))  # a service known only from surveys is fine
