@@ -4,9 +4,11 @@ Each indicator has a code, a plain-language definition, a unit, a direction
 (is higher or lower better) and a class (input, output, outcome or resident
 experience). Values are computed per month, service and area from document
 facts; targets come from governance events and carry the decision that set
-them. Any cell resting on fewer than ``min_cell_count`` items (at least 5) is
-suppressed: its value is null and the reason is given, so no one can be
-singled out.
+them. What may be published is decided per indicator by its protected table
+(``search/indicator_table.py`` over ``privacy/disclosure.py``): a cell resting
+on fewer than ``min_cell_count`` items (at least 5), and every cell from which
+such a one could be computed, is withheld: value and n are null, a band and
+the reason are given, so no one can be singled out, not even by arithmetic.
 
 Computation happens in Python over scanned facts, not in the index, so every
 backend gives the same figures by construction (percentiles are exact).
