@@ -137,3 +137,39 @@ def test_no_withheld_cell_can_be_computed_in_the_demo_city(log, worker, index, s
     indicators = Indicators(index, settings, clock)
     for code in ("resident_satisfaction", "feedback_closed_share", "service_waiting_time"):
         attack(client, indicators, code, thorough=False)
+
+
+def lopsided_bands() -> list:
+    """A distribution where all but one band would be shown: six in 4–24 h, five in 24–72 h, one over 720 h."""
+    events = []
+    for i, hours in enumerate([10] * 6 + [48] * 5 + [800]):
+        events += feedback_item(f"d{i}", month_start(2026, 2, 1 + i), hours, service="310", area="Tapiola")
+    return events
+
+
+@pytest.mark.parametrize("city", [*sorted(HARD), "lopsided_bands"])
+def test_no_withheld_response_band_can_be_computed(city, log, worker, index, settings, clock):
+    from search.service_catalog import response_distribution
+    from tests.privacy.attack import Span
+
+    ingest(log, worker, (HARD | {"lopsided_bands": lopsided_bands})[city]())
+    indicators = Indicators(index, settings, clock)
+    services = {row["service_code"] for row in indicators.facts("feedback")}
+    for service in sorted(services):
+        bands = response_distribution(indicators, service)
+        atoms = {i: ("band", str(i), service) for i, b in enumerate(bands)}
+        answered = sum(
+            1
+            for r in indicators.facts("feedback")
+            if r["service_code"] == service and r.get("first_response_hours") is not None
+        )
+        span = Span()
+        if answered >= MIN:  # the service's answered count is published (as an indicator's n) unless small
+            span.add({atoms[i] for i in atoms})
+        for i, band in enumerate(bands):
+            if band["n"] is not None:
+                span.add({atoms[i]})
+        hidden = [i for i, band in enumerate(bands) if band["n"] is None]
+        for i in hidden:
+            assert span.reduce({atoms[i]}), (service, bands)
+        assert len(hidden) != 1 or answered < MIN
