@@ -11,6 +11,7 @@ from privacy import disclosure
 from search.indicators import Indicators
 
 TOTAL = ("total",)  # the key of a known total among per-code cells
+UNNAMED = ""  # items that name no service: part of the total, never shown on their own
 
 #: upper bounds (hours) of the response-time bands; the last band is open-ended
 RESPONSE_BANDS = (4, 24, 72, 120, 240, 720)
@@ -27,13 +28,18 @@ def catalog(indicators: Indicators) -> list[dict[str, Any]]:
             feedback[code] += 1
             if row.get("service_name"):
                 names[code][row["service_name"]] += 1
+    unnamed = Counter({"feedback": 0, "cases": 0})
+    for row in indicators.facts("feedback"):
+        unnamed["feedback"] += not row.get("service_code")
     for row in indicators.facts("case"):
         if row.get("service_code"):
             cases[row["service_code"]] += 1
+        else:
+            unnamed["cases"] += 1
     codes = set(feedback) | set(cases)
     minimum = indicators.settings.min_cell_count
-    shown_feedback = protected_counts(feedback, minimum)
-    shown_cases = protected_counts(cases, minimum)
+    shown_feedback = protected_counts(feedback, minimum, unnamed["feedback"])
+    shown_cases = protected_counts(cases, minimum, unnamed["cases"])
 
     return sorted(
         (
@@ -51,12 +57,14 @@ def catalog(indicators: Indicators) -> list[dict[str, Any]]:
     )
 
 
-def protected_counts(counts: Mapping[str, int], minimum: int) -> dict[str, int | None]:
+def protected_counts(counts: Mapping[str, int], minimum: int, unnamed: int = 0) -> dict[str, int | None]:
     """Counts per service with small ones withheld (None) and, since the total is known (the city's
-    count of items), a companion withheld with each, so no withheld count is the total less the rest."""
-    cells: dict[Any, set[Any]] = {code: {code} for code in counts}
-    cells[TOTAL] = set(counts)
-    protection = disclosure.protect(cells, counts, [(TOTAL, sorted(counts))], minimum)
+    count of items), a companion withheld with each, so no withheld count is the total less the rest.
+    ``unnamed`` items (no service) are a hidden part of the total, protected like the others."""
+    atoms = {**counts, UNNAMED: unnamed}
+    cells: dict[Any, set[Any]] = {code: {code} for code in atoms}
+    cells[TOTAL] = set(atoms)
+    protection = disclosure.protect(cells, atoms, [(TOTAL, sorted(atoms))], minimum, hidden={UNNAMED})
     return {code: (None if code in protection.withheld and n else n) for code, n in counts.items()}
 
 

@@ -84,3 +84,12 @@ def test_span_is_exact():
 
 def test_bands():
     assert band(1, 5) == "<5" and band(4, 5) == "<5" and band(5, 5) == "≥5" and band(300, 10) == "≥10"
+
+
+def test_service_counts_protect_items_that_name_no_service():
+    from search.service_catalog import protected_counts
+
+    # 2 cases name no service: with 171 and 210 shown, the total less them would give the 2
+    assert protected_counts({"171": 9, "210": 7}, 5, unnamed=2) == {"171": 9, "210": None}
+    assert protected_counts({"171": 9, "210": 7}, 5) == {"171": 9, "210": 7}
+    assert protected_counts({"171": 9, "210": 7, "410": 2}, 5) == {"171": 9, "210": None, "410": None}
