@@ -155,3 +155,12 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
     from api.bench import bench_pages
 
     bench_pages(settings, runs, click.echo)
+
+
+@click.command("disclosure")
+@click.pass_obj
+def bench_disclosure_cmd(settings: Settings) -> None:
+    """Time and size of each indicator's disclosure pattern (computed once per index generation)."""
+    from search.disclosure_bench import bench_disclosure
+
+    bench_disclosure(settings, click.echo)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from api.services import services
+from search.status import public_stats
 
 blp = Blueprint("meta", __name__)
 
@@ -29,7 +30,7 @@ def readyz() -> Any:
 def status() -> Response:
     """Document counts and ingest counters, including events ignored as duplicates and late arrivals."""
     svc = services()
-    stats = svc.index.stats()
+    stats = public_stats(svc.index.stats(), svc.settings.min_cell_count)
     return jsonify(generation=svc.index.generation(), **stats)
 
 
