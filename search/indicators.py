@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from privacy import disclosure
+from privacy import disclosure, policy
 from search import indicator_table
 from search.clock import Clock, SystemClock
 from search.errors import BadQuery, NotFound
@@ -37,8 +37,6 @@ MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 SUPPRESSED_REASON = "fewer than {n} items"
 SECONDARY_REASON = "withheld so that a cell of fewer than {n} items cannot be computed from the others"
 UNSERVED_REASON = "totals over a range are published for one calendar month, quarter or year only"
-#: streams whose items the API lists one by one; every other stream is published only in aggregate
-ITEM_PUBLIC_SOURCES = ("feedback",)
 
 
 @dataclass(frozen=True)
@@ -635,7 +633,7 @@ def check_scope(filters: Filters) -> None:
 
 def items_public(indicator: Indicator) -> bool:
     """True when every item behind the indicator is itself public (feedback), so its counts are no secret."""
-    return all(source in ITEM_PUBLIC_SOURCES for source in indicator.sources)
+    return all(policy.items_public(source) for source in indicator.sources)
 
 
 def disclosure_note(indicator: Indicator, min_cell: int) -> dict[str, Any]:
