@@ -5,7 +5,8 @@ One writer (the ingest worker) in WAL mode with ``BEGIN IMMEDIATE``; readers
 thread. ``mittari reindex`` builds a new file beside this one and swaps a
 symbolic link at the configured path; every connection checks (one ``stat``)
 that the path still leads to the file it has open and reopens when not, so
-readers and the live worker move to the rebuilt index without a restart. Terms arrive already analysed by :mod:`search.analysis`, so FTS5 only
+readers and the live worker move to the rebuilt index without a restart.
+Terms arrive already analysed by :mod:`search.analysis`, so FTS5 only
 splits on spaces.
 """
 
