@@ -3,6 +3,8 @@
 One partition per topic (the embedded mode runs one worker). Topic and group
 names carry the namespace, so several test runs or cities can share a file.
 
+Records keyed by an erased subject are not appended (``append`` counts them
+as not new): the log keeps nothing of a forgotten subject but its tombstone.
 Erasure deletes rows, so a topic's end offset cannot be ``MAX(offset) + 1``
 alone: ``ends`` remembers the end of a topic whose last records were erased,
 so offsets never go back and a committed position never skips a new record.
@@ -100,8 +102,19 @@ class SqliteLog:
                     f"SELECT event_id FROM records WHERE topic = ? AND event_id IN ({marks})", (name, *chunk)
                 )
             )
+        keys = sorted({self._t(r.key) for r in records})
+        denied: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            denied.update(
+                row[0][len(self.namespace) + 1 :]
+                for row in self._db.execute(f"SELECT subject FROM erasures WHERE subject IN ({marks})", chunk)
+            )
         fresh = []
         for record in records:
+            if record.key in denied:  # a forgotten subject: the embedded log does not take its records again
+                continue
             if record.event_id:
                 if record.event_id in held:
                     continue
