@@ -62,6 +62,7 @@ class SqliteLog:
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # erased and retention-dropped bytes are overwritten
             self._db.executescript(SCHEMA)
         except sqlite3.OperationalError as exc:
             raise TransientError(f"event log {self.path} cannot be opened: {exc}") from exc
@@ -245,6 +246,7 @@ class SqliteLog:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old copies of the pages leave the WAL too
         except sqlite3.OperationalError as exc:
             raise TransientError(f"erasure in {self.path} failed: {exc}") from exc
         return Erasure(subject_id, already, events, letters)
@@ -284,6 +286,7 @@ class SqliteLog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return RawDropped(len(updates), letters)
 
     def close(self) -> None:

@@ -84,6 +84,7 @@ class SqliteIndex:
                     conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.execute("PRAGMA secure_delete=ON")  # a forgotten document's bytes are overwritten
             except sqlite3.OperationalError as exc:
                 raise TransientError(f"index {self.path} cannot be opened: {exc}") from exc
             conn.execute("PRAGMA busy_timeout=10000")
@@ -189,6 +190,8 @@ class SqliteIndex:
                     conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("INSERT OR IGNORE INTO forgotten (id) VALUES (?)", [(i,) for i in chunk])
                     removed += len(rowids)
+                if removed:  # FTS5 keeps deleted terms in its segments until they are merged: merge them now
+                    conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
                 conn.execute(
                     "INSERT INTO counters (name, value) VALUES ('erasures', ?)"
                     " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
@@ -202,6 +205,7 @@ class SqliteIndex:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old copies of the pages leave the WAL too
         except sqlite3.OperationalError as exc:
             raise TransientError(f"index forget failed: {exc}") from exc
         return removed
