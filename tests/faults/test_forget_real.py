@@ -90,7 +90,7 @@ def test_forget_on_kafka_elasticsearch_and_ckan(make_settings, clock, runner):
     # a restart: new clients, the worker's group replayed from offset 0, a late event, a brand-new group
     log, index = open_log(settings), open_index(settings)
     try:
-        assert "erasure request 17" == log.erased()[GONE].reason
+        assert log.erased()[GONE].reason == "erasure request 17"
         put(log, [{**feedback_item(GONE, T0, 9)[0], "event_id": "late-one", "raw": PERSONAL}])
         log.reset(GROUP, TOPICS)
         Worker(log, index).run(until_caught_up=True)
