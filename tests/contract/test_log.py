@@ -146,6 +146,6 @@ def test_offsets_never_go_back_after_an_erasure(any_log):
     ends = any_log.end_offsets(["feedback"])
     any_log.erase("gone", "asked", "2026-06-01T00:00:00+00:00")
     assert all(any_log.end_offsets(["feedback"])[tp] >= end for tp, end in ends.items())
-    any_log.append("feedback", [Outgoing("gone", b"c", "e-c")])
+    any_log.append("feedback", [Outgoing("keep", b"c", "e-c")])
     any_log.rewind("g", ["feedback"])
     assert [r.value for r in drain(any_log, "g", ["feedback"])] == [b"c"]
