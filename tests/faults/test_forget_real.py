@@ -119,3 +119,32 @@ def test_forget_on_kafka_elasticsearch_and_ckan(make_settings, clock, runner):
         index.close()
         purge_namespace(ckan)
         ckan.close()
+
+
+def test_kafka_erasure_topic_is_compacted_and_dead_letters_age_out(make_settings):
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    from ingest.log import DeadLetter
+
+    settings = make_settings("kafka", "sqlite").with_overrides(raw_retention_days=7)
+    log = open_log(settings)
+    try:
+        log.erase("fb-x", "asked", "2026-06-01T00:00:00+00:00")
+        log.dead_letter([DeadLetter("feedback[0]@1", b"{}", "bad")])
+    finally:
+        log.close()
+    admin = KafkaAdminClient(bootstrap_servers=settings.event_log.removeprefix("kafka://"))
+    try:
+        ns = settings.namespace
+        found = admin.describe_configs(
+            [
+                ConfigResource(ConfigResourceType.TOPIC, f"{ns}.erasures"),
+                ConfigResource(ConfigResourceType.TOPIC, f"{ns}.dead-letters"),
+            ]
+        )["topic"]
+        partitions = admin.describe_topics([f"{ns}.erasures"])[0]["partitions"]
+    finally:
+        admin.close()
+    assert found[f"{ns}.erasures"]["cleanup.policy"]["value"] == "compact"
+    assert len(partitions) == 1
+    assert found[f"{ns}.dead-letters"]["retention.ms"]["value"] == str(7 * 86_400_000)
