@@ -116,6 +116,8 @@ def forget_cmd(settings: Settings, subject_id: str, reason: str) -> None:
     Exit code 0 when something was removed or the item was already forgotten,
     3 when nothing was stored about SUBJECT_ID (it is deny-listed all the same).
     """
+    if not subject_id.strip() or subject_id != subject_id.strip():
+        raise click.BadParameter("give the item's id exactly, without surrounding spaces", param_hint="SUBJECT_ID")
     log = open_log(settings)
     index = open_index(settings)
     try:

@@ -73,6 +73,8 @@ def test_forget_on_the_embedded_backends(runner, tmp_path, app_for):
 
     again = invoke(runner, tmp_path, "forget", GONE)
     assert again.exit_code == 0 and "already on the deny-list" in again.output
+    blank = invoke(runner, tmp_path, "forget", " ")
+    assert blank.exit_code == 2 and "SUBJECT_ID" in blank.output
     unknown = invoke(runner, tmp_path, "forget", "fb-no-such-item")
     assert unknown.exit_code == 3 and "nothing was stored about fb-no-such-item" in unknown.output
 
