@@ -68,6 +68,7 @@ def test_forget_on_the_embedded_backends(runner, tmp_path, app_for):
     assert read_json(client.get("/v1/search?q=kaide"))["total"] == 0
     status = read_json(client.get("/v1/status"))
     assert status["documents"]["feedback"] == 7 and status["counters"]["erasures"] == 1
+    assert sum(status["redaction_versions"].values()) == 7
     assert city_n(published, "feedback_closed_share") == 7
     assert secrets_in(data) == []  # log, dead letters, index and published files, WAL included
 
@@ -94,3 +95,5 @@ def test_forget_on_the_embedded_backends(runner, tmp_path, app_for):
     assert read_json(client.get("/v1/status"))["documents"]["feedback"] == 7
     assert city_n(published, "feedback_closed_share") == 7
     assert secrets_in(data) == []
+    retention = invoke(runner, tmp_path, "retention")
+    assert retention.exit_code == 0 and "raw dropped from 0 event(s)" in retention.output  # all newer than 90 days
