@@ -238,9 +238,22 @@ class SqliteLog:
                 events = self._db.execute(
                     "DELETE FROM records WHERE topic LIKE ? AND key = ?", (prefix, subject_id)
                 ).rowcount
+                # dead letters name a subject in their origin (the worker's) or as a quoted string in their
+                # bytes (JSON or a Python repr); quotes keep 'fb-1' from matching 'fb-10'
+                ns = f"{self.namespace}:"
                 letters = self._db.execute(
-                    "DELETE FROM dead_letters WHERE origin LIKE ? AND (instr(origin, ?) > 0 OR instr(raw, ?) > 0)",
-                    (f"{self.namespace}:%", subject_id, subject_id.encode()),
+                    "DELETE FROM dead_letters WHERE substr(origin, 1, length(?)) = ? AND ("
+                    " origin = ? OR substr(origin, 1, length(?)) = ?"
+                    " OR instr(raw, ?) > 0 OR instr(raw, ?) > 0)",
+                    (
+                        ns,
+                        ns,
+                        f"{ns}index:{subject_id}",
+                        f"{ns}subject:{subject_id}:",
+                        f"{ns}subject:{subject_id}:",
+                        f'"{subject_id}"'.encode(),
+                        f"'{subject_id}'".encode(),
+                    ),
                 ).rowcount
                 self._db.execute("COMMIT")
             except BaseException:

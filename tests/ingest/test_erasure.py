@@ -26,6 +26,8 @@ def test_erase_deletes_the_subjects_events_and_dead_letters_and_nothing_else(log
             DeadLetter("subject:fb-gone:x", b'{"subject_id": "fb-gone", "email": "maija.m@example.fi"}', "bad"),
             DeadLetter("feedback[0]@99", b'{"service_request_id": "fb-gone"}', "not JSON"),
             DeadLetter("feedback[0]@98", b'{"subject_id": "fb-keep"}', "bad"),
+            DeadLetter("subject:fb-gone-too:y", b"{'subject_id': 'fb-gone-too'}", "another subject"),
+            DeadLetter("index:fb-gone", b'[{"event_id": "e1"}]', "rejected by the index"),
         ]
     )
     report = forget(log, index, "fb-gone", "erasure request 2026-17", clock)
@@ -33,14 +35,14 @@ def test_erase_deletes_the_subjects_events_and_dead_letters_and_nothing_else(log
         False,
         1,
         4,
-        2,
+        3,
     )
     assert not report.unknown
     assert index.get("fb-gone") is None and index.get("fb-keep") is not None
     raw_rows = log._db.execute("SELECT key, value FROM records").fetchall()
     assert {key for key, _ in raw_rows} == {"fb-keep"}
     assert all(b"maija" not in bytes(value) for _, value in raw_rows)
-    assert [d.origin for d in log.dead_letters()] == ["feedback[0]@98"]
+    assert [d.origin for d in log.dead_letters()] == ["subject:fb-gone-too:y", "feedback[0]@98"]
     stored = log.erased()["fb-gone"]
     assert (stored.reason, stored.at) == ("erasure request 2026-17", clock.now().isoformat())
     assert index.stats()["counters"]["erasures"] == 1
