@@ -4,7 +4,10 @@ One loop shape for every log backend. Offsets are committed only after the
 index has durably taken the batch, so a crash anywhere before the commit means
 the batch is delivered again, and folding (idempotent by event id) makes the
 second delivery a no-op. Invalid events go to the dead-letter store with the
-reason and the batch goes on. SIGTERM only sets a flag: the loop finishes its
+reason and the batch goes on. Records of a subject on the log's deny-list
+(``mittari forget``) are dropped before anything else looks at them, whatever
+offset they are read from, and only counted (``forgotten_events_ignored``): never
+indexed, never dead-lettered with their content. SIGTERM only sets a flag: the loop finishes its
 batch, commits and returns.
 """
 
@@ -22,6 +25,7 @@ from typing import Any
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
+from privacy import redact as redaction
 from privacy.enforce import PersonalDataInId, redact_event
 from privacy.redact import MARKERS
 from search.clock import Clock, SystemClock
@@ -33,6 +37,9 @@ log = logging.getLogger(__name__)
 
 GROUP = "indexer"
 
+#: the redaction rules documents are written with; privacy.redact will declare it (until then: 1)
+REDACTION_VERSION: int = getattr(redaction, "REDACTION_VERSION", 1)
+
 
 @dataclass
 class BatchResult:
@@ -43,6 +50,7 @@ class BatchResult:
     duplicates: int = 0
     late_events: int = 0
     stale_writes: int = 0
+    forgotten: int = 0
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
 
 
@@ -98,8 +106,12 @@ class Worker:
         """
         batch = Batch(records=records, result=BatchResult(records=len(records)), started=self.clock.monotonic())
         by_subject: dict[str, list[dict[str, Any]]] = {}
+        erased = self.log.erased()
         for record in records:
             origin = f"{record.topic}[{record.partition}]@{record.offset}"
+            if record.key in erased:
+                batch.result.forgotten += 1
+                continue
             found: Counter[str] = Counter()
             try:
                 event = parse_event(record.value)
@@ -118,6 +130,9 @@ class Worker:
             except Exception as exc:  # one record must never stop the log: it is refused with the reason
                 batch.letters.append(DeadLetter(origin, record.value, refusal_reason(exc)))
                 continue
+            if event["subject_id"] in erased:
+                batch.result.forgotten += 1
+                continue
             batch.counters.update(found)
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
@@ -135,6 +150,7 @@ class Worker:
             dead_lettered=len(batch.letters),
             duplicates_ignored=result.duplicates,
             late_events=result.late_events,
+            forgotten_events_ignored=result.forgotten,
         )
         return batch
 
@@ -191,8 +207,10 @@ class Worker:
             again = []
             for doc_id in pending:
                 theirs = stored.get(doc_id)
+                if theirs is None:  # refused as older yet absent: deleted by `forget` with the highest version
+                    continue
                 merged = {e["event_id"]: e for e in [*(theirs.events if theirs else []), *mine[doc_id].events]}
-                if theirs is None or len(merged) > theirs.version:
+                if len(merged) > theirs.version:
                     again.append(fold(doc_id, merged.values()))
             if not again:
                 return written
@@ -243,6 +261,9 @@ class Worker:
             newest = max(order_key(e) for e in prior)
             result.late_events += sum(1 for e in fresh if order_key(e) < newest)
         result.indexed_events += len(fresh)
+        # the document is only as well redacted as its oldest events: a reindex lifts them all
+        assert doc is not None
+        doc.redaction_version = min(previous.redaction_version, REDACTION_VERSION) if previous else REDACTION_VERSION
         return doc
 
     @staticmethod

@@ -158,6 +158,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`mittari publish --watch` waits this many quiet seconds after the index changes before publishing.",
         _positive_float,
     ),
+    Setting(
+        "raw_retention_days",
+        "MITTARI_RAW_RETENTION_DAYS",
+        "90",
+        "Days the source record (`raw`) of events and dead letters is kept (Kafka: the dead-letter topic's retention).",
+        _positive_int,
+    ),
     Setting("log_level", "MITTARI_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 
@@ -190,6 +197,7 @@ class Settings:
     ckan_batch_size: int = 1000
     ckan_retry_seconds: int = 120
     publish_debounce: float = 30.0
+    raw_retention_days: int = 90
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
