@@ -34,7 +34,7 @@ def test_personal_data_is_replaced_by_a_marker(text, kind, secret):
     "text",
     [
         "Päätös HEL 2015-010556 tehtiin 15.12.2015 klo 13:27",
-        "Sturenkatu 33, 00550 Helsinki",
+        "Sturenkatu on suljettu, postinumero 00550 Helsinki",
         "Vuosina 2014-2016 tehtiin 12345678 euron hankinta",
         "hetu-näköinen mutta väärä tarkiste 131052-308A",
         "FI21 1234 5600 0007 86 on väärä tarkiste",
