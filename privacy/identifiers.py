@@ -20,19 +20,21 @@ _CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U
 _CENTURY.update({c: 2000 for c in "ABCDEF"})
 
 _HETU = re.compile(
-    r"(?<![\w\-+])(\d{2})(\d{2})(\d{2}) ?([-+A-FU-Y]|(?<=\d) (?=\d)) ?(\d{3})([0-9A-Y])(?![\w\-+])",
+    r"(\d(?<![\w\-+].)\d)(\d{2})(\d{2}) ?([-+A-FU-Y]|(?<=\d) (?=\d)) ?(\d{3})([0-9A-Y])(?![\w\-+])",
     re.IGNORECASE,
 )
 
 # Local part: letters in any script, digits and . _ % + -, at most 64 (RFC 5321); the separator
 # is @ or a common obfuscation; the domain is labels joined by dots (or "dot"/"piste") ending in
 # an alphabetic top-level label. Labels and separators share no character.
-_AT = r"(?: ?@ ?| ?[(\[{<] ?(?:at|ät|a) ?[)\]}>] ?| (?:at|ät|miukumauku) )"
+_AT = r"(?: ?@ ?| ?[(\[{<] ?(?:at|ät|a) ?[)\]}>] ?| (?:at|ät) )"
 _DOT = r"(?:\.| ?[(\[{<] ?(?:dot|piste|punkt) ?[)\]}>] ?| (?:dot|piste|punkt) )"
 _EMAIL = re.compile(
-    rf"(?<![\w.%+\-'])[\w%+\-][\w.%+\-']{{0,63}}+{_AT}(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])",
+    rf"[\w%+\-](?<![\w.%+\-'].)[\w.%+\-']{{0,63}}+{_AT}(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])",
     re.IGNORECASE,
 )
+
+_AT_ANCHOR = re.compile(r"@|[aä](?<![^\W\d_].)t(?![^\W\d_])", re.IGNORECASE)
 
 # Phones: a Finnish/Swedish trunk prefix 0, an international +CC or 00CC, optionally glued to
 # "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
@@ -48,7 +50,7 @@ _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}
 # Six digits, a dash and a serial: an identity code without its control character, or a case number.
 _CODE_LIKE = re.compile(r"\d{6}-\d{3,4}")
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,34}+", re.IGNORECASE)
+_IBAN = re.compile(r"[A-Za-z](?<![A-Za-z0-9].)[A-Za-z]\d{2}(?: ?[A-Za-z0-9]){11,34}+", re.IGNORECASE)
 _IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
 
 
@@ -59,7 +61,28 @@ def identity_codes(text: str) -> Iterator[tuple[int, int]]:
 
 
 def emails(text: str) -> Iterator[tuple[int, int]]:
-    for match in _EMAIL.finditer(text):
+    """E-mails, looked for only in windows around an @ or an obfuscated "at" (merged, so each
+    character is scanned at most once more than by the anchor pattern)."""
+    for start, end in _windows(text):
+        yield from _emails_in(text, start, end)
+
+
+def _windows(text: str) -> Iterator[tuple[int, int]]:
+    current: tuple[int, int] | None = None
+    for anchor in _AT_ANCHOR.finditer(text):
+        start, end = max(0, anchor.start() - 70), min(len(text), anchor.end() + 600)
+        if current is not None and start <= current[1]:
+            current = (current[0], end)
+            continue
+        if current is not None:
+            yield current
+        current = (start, end)
+    if current is not None:
+        yield current
+
+
+def _emails_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for match in _EMAIL.finditer(text, start, end):
         value = match.group(0)
         if "@" not in value and not _obfuscated_plausibly(value):
             continue
@@ -81,9 +104,15 @@ def ibans(text: str) -> Iterator[tuple[int, int]]:
     for match in _IBAN.finditer(text):
         candidate = match.group(0)
         # A candidate may run on into following words and numbers: take the longest valid prefix.
-        for end in range(len(candidate), 14, -1):
-            if candidate[end - 1] == " ":
-                continue
+        expected = _IBAN_LENGTHS.get(candidate[:2].upper())
+        compact = 0
+        ends = []
+        for end, char in enumerate(candidate, 1):
+            if char != " ":
+                compact += 1
+                if (expected is None and compact >= 15) or compact == expected:
+                    ends.append(end)
+        for end in reversed(ends):
             if is_valid_iban(candidate[:end]):
                 yield match.start(), match.start() + end
                 break

@@ -2,22 +2,27 @@
 
 A word is a name by Voikko's dictionary (first name or surname, inflected forms too) when it
 is capitalised where capitals mean something (not the first word of a sentence, unless the
-word has no ordinary reading at all: "Anna" may be the verb, "Merja" may not). Neighbours
-extend a name: a capitalised word right after a first name is a surname even if the
-dictionary does not know it ("Heikki Lindroos", "Kaija Rinne"), one right before a surname a
-first name. Cue words ("olen", "terveisin", "t.", "jag heter", "hälsningar", "my name is",
-"regards", honorifics) make the next capitalised words names even when unknown. Place names
-and street names are not names. Office-holders' names are found too; the caller decides by
-field whether to keep them (``privacy.redact.redact(..., names=False)``).
+word has no ordinary reading at all: "Anna" may be the verb, "Merja" may not) and has no
+place-name reading ("Lahti", "Mari" and "London" are places first). Neighbours extend a name:
+a capitalised word right after a first name is a surname even if the dictionary does not know
+it ("Heikki Lindroos", "Markku Lahti"), one right before a name with a surname reading a first
+name ("Nieminen Pekka"). Cue words ("olen", "terveisin", "t.", "jag heter", "hälsningar",
+"my name is", "regards", honorifics, kinship words) make the next capitalised words names
+even when unknown. Office-holders' names are found too; the caller decides by field whether to
+keep them (``privacy.redact.redact(..., names=False)``).
+
+Only capitalised words are looked at (one linear pattern), and for each only the few words
+before it, so the work is linear in the text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from privacy.language import word_classes
 from privacy.streets import is_street
-from privacy.words import Word, adjacent, words
+from privacy.words import CAPITALISED, only_space_between, sentence_start, words_before
 
 _PERSON = frozenset({"etunimi", "sukunimi"})
 _PROPER = _PERSON | {"paikannimi"}
@@ -42,14 +47,6 @@ _CUES = frozenset(
         "tri",
         "lähettäjä",
         "allekirjoittanut",
-        "heter",
-        "hälsningar",
-        "hälsning",
-        "hej",
-        "tack",
-        "fru",
-        "herr",
-        "undertecknad",
         "oon",
         "poikani",
         "tyttäreni",
@@ -62,11 +59,19 @@ _CUES = frozenset(
         "siskoni",
         "veljeni",
         "ystäväni",
+        "kaveri",
+        "heter",
+        "hälsningar",
+        "hälsning",
+        "hej",
+        "tack",
+        "fru",
+        "herr",
+        "undertecknad",
         "syster",
         "bror",
         "son",
         "dotter",
-        "fru",
         "make",
         "vän",
         "regards",
@@ -153,88 +158,97 @@ _NEVER = frozenset(
         "am",
     ]
 )
+_MAX_CUED = 3
+
+
+@dataclass
+class _Word:
+    start: int
+    end: int
+    text: str
+    classes: frozenset[str]
+    first: bool  # opens a sentence
+    name: bool = False
 
 
 def names(text: str) -> Iterator[tuple[int, int]]:
-    tokens = words(text)
-    marked = [False] * len(tokens)
-    classes = [_classes(token) for token in tokens]
-    for i, token in enumerate(tokens):
-        if _strong(token, classes[i]):
-            marked[i] = True
-    for i, token in enumerate(tokens):
-        if marked[i] or not _may_join(token, classes[i]):
+    found = [
+        _Word(m.start(), m.end(), w, frozenset(), False)
+        for m in CAPITALISED.finditer(text)
+        if len(w := m.group(0)) > 1 and not w.isupper() and w.lower() not in _NEVER
+    ]
+    for word in found:
+        word.classes = word_classes(word.text)
+        word.first = sentence_start(text, word.start)
+        word.name = _strong(word)
+    for i, word in enumerate(found):
+        if word.name:
             continue
-        after_first_name = (
-            i > 0 and marked[i - 1] and "etunimi" in classes[i - 1] and adjacent(text, tokens[i - 1], token)
-        )
-        before_name = (
-            i + 1 < len(tokens)
-            and marked[i + 1]
-            and ("sukunimi" in classes[i + 1] or "sukunimi" in classes[i])
-            and adjacent(text, token, tokens[i + 1])
-            and (classes[i] & _PROPER or not token.sentence_start)
-        )
-        if (after_first_name and ("paikannimi" not in classes[i] or "sukunimi" in classes[i])) or before_name:
-            marked[i] = True
-    for i, token in enumerate(tokens):
-        if token.lower in _CUES and not _cue_is_ordinary(tokens, i, text):
-            for j in range(i + 1, min(i + 4, len(tokens))):
-                nxt = tokens[j]
-                if not _may_join(nxt, classes[j]) or (classes[j] and not classes[j] & _PERSON):
-                    break
-                if j > i + 1 and not adjacent(text, tokens[j - 1], nxt):
-                    break
-                if j == i + 1 and not _cue_gap(text, token, nxt):
-                    break
-                marked[j] = True
-    yield from _spans(text, tokens, marked)
+        prev = found[i - 1] if i > 0 and only_space_between(text, found[i - 1].end, word.start) else None
+        nxt = found[i + 1] if i + 1 < len(found) and only_space_between(text, word.end, found[i + 1].start) else None
+        if (
+            (prev is not None and prev.name and "etunimi" in prev.classes and _may_follow(word))
+            or (
+                nxt is not None
+                and nxt.name
+                and ("sukunimi" in nxt.classes or "sukunimi" in word.classes)
+                and (word.classes & _PROPER or not word.first)
+            )
+            or _cued(text, found, i)
+        ):
+            word.name = True
+    yield from _spans(text, found)
 
 
-def _classes(token: Word) -> frozenset[str]:
-    if not token.capitalised:
-        return frozenset()
-    return word_classes(token.text)
-
-
-def _strong(token: Word, classes: frozenset[str]) -> bool:
-    if not token.capitalised or token.lower in _NEVER or not classes & _PERSON:
+def _strong(word: _Word) -> bool:
+    classes = word.classes
+    if not classes & _PERSON or "paikannimi" in classes:
         return False
-    ordinary = classes - _PROPER
-    if "paikannimi" in classes:
+    return not (classes - _PROPER and word.first)
+
+
+def _may_follow(word: _Word) -> bool:
+    """A surname after a first name: unknown, a name, or an ordinary word; not a place or a street."""
+    if "sukunimi" in word.classes:
+        return True
+    return "paikannimi" not in word.classes and not is_street(word.text.lower())
+
+
+def _cued(text: str, found: list[_Word], i: int) -> bool:
+    """A cue word just before this word, or before the run of capitalised words that ends with it."""
+    word = found[i]
+    if word.classes and not word.classes & _PERSON:
+        return False  # an ordinary word or a place after a cue ("Terveisin Espoon kaupunki")
+    if is_street(word.text.lower()):
         return False
-    return not (ordinary and token.sentence_start)
-
-
-def _may_join(token: Word, classes: frozenset[str]) -> bool:
-    if not token.capitalised or token.lower in _NEVER:
-        return False
-    return bool(classes & _PERSON) or not is_street(token.lower)
-
-
-def _cue_is_ordinary(tokens: list[Word], i: int, text: str) -> bool:
-    """'t' is a cue only as 't.' or 't:'; the rest are cues as written."""
-    token = tokens[i]
-    if token.lower == "t":
-        return text[token.end : token.end + 1] not in (".", ":")
+    first = i
+    while (
+        first > 0 and i - first < _MAX_CUED - 1 and only_space_between(text, found[first - 1].end, found[first].start)
+    ):
+        first -= 1
+    for j in range(first, i + 1):
+        start = found[j].start
+        gap_start = start
+        while gap_start > 0 and start - gap_start < 3 and text[gap_start - 1] in " .,:":
+            gap_start -= 1
+        if gap_start == start or not text[gap_start - 1 : gap_start].isalpha():
+            continue
+        previous = words_before(text, gap_start, 1)
+        if previous and previous[0] in _CUES and (previous[0] != "t" or text[gap_start : gap_start + 1] in ".:"):
+            return all(not found[k].classes or found[k].classes & _PERSON or found[k].name for k in range(j, i + 1))
     return False
 
 
-def _cue_gap(text: str, cue: Word, name: Word) -> bool:
-    gap = text[cue.end : name.start]
-    return len(gap) <= 3 and all(ch in " .,:" for ch in gap)
-
-
-def _spans(text: str, tokens: list[Word], marked: list[bool]) -> Iterator[tuple[int, int]]:
+def _spans(text: str, found: list[_Word]) -> Iterator[tuple[int, int]]:
     start = end = -1
-    for i, token in enumerate(tokens):
-        if not marked[i]:
+    for word in found:
+        if not word.name:
             continue
-        if start >= 0 and i > 0 and marked[i - 1] and adjacent(text, tokens[i - 1], token):
-            end = token.end
+        if start >= 0 and only_space_between(text, end, word.start):
+            end = word.end
             continue
         if start >= 0:
             yield start, end
-        start, end = token.start, token.end
+        start, end = word.start, word.end
     if start >= 0:
         yield start, end

@@ -9,6 +9,7 @@ are reported (and markers placed) in the original string.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus sign,
@@ -21,28 +22,43 @@ def normalise(text: str) -> tuple[str, list[int]]:
     """The matching copy of ``text`` and, for each of its characters, the index it came from.
 
     The map has one extra entry at the end (``len(text)``) so that an end offset maps too.
-    Linear: one pass over the characters, each expanded by NFKC to at most a few characters.
+    Linear: ASCII runs are copied as they are; only non-ASCII characters are looked at, each
+    expanded by NFKC to at most a few characters.
     """
     if text.isascii():
         return text, list(range(len(text) + 1))
     out: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        if char in _INVISIBLE:
+    position = 0
+    for match in _SPECIAL.finditer(text):
+        index = match.start()
+        char = match.group(0)
+        mapped = _mapped(char)
+        if mapped == char:
             continue
-        if char in _DASHES:
-            mapped = "-"
-        elif char.isspace():
-            mapped = " " if char not in "\n\r" else char
-        elif char.isascii():
-            mapped = char
-        else:
-            mapped = unicodedata.normalize("NFKC", char)
-            mapped = "".join("-" if c in _DASHES else (" " if c.isspace() else c) for c in mapped)
+        out.append(text[position:index])
+        origin.extend(range(position, index))
         out.append(mapped)
         origin.extend([index] * len(mapped))
-    origin.append(len(text))
+        position = index + 1
+    out.append(text[position:])
+    origin.extend(range(position, len(text) + 1))
     return "".join(out), origin
+
+
+_SPECIAL = re.compile(r"[^\x00-\x7f]")
+
+
+def _mapped(char: str) -> str:
+    if char in _INVISIBLE:
+        return ""
+    if char in _DASHES:
+        return "-"
+    if char.isspace():
+        return " "
+    if unicodedata.is_normalized("NFKC", char):
+        return char
+    return "".join("-" if c in _DASHES else (" " if c.isspace() else c) for c in unicodedata.normalize("NFKC", char))
 
 
 def original_span(origin: list[int], start: int, end: int) -> tuple[int, int]:

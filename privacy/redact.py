@@ -12,6 +12,7 @@ All of it runs on a Unicode-normalised copy (``privacy.normalise``) in linear ti
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -74,12 +75,15 @@ def find(text: str, *, names: bool = True) -> list[Finding]:
     normal, origin = normalise(text)
     finders = _IDENTIFIERS + (_FREE_TEXT if names else ())
     found: list[Finding] = []
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []  # taken spans, sorted and disjoint: a new one is checked against its two neighbours
+    ends: list[int] = []
     for kind, finder in finders:
         for start, end in finder(normal):
-            if any(start < b and a < end for a, b in taken):
+            at = bisect_right(starts, start)
+            if (at > 0 and ends[at - 1] > start) or (at < len(starts) and starts[at] < end):
                 continue
-            taken.append((start, end))
+            starts.insert(at, start)
+            ends.insert(at, end)
             begin, finish = original_span(origin, start, end)
             found.append(Finding(begin, finish, kind))
     return merge(found)

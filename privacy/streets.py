@@ -50,4 +50,6 @@ def is_street(word_lower: str) -> bool:
     """A compound ending in a street word ("Kivenlahdentie", "Ringvägen"); the bare word ("tie") is not."""
     if word_lower in _WORDS:
         return True
+    if not word_lower.endswith(_ENDINGS):
+        return False
     return any(word_lower.endswith(ending) and len(word_lower) >= len(ending) + 3 for ending in _ENDINGS)
