@@ -45,6 +45,7 @@ _PHONE = re.compile(
     r"(?:(?>[ .\-/]{0,2}\(?\d{1,5}\)?)){1,7}+"
     r"(?![\w])"
 )
+_DIGIT_GROUPS = re.compile(r"\d+")
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
 
 # Six digits, a dash and a serial: an identity code without its control character, or a case number.
@@ -93,9 +94,11 @@ def phones(text: str) -> Iterator[tuple[int, int]]:
     for match in _PHONE.finditer(text):
         value = match.group(0)
         digits = sum(ch.isdigit() for ch in value)
-        international = value.startswith(("+", "00"))
+        international = value.lstrip("(").startswith(("+", "00"))
         low, high = (8, 15) if international else (7, 12)
         if not low <= digits <= high or _DATE.fullmatch(value) or _CODE_LIKE.fullmatch(value):
+            continue
+        if max(len(group) for group in _DIGIT_GROUPS.findall(value)) < 3:  # "0-0-0-0-0-0-0-0" is no phone
             continue
         yield match.start(), match.end()
 

@@ -50,6 +50,11 @@ def is_street(word_lower: str) -> bool:
     """A compound ending in a street word ("Kivenlahdentie", "Ringvägen"); the bare word ("tie") is not."""
     if word_lower in _WORDS:
         return True
-    if not word_lower.endswith(_ENDINGS):
-        return False
-    return any(word_lower.endswith(ending) and len(word_lower) >= len(ending) + 3 for ending in _ENDINGS)
+    return any(
+        len(word_lower) >= length + 3 and word_lower[-length:] in endings for length, endings in _BY_LENGTH.items()
+    )
+
+
+_BY_LENGTH: dict[int, frozenset[str]] = {
+    length: frozenset(e for e in _ENDINGS if len(e) == length) for length in sorted({len(e) for e in _ENDINGS})
+}
