@@ -55,6 +55,15 @@ def word_classes(word: str) -> frozenset[str]:
     return frozenset(str(a.get("CLASS", "")) for a in analyses)
 
 
+@lru_cache(maxsize=65536)
+def is_base_form(word: str) -> bool:
+    """Some reading of ``word`` is in the nominative (or unknown): "Peltola" yes, "Espoosta" no."""
+    voikko = analyser()
+    with _lock:
+        analyses = voikko.analyze(word)
+    return not analyses or any(a.get("SIJAMUOTO") in (None, "nimento") for a in analyses)
+
+
 def check_available() -> None:
     """Raise ``LanguageResourceMissing`` now rather than on the first name."""
     analyser()

@@ -46,8 +46,7 @@ def test_a_run_of_names_is_one_finding():
     with alarm(2):
         out, found = redact(ADVERSARIAL['"Matti " * 8334'])
     assert found == {"name": 1}
-    # the first word opens the text and "matti" is also an ordinary word there; the rest is one name
-    assert out == "Matti [REDACTED:name]"
+    assert out == "[REDACTED:name]"
 
 
 def test_long_email_like_and_phone_like_runs():
