@@ -22,7 +22,7 @@ from typing import Any
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
-from privacy.redact import redact
+from privacy.redact import MARKERS, redact
 from search.clock import Clock, SystemClock
 from search.errors import InvalidEvent, TransientError
 from search.index import Document, Index
@@ -162,7 +162,7 @@ class Worker:
                 duplicates=result.duplicates,
                 late=result.late_events,
                 ignored_as_older=result.stale_writes,
-                redacted=sum(v for k, v in batch.counters.items() if k in ("identity_code", "email", "phone", "iban")),
+                redacted=sum(v for k, v in batch.counters.items() if k in MARKERS),
                 ms=round((self.clock.monotonic() - batch.started) * 1000, 1),
             ),
         )
