@@ -83,11 +83,16 @@ def _windows(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _emails_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for match in _EMAIL.finditer(text, start, end):
+    """A rejected obfuscated candidate ("me at s.okafor") is retried one character on, so it cannot
+    hide a real one that overlaps it ("s.okafor [at] example [dot] com"); each try is bounded."""
+    position = start
+    while (match := _EMAIL.search(text, position, end)) is not None:
         value = match.group(0)
         if "@" not in value and not _obfuscated_plausibly(value):
+            position = match.start() + 1
             continue
         yield match.start(), match.end()
+        position = match.end()
 
 
 def phones(text: str) -> Iterator[tuple[int, int]]:

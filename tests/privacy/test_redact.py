@@ -103,6 +103,7 @@ def test_several_kinds_in_one_text():
         ("mail matti(at)example.fi", "email", "matti(at)example.fi"),
         ("mail matti [at] example [dot] fi", "email", "matti [at] example [dot] fi"),
         ("mail matti.v at example.fi", "email", "matti.v at example.fi"),
+        ("email me at s.okafor [at] example [dot] com", "email", "s.okafor [at] example [dot] com"),
         ("Ｍａｉｌ ｍａｔｔｉ＠ｅｘａｍｐｌｅ．ｆｉ", "email", "ｍａｔｔｉ＠ｅｘａｍｐｌｅ．ｆｉ"),  # full width (NFKC)
     ],
 )
