@@ -12,6 +12,7 @@ from privacy.redact import find
 
 # kind -> floor; "precision" is over all findings
 FLOORS = {
+    # measured at the end of tuning: 100 / 100 / 100 / 100 / 89.3 / 100 %, precision 99.3 %
     "dev.txt": {
         "identity_code": 0.98,
         "phone": 0.98,
@@ -20,6 +21,16 @@ FLOORS = {
         "name": 0.86,
         "address": 0.97,
         "precision": 0.97,
+    },
+    # measured once, after tuning (2026-11-29): 100 / 96.4 / 100 / 91.7 / 89.7 / 100 %, precision 98.8 %
+    "heldout.txt": {
+        "identity_code": 0.97,
+        "phone": 0.92,
+        "email": 0.95,
+        "iban": 0.88,
+        "name": 0.86,
+        "address": 0.95,
+        "precision": 0.96,
     },
 }
 
@@ -39,7 +50,7 @@ def test_recall_per_kind_and_precision_hold_their_floors(measured):
         if kind == "precision":
             assert result.precision is not None and result.precision >= floor, (name, result.spurious)
         else:
-            assert result.marked[kind] >= 20, (name, kind, "too few marked spans to measure")
+            assert result.marked[kind] >= 10, (name, kind, "too few marked spans to measure")
             recall = result.recall(kind)
             assert recall is not None and recall >= floor, (
                 name,
