@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from privacy.streets import is_street
-from privacy.words import WINDOW, is_capitalised, sentence_start, words_before
+from privacy.words import is_capitalised, sentence_start, word_start, words_before
 
 _FLAT = r"(?:as|as\.|asunto|bst|lgh|lgh\.|apt|apt\.|flat)"
 # A word, one or two spaces, then the house number: number, optional range, optional staircase
@@ -29,46 +29,23 @@ _ANCHOR = re.compile(
     rf"(?: {_FLAT} ?\d{{1,4}}| \d{{1,4}}(?![.,:]\d))?)(?![\w\-]|[.,:]\d)"
 )
 _HAS_FLAT = re.compile(rf"\d ?[A-Z]\b|{_FLAT}")
-_WORD_BEFORE = re.compile(r"([^\W\d_]++) {1,2}$")
 _NUMBER_FIRST = re.compile(r"(\d{1,4}(?: ?[A-Za-z](?![^\W\d_]))?) {1,2}[^\W\d_]")
 _CUES = frozenset(
-    [
-        "asun",
-        "asumme",
-        "asuu",
-        "asuvat",
-        "osoite",
-        "osoitteeni",
-        "osoitteessa",
-        "osoitteeseen",
-        "kotiosoite",
-        "kotini",
-        "kotimme",
-        "muutin",
-        "muutimme",
-        "bor",
-        "adress",
-        "adressen",
-        "hemadress",
-        "flyttade",
-        "live",
-        "lives",
-        "living",
-        "address",
-        "moved",
-    ]
+    """asun asumme asuu asuvat osoite osoitteeni osoitteessa osoitteeseen kotiosoite kotini kotimme muutin
+    muutimme bor adress adressen hemadress flyttade live lives living address moved""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 
 
 def house_numbers(text: str) -> Iterator[tuple[int, int]]:
     for match in _ANCHOR.finditer(text):
         number_start = match.start()
-        before = _WORD_BEFORE.search(text, max(0, number_start - WINDOW), number_start)
-        if before is None or (before.start() > 0 and text[before.start() - 1].isalpha()):
+        word_end = number_start - 1 if text[number_start - 2].isalpha() else number_start - 2
+        begin = word_start(text, word_end)
+        word, number = text[begin:word_end], match.group(0)
+        if not word or (begin > 0 and text[begin - 1].isdigit()):
             continue
-        word, number = before.group(1), match.group(0)
         lower = word.lower()
-        cue = any(w in _CUES for w in words_before(text, before.start(), 3)) or lower in _CUES
+        cue = lower in _CUES or any(w in _CUES for w in words_before(text, begin, 3))
         if lower in ("at", "on", "på"):
             if cue:
                 first = _NUMBER_FIRST.match(text, number_start)
@@ -77,6 +54,6 @@ def house_numbers(text: str) -> Iterator[tuple[int, int]]:
             continue
         capitalised = is_capitalised(word)
         street = is_street(lower) and (capitalised or len(word) > 6)
-        mid_sentence = capitalised and not sentence_start(text, before.start())
+        mid_sentence = capitalised and not sentence_start(text, begin)
         if street or (mid_sentence and (cue or _HAS_FLAT.search(number))) or (capitalised and cue):
             yield number_start, match.end()

@@ -24,17 +24,15 @@ _HETU = re.compile(
     re.IGNORECASE,
 )
 
-# Local part: letters in any script, digits and . _ % + -, at most 64 (RFC 5321); the separator
-# is @ or a common obfuscation; the domain is labels joined by dots (or "dot"/"piste") ending in
-# an alphabetic top-level label. Labels and separators share no character.
-_AT = r"(?: ?@ ?| ?[(\[{<] ?(?:at|ät|a) ?[)\]}>] ?| (?:at|ät) )"
+# E-mails are anchored on their separator: "@" or a common obfuscation ("(at)", "[at]", " at ").
+# The local part is read backwards from it (letters in any script, digits and . _ % + - ', at most
+# 64, RFC 5321); the domain is matched forwards: labels joined by dots (or "dot"/"piste"/"punkt")
+# ending in an alphabetic top-level label. Labels and separators share no character.
+_SEPARATOR = re.compile(r"@|[(\[{<] ?(?:at|ät|a) ?[)\]}>]|(?<= )(?:at|ät)(?= )", re.IGNORECASE)
 _DOT = r"(?:\.| ?[(\[{<] ?(?:dot|piste|punkt) ?[)\]}>] ?| (?:dot|piste|punkt) )"
-_EMAIL = re.compile(
-    rf"[\w%+\-](?<![\w.%+\-'].)[\w.%+\-']{{0,63}}+{_AT}(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])",
-    re.IGNORECASE,
-)
-
-_AT_ANCHOR = re.compile(r"@|[aä](?<![^\W\d_].)t(?![^\W\d_])", re.IGNORECASE)
+_DOMAIN = re.compile(rf"(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])", re.IGNORECASE)
+_LOCAL_EXTRA = frozenset("._%+-'")
+_LOCAL_MAX = 64
 
 # Phones: a Finnish/Swedish trunk prefix 0, an international +CC or 00CC, optionally glued to
 # "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
@@ -48,8 +46,8 @@ _PHONE = re.compile(
 _DIGIT_GROUPS = re.compile(r"\d+")
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
 
-# Six digits, a dash and a serial: an identity code without its control character, or a case number.
-_CODE_LIKE = re.compile(r"\d{6}-\d{3,4}")
+# A date's six digits, a dash and a serial: an identity code without its control character, or a case number.
+_CODE_LIKE = re.compile(r"(\d\d)(\d\d)(\d\d)-\d{3,4}")
 
 _IBAN = re.compile(r"[A-Za-z](?<![A-Za-z0-9].)[A-Za-z]\d{2}(?: ?[A-Za-z0-9]){11,34}+", re.IGNORECASE)
 _IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
@@ -62,37 +60,37 @@ def identity_codes(text: str) -> Iterator[tuple[int, int]]:
 
 
 def emails(text: str) -> Iterator[tuple[int, int]]:
-    """E-mails, looked for only in windows around an @ or an obfuscated "at" (merged, so each
-    character is scanned at most once more than by the anchor pattern)."""
-    for start, end in _windows(text):
-        yield from _emails_in(text, start, end)
-
-
-def _windows(text: str) -> Iterator[tuple[int, int]]:
-    current: tuple[int, int] | None = None
-    for anchor in _AT_ANCHOR.finditer(text):
-        start, end = max(0, anchor.start() - 70), min(len(text), anchor.end() + 600)
-        if current is not None and start <= current[1]:
-            current = (current[0], end)
+    """E-mails: each separator does bounded work (64 characters back, a bounded domain pattern forwards)."""
+    taken = 0
+    for separator in _SEPARATOR.finditer(text):
+        left, right = separator.start(), separator.end()
+        if left < taken:
             continue
-        if current is not None:
-            yield current
-        current = (start, end)
-    if current is not None:
-        yield current
-
-
-def _emails_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """A rejected obfuscated candidate ("me at s.okafor") is retried one character on, so it cannot
-    hide a real one that overlaps it ("s.okafor [at] example [dot] com"); each try is bounded."""
-    position = start
-    while (match := _EMAIL.search(text, position, end)) is not None:
-        value = match.group(0)
+        if text[left - 1 : left] == " ":
+            left -= 1
+        if text[right : right + 1] == " ":
+            right += 1
+        begin = left
+        while begin > 0 and left - begin <= _LOCAL_MAX and _local(text[begin - 1]):
+            begin -= 1
+        if left - begin > _LOCAL_MAX:
+            continue
+        while begin < left and text[begin] in ".'":
+            begin += 1
+        if begin == left:
+            continue
+        domain = _DOMAIN.match(text, right)
+        if domain is None:
+            continue
+        value = text[begin : domain.end()]
         if "@" not in value and not _obfuscated_plausibly(value):
-            position = match.start() + 1
             continue
-        yield match.start(), match.end()
-        position = match.end()
+        yield begin, domain.end()
+        taken = domain.end()
+
+
+def _local(char: str) -> bool:
+    return char.isalnum() or char == "_" or char in _LOCAL_EXTRA
 
 
 def phones(text: str) -> Iterator[tuple[int, int]]:
@@ -101,7 +99,7 @@ def phones(text: str) -> Iterator[tuple[int, int]]:
         digits = sum(ch.isdigit() for ch in value)
         international = value.lstrip("(").startswith(("+", "00"))
         low, high = (8, 15) if international else (7, 12)
-        if not low <= digits <= high or _DATE.fullmatch(value) or _CODE_LIKE.fullmatch(value):
+        if not low <= digits <= high or _DATE.fullmatch(value) or _code_like(value):
             continue
         if max(len(group) for group in _DIGIT_GROUPS.findall(value)) < 3:  # "0-0-0-0-0-0-0-0" is no phone
             continue
@@ -149,6 +147,14 @@ def _valid_hetu(match: re.Match[str]) -> bool:
     if not any(_is_date(century + int(year), int(month), int(day)) for century in centuries):
         return False
     return _HETU_CHECK[int(day + month + year + serial) % 31] == check.upper()
+
+
+def _code_like(value: str) -> bool:
+    match = _CODE_LIKE.fullmatch(value)
+    if match is None:
+        return False
+    day, month, year = (int(part) for part in match.groups())
+    return _is_date(2000 + year, month, day)
 
 
 def _is_date(year: int, month: int, day: int) -> bool:

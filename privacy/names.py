@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from privacy.language import is_base_form, word_classes
 from privacy.streets import is_street
-from privacy.words import CAPITALISED, only_space_between, sentence_start, words_before
+from privacy.words import CAPITALISED, only_space_between, sentence_start, word_start
 
 _PERSON = frozenset({"etunimi", "sukunimi"})
 _PROPER = _PERSON | {"paikannimi"}
@@ -123,8 +123,8 @@ def _cued(text: str, found: list[_Word], i: int) -> bool:
             gap_start -= 1
         if gap_start == start or not text[gap_start - 1 : gap_start].isalpha():
             continue
-        previous = words_before(text, gap_start, 1)
-        if previous and previous[0] in _CUES and (previous[0] != "t" or text[gap_start : gap_start + 1] in ".:"):
+        previous = text[word_start(text, gap_start) : gap_start].lower()
+        if previous in _CUES and (previous != "t" or text[gap_start : gap_start + 1] in ".:"):
             return all(not found[k].classes or found[k].classes & _PERSON or found[k].name for k in range(j, i + 1))
     return False
 

@@ -15,7 +15,6 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔ�
 # The letter class comes first (the engine then skips quickly to candidates); the lookbehind
 # after it makes sure the letter starts a word.
 CAPITALISED = re.compile(rf"[{_UPPER}](?<![^\W\d_'’\-].)[^\W\d_]*+(?:['’\-][^\W\d_]++)*+")
-_LAST_WORDS = re.compile(r"[^\W\d_]++")
 _SENTENCE_END = frozenset(".!?\n\r")
 _OPENERS = " \t\"'«»“”(-"
 WINDOW = 60
@@ -31,10 +30,29 @@ def sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in _SENTENCE_END
 
 
+def word_start(text: str, end: int) -> int:
+    """Where the run of letters ending at ``end`` begins (``end`` itself when none); at most ``WINDOW`` back."""
+    start = end
+    while start > 0 and end - start < WINDOW and text[start - 1].isalpha():
+        start -= 1
+    return start
+
+
 def words_before(text: str, start: int, count: int) -> list[str]:
-    """The last ``count`` words before ``start`` (lower-cased, within a bounded window)."""
-    window = text[max(0, start - WINDOW) : start]
-    return [w.lower() for w in _LAST_WORDS.findall(window)[-count:]]
+    """The last ``count`` words before ``start``, lower-cased, nearest last (a bounded backward scan)."""
+    found: list[str] = []
+    position = start
+    while len(found) < count:
+        gap = position
+        while gap > 0 and position - gap < 4 and not text[gap - 1].isalpha():
+            gap -= 1
+        begin = word_start(text, gap)
+        if begin == gap:
+            break
+        found.append(text[begin:gap].lower())
+        position = begin
+    found.reverse()
+    return found
 
 
 def only_space_between(text: str, end: int, start: int) -> bool:

@@ -79,7 +79,9 @@ def phones(draw: st.DrawFn) -> str:
     body = _group(subscriber, draw(st.sampled_from([[3, 4], [3, 2, 2], [2, 3, 2], [7]])), separator)
     form = draw(st.sampled_from(["trunk", "plus", "double-zero", "plus-trunk", "slash", "parens"]))
     if form == "trunk":
-        number = f"0{area}{draw(st.sampled_from([' ', '-', '']))}{body}"
+        # the area code glued to a dashed body ("040100-0000") reads as a date and a serial: not drawn
+        glue = draw(st.sampled_from([" ", "-", ""] if separator in ("", " ") else [" ", "-"]))
+        number = f"0{area}{glue}{body}"
     elif form == "plus":
         number = f"+{country} {area} {body}"
     elif form == "double-zero":
