@@ -74,7 +74,21 @@ def report(name: str, result: Score, echo: Callable[[str], None]) -> None:
     )
 
 
-def bench_redaction(echo: Callable[[str], None], *, dev: Path, heldout: Path | None, runs: int = 5) -> None:
+def scaling(echo: Callable[[str], None], runs: int) -> None:
+    """CPU time at 25,000, 50,000 and 100,000 characters of each adversarial input: linear time doubles."""
+    echo(f"scaling (CPU ms, best of {runs}, at 25,000 / 50,000 / 100,000 characters):")
+    for label, text in ADVERSARIAL.items():
+        unit = text[: max(1, len(text) // 1000)]
+        figures = []
+        for length in (25_000, 50_000, 100_000):
+            sample = (unit * (length // len(unit) + 1))[:length]
+            figures.append(f"{best_of(runs, sample)[1]:.1f}")
+        echo(f"  {label:<22} {' / '.join(figures)}")
+
+
+def bench_redaction(
+    echo: Callable[[str], None], *, dev: Path, heldout: Path | None, runs: int = 5, scale: bool = False
+) -> None:
     for name, path in (("dev", dev), ("held-out", heldout)):
         if path is None:
             continue
@@ -91,3 +105,5 @@ def bench_redaction(echo: Callable[[str], None], *, dev: Path, heldout: Path | N
     for label, text in ADVERSARIAL.items():
         wall, cpu = best_of(runs, text)
         echo(f"  adversarial {label:<20} {len(text):,} characters: {wall:.1f} / {cpu:.1f} ms")
+    if scale:
+        scaling(echo, runs)
