@@ -1,8 +1,9 @@
 """Property tests: every identifier the strategies write, in any writing and context, is removed."""
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from privacy.redact import find, redact
+from privacy.redact import MARKERS, find, redact
 from tests.privacy.strategies import Seeded, seeded_text
 
 
@@ -36,3 +37,58 @@ def test_names_kept_mode_still_removes_identifiers(seeded):
     for finding in find(seeded.text, names=False):
         covered.update(range(finding.start, finding.end))
     assert all(i in covered for i in range(seeded.start, seeded.end) if seeded.text[i].isalnum())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_handled_and_findings_are_spans_of_it(text):
+    findings = find(text)
+    previous_end = 0
+    for finding in findings:
+        assert previous_end <= finding.start < finding.end <= len(text)
+        previous_end = finding.end
+    out, counts = redact(text)
+    assert sum(counts.values()) == len(findings)
+    if not findings:
+        assert out == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Matti",
+                "Virtanen",
+                "tie",
+                "Kivenlahdentie",
+                " ",
+                "12",
+                "B",
+                "@",
+                "at",
+                ".",
+                "-",
+                "\u2013",
+                "\u00a0",
+                "+358",
+                "0",
+                "ä",
+                "(",
+                ")",
+                "fi21",
+            ]
+        ),
+        max_size=60,
+    )
+)
+def test_hostile_mixtures_of_the_patterns_pieces_never_break(pieces):
+    text = "".join(pieces)
+    out, counts = redact(text)
+    findings = find(text)
+    expected, position = [], 0
+    for finding in findings:
+        expected += [text[position : finding.start], MARKERS[finding.kind]]
+        position = finding.end
+    assert out == "".join([*expected, text[position:]])
+    assert sum(counts.values()) == len(findings)
