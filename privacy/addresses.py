@@ -45,15 +45,21 @@ def house_numbers(text: str) -> Iterator[tuple[int, int]]:
         if not word or (begin > 0 and text[begin - 1].isdigit()):
             continue
         lower = word.lower()
-        cue = lower in _CUES or any(w in _CUES for w in words_before(text, begin, 3))
         if lower in ("at", "on", "på"):
-            if cue:
-                first = _NUMBER_FIRST.match(text, number_start)
-                if first:
-                    yield first.start(1), first.end(1)
+            first = _NUMBER_FIRST.match(text, number_start)
+            if first and _cued(text, lower, begin):
+                yield first.start(1), first.end(1)
             continue
         capitalised = is_capitalised(word)
-        street = is_street(lower) and (capitalised or len(word) > 6)
-        mid_sentence = capitalised and not sentence_start(text, begin)
-        if street or (mid_sentence and (cue or _HAS_FLAT.search(number))) or (capitalised and cue):
+        # cheapest test first: a street word; then a staircase or flat inside a sentence; then a cue
+        if (
+            (is_street(lower) and (capitalised or len(word) > 6))
+            or (capitalised and _HAS_FLAT.search(number) and not sentence_start(text, begin))
+            or (capitalised and _cued(text, lower, begin))
+        ):
             yield number_start, match.end()
+
+
+def _cued(text: str, lower: str, begin: int) -> bool:
+    """The word itself or one of the three before it says an address follows."""
+    return lower in _CUES or any(w in _CUES for w in words_before(text, begin, 3))
