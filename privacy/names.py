@@ -50,20 +50,19 @@ class _Word:
     end: int
     text: str
     classes: frozenset[str]
-    first: bool  # opens a sentence
+    first: bool | None = None  # opens a sentence; looked up only when a rule needs it
     name: bool = False
 
 
 def names(text: str) -> Iterator[tuple[int, int]]:
     found = [
-        _Word(m.start(), m.end(), w, frozenset(), False)
+        _Word(m.start(), m.end(), w, frozenset())
         for m in CAPITALISED.finditer(text)
         if len(w := m.group(0)) > 1 and not w.isupper() and w.lower() not in _NEVER
     ]
     for word in found:
         word.classes = word_classes(word.text)
-        word.first = sentence_start(text, word.start)
-        word.name = _strong(word)
+        word.name = _strong(text, word)
     for i, word in enumerate(found):
         if word.name:
             continue
@@ -74,7 +73,7 @@ def names(text: str) -> Iterator[tuple[int, int]]:
             nxt is not None
             and nxt.name
             and ("sukunimi" in nxt.classes or "sukunimi" in word.classes or _nominative_proper(word))
-            and bool(word.classes & _PROPER or not word.first)
+            and bool(word.classes & _PROPER or not _first(text, word))
         )
         # "Hilkka tässä": "X here" introduces the writer
         introduced = text.startswith(" tässä", word.end) and (not word.classes or bool(word.classes & _PERSON))
@@ -82,11 +81,17 @@ def names(text: str) -> Iterator[tuple[int, int]]:
     yield from _spans(text, found)
 
 
-def _strong(word: _Word) -> bool:
+def _strong(text: str, word: _Word) -> bool:
     classes = word.classes
     if not classes & _PERSON or "paikannimi" in classes:
         return False
-    return not (classes - _PROPER and word.first)
+    return not (classes - _PROPER and _first(text, word))
+
+
+def _first(text: str, word: _Word) -> bool:
+    if word.first is None:
+        word.first = sentence_start(text, word.start)
+    return word.first
 
 
 def _may_follow(word: _Word) -> bool:
