@@ -28,7 +28,11 @@ _HETU = re.compile(
 # The local part is read backwards from it (letters in any script, digits and . _ % + - ', at most
 # 64, RFC 5321); the domain is matched forwards: labels joined by dots (or "dot"/"piste"/"punkt")
 # ending in an alphabetic top-level label. Labels and separators share no character.
-_SEPARATOR = re.compile(r"@|[(\[{<] ?(?:at|ät|a) ?[)\]}>]|(?<= )(?:at|ät)(?= )", re.IGNORECASE)
+_SEPARATOR = re.compile(
+    # one character class first (the engine skips quickly to it), then which separator it starts
+    r"[@(\[{<aäAÄ](?:(?<=@)|(?<=[(\[{<]) ?(?:at|ät|a) ?[)\]}>]|(?<= [aäAÄ])[tT](?= ))",
+    re.IGNORECASE,
+)
 _DOT = r"(?:\.| ?[(\[{<] ?(?:dot|piste|punkt) ?[)\]}>] ?| (?:dot|piste|punkt) )"
 _DOMAIN = re.compile(rf"(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])", re.IGNORECASE)
 _LOCAL_EXTRA = frozenset("._%+-'")
@@ -38,8 +42,10 @@ _LOCAL_MAX = 64
 # "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
 # separated by at most two of " . - / ( )" each; each group is atomic, so a digit run is never re-split.
 _PHONE = re.compile(
-    r"(?<![\w+])(?<!\d[.,/\- ])(?<!\d [.,/\-])"
-    r"(?:(?:\+|00) ?\d{1,3}|\(?0\d{0,3}\)?)"
+    # the first character (the engine skips quickly to these), then the boundary checks before it
+    r"[+0(](?<![\w+].)(?<!\d[.,/\- ].)(?<!\d [.,/\-].)"
+    # +CC, 00CC, the trunk 0 with up to three more digits, or (0..)
+    r"(?:(?<=\+) ?\d{1,3}|(?<=0)0 ?\d{1,3}|(?<=0)\d{0,3}\)?|(?<=\()0\d{0,3}\)?)"
     r"(?:(?>[ .\-/]{0,2}\(?\d{1,5}\)?)){1,7}+"
     r"(?![\w])"
 )
