@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _ENDINGS = tuple(
     [
         "tie",
@@ -46,6 +48,7 @@ _ENDINGS = tuple(
 _WORDS = frozenset(["street", "road", "avenue", "lane", "way", "drive", "close", "square"])
 
 
+@lru_cache(maxsize=65536)
 def is_street(word_lower: str) -> bool:
     """A compound ending in a street word ("Kivenlahdentie", "Ringvägen"); the bare word ("tie") is not."""
     if word_lower in _WORDS:
