@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck pytest fuzz bench services services-stop screenshots clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml deploy/local/system-packages.sh
+	deploy/local/system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -171,6 +171,32 @@ def bench_group() -> None:
     """Benchmarks that print figures."""
 
 
+@bench_group.command("redaction")
+@click.option(
+    "--dev",
+    "dev",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="default: tests/privacy/evaluation/dev.txt",
+)
+@click.option("--heldout", type=click.Path(dir_okay=False, path_type=Path), default=None, help="default: …/heldout.txt")
+@click.option("--runs", default=5, show_default=True, help="timings are the best of this many runs")
+@click.option(
+    "--scaling", is_flag=True, help="also time each adversarial input at 25,000, 50,000 and 100,000 characters"
+)
+def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scaling: bool) -> None:
+    """Recall per kind and precision on the labelled sets (dev and held-out apart), and timings."""
+    from privacy.bench import EVALUATION, bench_redaction
+
+    bench_redaction(
+        click.echo,
+        dev=dev or EVALUATION / "dev.txt",
+        heldout=heldout or EVALUATION / "heldout.txt",
+        runs=runs,
+        scale=scaling,
+    )
+
+
 @bench_group.command("ingest")
 @click.option("--events", default=200_000, show_default=True)
 @click.option(

@@ -25,9 +25,8 @@ from typing import Any
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
-from privacy import redact as redaction
 from privacy.enforce import PersonalDataInId, redact_event
-from privacy.redact import MARKERS
+from privacy.redact import MARKERS, REDACTION_VERSION
 from search.clock import Clock, SystemClock
 from search.errors import InvalidEvent, TransientError
 from search.index import Document, Index
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 GROUP = "indexer"
 
 #: the redaction rules documents are written with; privacy.redact will declare it (until then: 1)
-REDACTION_VERSION: int = getattr(redaction, "REDACTION_VERSION", 1)
 
 
 @dataclass

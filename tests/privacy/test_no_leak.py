@@ -38,7 +38,18 @@ from search.index import open_index
 from search.indicators import Indicators
 from search.settings import load_settings
 from tests.builders import T0, ev, feedback_item
-from tests.privacy.strategies import seeded_identifier
+from tests.privacy.strategies import emails, ibans, identity_codes, phones
+
+
+def seeded_identifier() -> st.SearchStrategy[tuple[str, str]]:
+    """(kind, written): one identifier in one of the many writings residents use."""
+    return st.one_of(
+        identity_codes().map(lambda w: ("identity_code", w)),
+        phones().map(lambda w: ("phone", w)),
+        emails().map(lambda w: ("email", w)),
+        ibans().map(lambda w: ("iban", w)),
+    )
+
 
 #: a valid payload for each event type; each string field in turn is replaced by a seeded one
 VALID: dict[str, dict[str, Any]] = {
