@@ -20,7 +20,8 @@ _CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U
 _CENTURY.update({c: 2000 for c in "ABCDEF"})
 
 _HETU = re.compile(
-    r"(\d(?<![\w\-+].)\d)(\d{2})(\d{2}) ?([-+A-FU-Y]|(?<=\d) (?=\d)) ?(\d{3})([0-9A-Y])(?![\w\-+])",
+    # glued to letters, "_" or "-" is still a code ("asiakas-131052-308T"): the checksum keeps look-alikes out
+    r"(\d(?<![0-9+].)\d)(\d{2})(\d{2}) ?([-+A-FU-Y]|(?<=\d) (?=\d)) ?(\d{3})([0-9A-Y])(?![0-9A-Za-z\-+])",
     re.IGNORECASE,
 )
 

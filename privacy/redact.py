@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from privacy.addresses import house_numbers
 from privacy.findings import Finding, merge
@@ -115,15 +115,15 @@ def redact_url(url: str) -> tuple[str, Counter[str]]:
     counts: Counter[str] = Counter()
     try:
         parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        if parts.port is not None:  # raises ValueError on a port out of range
+            host = f"{host}:{parts.port}"
     except ValueError:
         counts["url_segment"] += 1
         return MARKERS["url_segment"], counts
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
     segments = []
     for segment in parts.path.split("/"):
-        readable = segment.replace("%40", "@").replace("%20", " ").replace("+", " ")
+        readable = unquote_plus(segment)  # what a reader of the decoded address would see
         if segment and find(readable, names=False):
             counts["url_segment"] += 1
             segments.append(MARKERS["url_segment"])

@@ -156,3 +156,18 @@ def test_a_rating_is_not_shown_item_by_item_but_counts_in_the_figure(log, worker
     assert "rating" not in index.get("fb-r0").body
     figure = read_json(client.get("/v1/indicators/resident_satisfaction"))
     assert figure["overall"]["value"] == 75.0
+
+
+def test_percent_encoded_identifiers_in_url_paths_are_found():
+    from privacy.redact import redact_url
+
+    url, found = redact_url("https://img.example.fi/matti%28at%29example.fi/040%2F1234567/kuva.jpg")
+    assert "matti" not in url and "1234567" not in url and url.endswith("/kuva.jpg")
+    assert found
+
+
+def test_a_url_with_a_port_out_of_range_is_dropped_not_an_error():
+    from privacy.redact import redact_url
+
+    url, _ = redact_url("https://img.example.fi:99999/a.jpg")
+    assert "img.example.fi" not in url
