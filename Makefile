@@ -6,9 +6,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench services services-stop screenshots clean
+.PHONY: demo test lint typecheck pytest fuzz bench services services-stop screenshots clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml deploy/local/system-packages.sh
+	deploy/local/system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -28,6 +29,9 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+fuzz: $(STAMP)  ## schemathesis: at least 10,000 generated API requests; prints the count and every kind of failure
+	$(BIN)/python -m tests.api.fuzz_api --requests 10000
 
 bench: $(STAMP)  ## end-to-end ingest throughput, embedded backends
 	$(BIN)/mittari bench ingest --events 200000

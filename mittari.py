@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from api.cli import bench_pages_cmd, report_cmd, run_gunicorn, serve_cmd
-from ingest.cli import bench_group, import_group, ingest_cmd, reindex_cmd
+from api.cli import bench_disclosure_cmd, bench_pages_cmd, report_cmd, run_gunicorn, serve_cmd
+from ingest.cli import bench_group, forget_cmd, import_group, ingest_cmd, reindex_cmd, retention_cmd
 from ingest.demo_data import generate
 from ingest.events import TOPICS
 from ingest.importer import append_events
@@ -88,7 +88,18 @@ def demo_cmd(
 
 
 bench_group.add_command(bench_pages_cmd)
-for command in (import_group, ingest_cmd, reindex_cmd, publish_cmd, serve_cmd, report_cmd, bench_group):
+bench_group.add_command(bench_disclosure_cmd)
+for command in (
+    import_group,
+    ingest_cmd,
+    reindex_cmd,
+    forget_cmd,
+    retention_cmd,
+    publish_cmd,
+    serve_cmd,
+    report_cmd,
+    bench_group,
+):
     cli.add_command(command)
 
 

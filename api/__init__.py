@@ -54,15 +54,17 @@ def create_app(
 
         warmer.start(indicators)
 
-    from api import indicator_views, meta_views, page_views, search_views
+    from api import indicator_views, meta_views, openapi, page_views, search_views
 
     api = errors.MittariApi(app, spec_kwargs={"info": {"description": "Open data on how a city serves its residents."}})
     app.extensions["mittari_api"] = api
+    openapi.describe(api)
     api.register_blueprint(search_views.blp)
     api.register_blueprint(indicator_views.blp)
     app.register_blueprint(meta_views.blp)
     app.register_blueprint(page_views.root)
     app.register_blueprint(page_views.blp)
+    openapi.describe_plain_routes(app, api)
     errors.register(app)
     app.before_request(_start)
     app.after_request(_finish)
@@ -74,9 +76,27 @@ def _start() -> None:
     request_guard.check()
 
 
+#: how long a shared cache (the nginx front, deploy/nginx) may reuse a successful /v1 answer; the
+#: index changes with each ingested batch, so a minute of staleness is the price of the cache
+API_MAX_AGE = 60
+
+
+def _cache_headers(response: Response) -> None:
+    """Cache-Control for /v1 answers: successful reads for a minute, the live counters and errors never."""
+    response.vary.add("Accept")  # JSON or CSV by the Accept header: a cache keeps them apart
+    if "Cache-Control" in response.headers:
+        return
+    if response.status_code == 200 and request.method in ("GET", "HEAD") and request.path != "/v1/status":
+        response.headers["Cache-Control"] = f"public, max-age={API_MAX_AGE}"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+
+
 def _finish(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
     security_headers.apply(response, https=current_app.extensions["mittari"].settings.base_url.startswith("https:"))
+    if request.path.startswith("/v1/"):
+        _cache_headers(response)
     elapsed: Any = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
     log.info(
         "request",

@@ -221,7 +221,8 @@ def bar_chart(bands: list[dict[str, Any]], *, chart_id: str, title: str, lang: s
         label = band_label(band, lang)
         parts.append(_text(left - 8, yy + 17, label, anchor="end", size=13))
         if band["suppressed"]:
-            shown = i18n.t("withheld", lang, n=minimum)
+            companion = str(band.get("n_band") or "").startswith("≥")
+            shown = i18n.t("withheld_companion", lang) if companion else i18n.t("withheld", lang, n=minimum)
             parts.append(
                 f'<rect x="{left}" y="{yy + 4}" width="40" height="18" fill="none" stroke="{GRID}" '
                 'stroke-dasharray="3 2"/>'

@@ -11,6 +11,38 @@ import click
 
 from search.settings import Settings
 
+#: gunicorn settings for running behind the buffering proxy (deploy/nginx): nginx holds slow clients,
+#: so each worker thread only ever sees whole requests. Each value is matched to the nginx side.
+GUNICORN_SETTINGS: dict[str, Any] = {
+    # threads: a request waiting on the index does not hold a whole process; the app only reads
+    "worker_class": "gthread",
+    "threads": 4,
+    # a worker whose heartbeat stops this long is replaced; nginx's proxy_read_timeout (30 s) gives up at the same time
+    "timeout": 30,
+    # on SIGTERM, requests in flight get this long: below systemd's 90 s stop timeout
+    "graceful_timeout": 20,
+    # idle keep-alive connections from nginx: nginx drops its idle upstream connections after 4 s
+    # (keepalive_timeout in the upstream block), before gunicorn does, so nginx never reuses one being closed
+    "keepalive": 5,
+    # the default is one control socket per user (~/.gunicorn/gunicorn.ctl): a second instance on the host
+    # replaced the first one's. Mittari does not use it.
+    "control_socket_disable": True,
+}
+
+
+def gunicorn_settings(host: str, port: int, workers: int) -> dict[str, Any]:
+    """Every setting ``mittari serve`` gives gunicorn (those this gunicorn version knows)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {s.name for s in KNOWN_SETTINGS}
+    chosen = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "accesslog": None,  # the app logs one structured line per request
+        **GUNICORN_SETTINGS,
+    }
+    return {name: value for name, value in chosen.items() if name in known}
+
 
 def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
@@ -19,10 +51,8 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", None)  # the app logs one structured line per request
-            self.cfg.set("timeout", 30)
+            for name, value in gunicorn_settings(host, port, workers).items():
+                self.cfg.set(name, value)
 
         def load(self) -> Any:
             return create_app(settings, warm=True)
@@ -125,3 +155,12 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
     from api.bench import bench_pages
 
     bench_pages(settings, runs, click.echo)
+
+
+@click.command("disclosure")
+@click.pass_obj
+def bench_disclosure_cmd(settings: Settings) -> None:
+    """Time and size of each indicator's disclosure pattern (computed once per index generation)."""
+    from search.disclosure_bench import bench_disclosure
+
+    bench_disclosure(settings, click.echo)

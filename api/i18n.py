@@ -112,6 +112,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Show the figures as a table",
     },
     "withheld": {"fi": "ei julkaista (alle {n})", "sv": "publiceras inte (under {n})", "en": "withheld (under {n})"},
+    "withheld_companion": {
+        "fi": "ei julkaista (suojaa pientä lukua)",
+        "sv": "publiceras inte (skyddar ett litet tal)",
+        "en": "withheld (protects a small figure)",
+    },
+    "disclosure_items_public": {
+        "fi": "Tämän mittarin taustalla olevat palautteet ovat julkisia yksitellen palautehaussa, joten niiden "
+        "määrät eivät ole salaisia. Taulukoista jätetään silti pois alle {n} palautteen luvut ja luvut, joista "
+        "sellaisen voisi laskea, jotta kaikki julkaistut luvut noudattavat samaa sääntöä.",
+        "sv": "Responsen bakom denna indikator är offentlig en och en i responssökningen, så antalen är inte "
+        "hemliga. Tabellerna utelämnar ändå tal som bygger på färre än {n} responser och tal ur vilka ett "
+        "sådant kunde räknas fram, så att alla publicerade tal följer samma regel.",
+        "en": "The feedback items behind this indicator are public one by one in the feedback search, so their "
+        "counts are no secret. The tables still leave out figures resting on fewer than {n} items, and figures "
+        "from which such a one could be computed, so that every published figure follows the same rule.",
+    },
+    "disclosure_aggregate": {
+        "fi": "Tämän mittarin taustalla olevia yksittäisiä tietoja ei julkaista. Alle {n} tiedon varassa olevia "
+        "lukuja ei julkaista, eikä myöskään lukuja, joista sellaisen voisi laskea muista julkaistuista luvuista.",
+        "sv": "De enskilda uppgifterna bakom denna indikator publiceras inte. Tal som bygger på färre än {n} "
+        "uppgifter publiceras inte, och inte heller tal ur vilka ett sådant kunde räknas fram ur de andra.",
+        "en": "The individual records behind this indicator are not published. Figures resting on fewer than {n} "
+        "records are withheld, and so are figures from which such a one could be computed from the others.",
+    },
     "no_data": {"fi": "Ei tietoja.", "sv": "Inga uppgifter.", "en": "No data."},
     "per_class": {"fi": "Mittareita luokittain", "sv": "Indikatorer per klass", "en": "Indicators by class"},
     # charts

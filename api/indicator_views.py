@@ -28,6 +28,7 @@ LIST_COLUMNS = (
     "period",
     "value",
     "n",
+    "n_band",
     "suppressed",
     "target",
     "status",
@@ -43,16 +44,16 @@ class IndicatorList(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Every indicator with its latest month, whole-range value, target and whether the target is met."""
         svc = services()
-        items = [
-            {**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(parse_indicator_filters(args))
-        ]
+        filters = parse_indicator_filters(args)
+        svc.indicators.check_filters(filters)
+        items = [{**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(filters)]
         if wants_csv(args):
             rows = [
                 {
                     **{f"name_{lang}": s["name"][lang] for lang in ("fi", "sv", "en")},
                     **s,
                     **(
-                        {k: s["current"][k] for k in ("period", "value", "n", "suppressed", "target")}
+                        {k: s["current"][k] for k in ("period", "value", "n", "n_band", "suppressed", "target")}
                         if s["current"]
                         else {}
                     ),
@@ -78,6 +79,7 @@ class IndicatorDetail(MethodView):
         filters = parse_indicator_filters(args)
         if wants_csv(args):
             indicator = svc.indicators.definition(code)
+            svc.indicators.check_filters(filters)
             rows = [
                 r
                 for r in indicator_rows(svc.indicators, indicator)

@@ -12,6 +12,7 @@ from api.services import services
 from search.index import store_errors
 from search.logs import fields
 from search.query import SearchQuery
+from search.status import public_stats
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def readyz() -> Any:
 def status() -> Response:
     """Document counts and ingest counters, including events ignored as duplicates and late arrivals."""
     svc = services()
-    stats = svc.index.stats()
+    stats = public_stats(svc.index.stats(), svc.settings.min_cell_count)
     return jsonify(generation=svc.index.generation(), **stats)
 
 

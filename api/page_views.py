@@ -153,7 +153,7 @@ def service_page(code: str) -> str:
     if found is None:
         raise NotFound(f"no service with code {code!r}")
     filters = Filters(service=code)
-    summaries = [s for s in svc.indicators.overview(filters) if s["overall"]["n"] > 0]
+    summaries = [s for s in svc.indicators.overview(filters) if s["overall"]["n"] != 0]
     recent = svc.index.search(SearchQuery(types=("feedback",), service=code, size=10, facets=False)).items
     return render_template(
         "service.html",

@@ -106,12 +106,6 @@ class Location(Schema):
     lon = fields.Float()
 
 
-class RatingOut(Schema):
-    score = fields.Float()
-    scale_min = fields.Integer()
-    scale_max = fields.Integer()
-
-
 class Feedback(Schema):
     id = fields.String()
     type = fields.String()
@@ -138,7 +132,6 @@ class Feedback(Schema):
     time_in_state_hours = fields.Dict(keys=fields.String(), values=fields.Float())
     reopened = fields.Boolean()
     recontacts = fields.Integer()
-    rating = fields.Nested(RatingOut, allow_none=True)
 
 
 class Decision(Schema):
@@ -198,7 +191,10 @@ class InitiativeList(Schema):
 class Cell(Schema):
     period = fields.String()
     value = fields.Float(allow_none=True)
-    n = fields.Integer()
+    n = fields.Integer(allow_none=True, metadata={"description": "Items behind the value; null when withheld."})
+    n_band = fields.String(
+        allow_none=True, metadata={"description": "For a withheld cell, '<5' (too few items) or '≥5' (a companion)."}
+    )
     suppressed = fields.Boolean()
     reason = fields.String(allow_none=True)
     target = fields.Float(allow_none=True)
@@ -207,7 +203,10 @@ class Cell(Schema):
 
 class Overall(Schema):
     value = fields.Float(allow_none=True)
-    n = fields.Integer()
+    n = fields.Integer(allow_none=True, metadata={"description": "Items behind the value; null when withheld."})
+    n_band = fields.String(
+        allow_none=True, metadata={"description": "For a withheld cell, '<5' (too few items) or '≥5' (a companion)."}
+    )
     suppressed = fields.Boolean()
     reason = fields.String(allow_none=True)
 
@@ -231,6 +230,15 @@ class Target(Schema):
     decision = fields.Nested(TargetDecision)
 
 
+class Disclosure(Schema):
+    items_public = fields.Boolean(
+        metadata={"description": "True when the items behind the indicator are public one by one (feedback)."}
+    )
+    min_cell_count = fields.Integer()
+    method = fields.String()
+    note = fields.String()
+
+
 class IndicatorSummary(Schema):
     code = fields.String()
     name = LangMap
@@ -244,6 +252,7 @@ class IndicatorSummary(Schema):
     overall = fields.Nested(Overall)
     target = fields.Nested(Target, allow_none=True)
     status = fields.String()
+    disclosure = fields.Nested(Disclosure)
     url = fields.String()
 
 
@@ -278,3 +287,4 @@ class Problem(Schema):
     instance = fields.String()
     parameter = fields.String()
     invalid_params = fields.List(fields.Dict(), data_key="invalid-params")
+    request_id = fields.String()

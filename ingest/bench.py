@@ -22,7 +22,8 @@ from ingest.events import TOPICS, validate_event
 from ingest.fold import fold
 from ingest.importer import append_events
 from ingest.log import lag, open_log
-from ingest.worker import GROUP, Worker, redact_event
+from ingest.worker import GROUP, Worker
+from privacy.enforce import redact_event
 from search.index import Index, open_index
 from search.query import SearchQuery
 from search.settings import Settings

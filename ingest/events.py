@@ -17,6 +17,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ingest import bounded_json
 from search.errors import InvalidEvent
 from search.vocabulary import FEEDBACK_STATES, INITIATIVE_STATES
 
@@ -26,6 +27,9 @@ _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 _text = validate.Length(max=20_000)
 _name = validate.Length(max=500)
+#: whole numbers stay where arithmetic with floats cannot overflow (JSON allows 4,000 digits)
+_scale = validate.Range(-1_000_000, 1_000_000)
+_count = validate.Range(min=0, max=10**12)
 
 
 def _str(required: bool = False, **kw: Any) -> fields.String:
@@ -36,13 +40,11 @@ class Payload(Schema):
     class Meta:
         unknown = RAISE
 
-    #: fields that may hold residents' free text; they are redacted before indexing
-    free_text: tuple[str, ...] = ()
+    # How each field is published (redacted as text, kept as a code...) is decided in privacy/policy.py.
 
 
 # --- feedback ------------------------------------------------------------
 class FeedbackReceived(Payload):
-    free_text = ("title", "description", "address")
     service_code = _str(True, validate=_name)
     service_name = _str(validate=_name)
     title = _str(validate=_name)
@@ -57,7 +59,6 @@ class FeedbackReceived(Payload):
 
 
 class FeedbackStatusChanged(Payload):
-    free_text = ("note",)
     state = fields.String(required=True, validate=validate.OneOf(list(FEEDBACK_STATES)))
     detailed_status = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
     note = _str(validate=_text)
@@ -65,22 +66,20 @@ class FeedbackStatusChanged(Payload):
 
 
 class FeedbackResponseGiven(Payload):
-    free_text = ("text",)
     text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     responding_unit = _str(validate=_name)
     time_approximate = fields.Boolean(load_default=False)
 
 
 class FeedbackRecontacted(Payload):
-    free_text = ("text",)
     text = _str(validate=_text)
     channel = _str(validate=_name)
 
 
 class Rating(Payload):
     score = fields.Float(required=True)
-    scale_min = fields.Integer(load_default=1)
-    scale_max = fields.Integer(required=True)
+    scale_min = fields.Integer(load_default=1, validate=_scale)
+    scale_max = fields.Integer(required=True, validate=_scale)
 
     @validates_schema
     def _in_scale(self, data: Mapping[str, Any], **_: Any) -> None:
@@ -109,7 +108,6 @@ class CaseClosed(CaseOpened):
 
 
 class SurveyResponse(Rating):
-    free_text = ("comment",)
     service_code = _str(True, validate=_name)
     area = _str(validate=_name)
     question = _str(validate=_name)
@@ -124,7 +122,7 @@ class OutcomeMeasured(Payload):
     period = fields.String(required=True, validate=validate.Regexp(_PERIOD, error="must be YYYY-MM"))
     service_code = _str(validate=_name)
     area = _str(validate=_name)
-    sample_size = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    sample_size = fields.Integer(allow_none=True, validate=_count)
     direction = fields.String(load_default="higher", validate=validate.OneOf(["higher", "lower"]))
 
 
@@ -137,7 +135,6 @@ class MeetingHeld(Payload):
 
 
 class DecisionMade(Payload):
-    free_text = ("text",)
     body = fields.String(required=True, validate=_name)
     case_id = _str(validate=_name)
     section = _str(validate=_name)
@@ -150,7 +147,6 @@ class DecisionMade(Payload):
 
 
 class InitiativeSubmitted(Payload):
-    free_text = ("text",)
     title = fields.String(required=True, validate=_name)
     text = _str(validate=_text)
     signatories = fields.List(fields.String(validate=_name), load_default=list)
@@ -167,7 +163,6 @@ class InitiativeStatusChanged(Payload):
 
 
 class InitiativeAnswered(Payload):
-    free_text = ("response",)
     response = fields.String(required=True, validate=_text)
     responding_body = _str(validate=_name)
     decision_id = _str(validate=_name)
@@ -216,7 +211,7 @@ class Envelope(Schema):
     occurred_at = fields.AwareDateTime(required=True)
     schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
     subject_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    sequence = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    sequence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**53))
     payload = fields.Dict(required=True)
     raw = fields.Raw(allow_none=True)
 
@@ -245,7 +240,10 @@ def validate_event(data: Any) -> dict[str, Any]:
     except ValidationError as exc:
         raise InvalidEvent(f"{event['type']} payload: {_flatten(exc.messages)}") from exc
     event["payload"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
-    event["occurred_at"] = format_time(event["occurred_at"])
+    try:
+        event["occurred_at"] = format_time(event["occurred_at"])
+    except OverflowError as exc:  # year 1 with a positive offset, year 9999 with a negative one
+        raise InvalidEvent(f"envelope: occurred_at: {event['occurred_at']} is out of range in UTC") from exc
     return dict(event)
 
 
@@ -254,14 +252,28 @@ def parse_event(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_EVENT_BYTES:
         raise InvalidEvent(f"event is {len(raw)} bytes; the limit is {MAX_EVENT_BYTES}", raw)
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent(f"not JSON: {exc}", raw) from exc
+        data = bounded_json.loads(raw)
+    except bounded_json.BadJson as exc:
+        raise InvalidEvent(exc.reason, raw) from exc
+    if _SURROGATE_ESCAPE.search(raw):
+        _refuse_lone_surrogates(data, raw)
     try:
         return validate_event(data)
     except InvalidEvent as exc:
         exc.raw = raw
         raise
+
+
+#: a JSON escape of a UTF-16 surrogate; only a valid pair of them stands for a character
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(data: Any, raw: bytes) -> None:
+    """JSON may escape half a surrogate pair (``"\\ud800"``): valid JSON, but no text any store can hold."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidEvent(f"text holds a lone surrogate escape at character {exc.start}: not Unicode", raw) from exc
 
 
 def encode_event(event: Mapping[str, Any]) -> bytes:

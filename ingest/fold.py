@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
+from privacy.policy import public_body
 from search.analysis import index_terms
 from search.index import Document
 from search.times import hours_between
@@ -156,7 +157,6 @@ def _feedback(subject_id: str, events: Sequence[dict[str, Any]]) -> Document:
         "time_in_state_hours": time_in_state,
         "reopened": reopened,
         "recontacts": recontacts,
-        "rating": rating,
     }
     facts = {
         "first_response_hours": first_response_hours,
@@ -173,7 +173,7 @@ def _feedback(subject_id: str, events: Sequence[dict[str, Any]]) -> Document:
         type="feedback",
         version=0,
         date=received_at,
-        body=body,
+        body=public_body("feedback", body),  # a rating is one person's value: in figures only (facts)
         facts=facts,
         text=_text(
             rp.get("title"),

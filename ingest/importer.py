@@ -75,15 +75,18 @@ def append_events(log_: EventLog, items: Iterable[tuple[str, Any]], report: Impo
             continue
         try:
             event = validate_event(item)
+            # the validated event is what goes in, so times are in one canonical form
+            outgoing = Outgoing(event["subject_id"], encode_event(event), event["event_id"])
         except InvalidEvent as exc:
-            raw = json.dumps(item, ensure_ascii=False, default=str).encode()
-            _refuse(report, letters, origin, raw, exc.reason)
+            _refuse(report, letters, origin, refused_bytes(item), exc.reason)
+            continue
+        except Exception as exc:  # a record no check foresaw is refused alone, with what went wrong
+            _refuse(
+                report, letters, origin, refused_bytes(item), f"record could not be read: {type(exc).__name__}: {exc}"
+            )
             continue
         report.events += 1
-        # the validated event is what goes in, so times are in one canonical form
-        pending.setdefault(topic_for(event["type"]), []).append(
-            Outgoing(event["subject_id"], encode_event(event), event["event_id"])
-        )
+        pending.setdefault(topic_for(event["type"]), []).append(outgoing)
         if sum(len(v) for v in pending.values()) >= APPEND_BATCH:
             flush()
     flush()
@@ -92,6 +95,14 @@ def append_events(log_: EventLog, items: Iterable[tuple[str, Any]], report: Impo
         extra=fields(records=report.records, events=report.events, appended=report.appended, refused=report.refused),
     )
     return report
+
+
+def refused_bytes(item: Any) -> bytes:
+    """A refused record's bytes for the dead letters, whatever it holds (lone surrogates included)."""
+    try:
+        return json.dumps(item, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")
+    except (ValueError, TypeError, RecursionError):
+        return repr(item)[:100_000].encode("utf-8", "replace")
 
 
 def _refuse(report: ImportReport, letters: list[DeadLetter], origin: str, raw: bytes, reason: str) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ingest import bounded_json
 from ingest.importer import ImportReport, Refusal, append_events
 from ingest.log import EventLog
 
@@ -19,9 +19,11 @@ def read_events(path: Path, report: ImportReport) -> Iterator[tuple[str, Any]]:
             report.records += 1
             origin = f"import:events {path.name}#{number}"
             try:
-                yield origin, json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                yield origin, Refusal(origin, line.rstrip(b"\n"), f"not JSON: {exc}")
+                event = bounded_json.loads(line)
+            except bounded_json.BadJson as exc:
+                yield origin, Refusal(origin, line.rstrip(b"\n"), exc.reason)
+                continue
+            yield origin, event
 
 
 def import_jsonl(log: EventLog, path: Path) -> ImportReport:

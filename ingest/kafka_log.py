@@ -8,11 +8,22 @@ the next is taken — so a revoked partition never has an uncommitted batch that
 was indexed elsewhere; the new owner resumes from the committed offset.
 
 Dead letters go to ``{namespace}.dead-letters`` with the original bytes as the
-value and the reason and origin in headers.
+value and the reason and origin in headers; that topic is created with
+``retention.ms`` = the raw retention, so source records in it age out.
+
+Erasure: Kafka cannot delete one key's records from a delete-retention topic,
+so ``erase`` writes a tombstone to ``{namespace}.erasures`` (one partition,
+``cleanup.policy=compact``; key = subject id, value = reason and time) and the
+worker drops every record of a subject found there. A compacted topic rather
+than a file: every worker, a new consumer group and a reindex on any machine
+read the same deny-list from the broker, and compaction keeps one small record
+per subject forever. The subject's events stay in the event topics until their
+retention deletes them (README "Right to be forgotten and retention").
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -24,7 +35,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from ingest.log import DeadLetter, Outgoing, Record
+from ingest.log import ERASURE_TOPIC, DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record
 from ingest.log import TopicPartition as TP
 from search.errors import TransientError
 from search.logs import fields
@@ -36,10 +47,20 @@ JOIN_TIMEOUT_S = 30.0
 
 
 class KafkaLog:
-    def __init__(self, servers: Sequence[str], namespace: str = "mittari", partitions: int = 3) -> None:
+    def __init__(
+        self,
+        servers: Sequence[str],
+        namespace: str = "mittari",
+        partitions: int = 3,
+        *,
+        dead_letter_retention_days: int = 90,
+    ) -> None:
         self.servers = list(servers)
         self.namespace = namespace
         self.partitions = partitions
+        self.dead_letter_retention_ms = dead_letter_retention_days * 86_400_000
+        self._erasure_reader: KafkaConsumer | None = None
+        self._erased: dict[str, ErasedSubject] = {}
         self._consumers: dict[str, KafkaConsumer] = {}
         self._known_topics: set[str] = set()
         self._lock = threading.Lock()
@@ -71,7 +92,7 @@ class KafkaLog:
         missing = [self._t(t) for t in topics if self._t(t) not in self._known_topics]
         if not missing:
             return
-        specs = {name: {"num_partitions": self.partitions, "replication_factor": 1} for name in missing}
+        specs = {name: self._topic_spec(name) for name in missing}
         try:
             self._admin.create_topics(specs, raise_errors=False, wait_for_metadata=True)
         except TopicAlreadyExistsError:
@@ -79,6 +100,15 @@ class KafkaLog:
         except KafkaError as exc:
             raise TransientError(f"topics {missing} cannot be created: {exc}") from exc
         self._known_topics.update(missing)
+
+    def _topic_spec(self, name: str) -> dict[str, object]:
+        """Event topics: the broker's retention; dead letters: the raw retention; erasures: compacted, one partition."""
+        if name == self._t(ERASURE_TOPIC):
+            return {"num_partitions": 1, "replication_factor": 1, "configs": {"cleanup.policy": "compact"}}
+        spec: dict[str, object] = {"num_partitions": self.partitions, "replication_factor": 1}
+        if name == self._t(DEAD_LETTER_TOPIC):
+            spec["configs"] = {"retention.ms": str(self.dead_letter_retention_ms)}
+        return spec
 
     def _partitions(self, topic: str) -> list[TopicPartition]:
         self._ensure_topics([topic])
@@ -289,7 +319,46 @@ class KafkaLog:
         finally:
             consumer.close()
 
+    # -- erasure and retention ---------------------------------------------------------------------
+    def erase(self, subject_id: str, reason: str, at: str) -> Erasure:
+        """A tombstone on the compacted erasure topic; records in the event topics cannot be deleted one by one."""
+        already = subject_id in self.erased()
+        if not already:
+            self.append(ERASURE_TOPIC, [Outgoing(subject_id, json.dumps({"reason": reason, "at": at}).encode())])
+            self._erased[subject_id] = ErasedSubject(subject_id, reason, at)
+        return Erasure(subject_id, already, events_erased=0, dead_letters_erased=0)
+
+    def erased(self) -> dict[str, ErasedSubject]:
+        """The deny-list, read on from where the last call stopped (one end-offset request when nothing is new)."""
+        try:
+            if self._erasure_reader is None:
+                tps = self._partitions(ERASURE_TOPIC)
+                self._erasure_reader = self._plain_consumer()
+                self._erasure_reader.assign(tps)
+                self._erasure_reader.seek_to_beginning(*tps)
+            reader = self._erasure_reader
+            tps = list(reader.assignment())
+            ends = reader.end_offsets(tps)
+            deadline = time.monotonic() + 30
+            while any(reader.position(tp) < ends[tp] for tp in tps):
+                if time.monotonic() > deadline:
+                    raise TransientError("the erasure topic could not be read to its end")
+                for messages in reader.poll(timeout_ms=500).values():
+                    for m in messages:
+                        subject = (m.key or b"").decode()
+                        data = json.loads(m.value) if m.value else {}
+                        self._erased[subject] = ErasedSubject(subject, data.get("reason", ""), data.get("at", ""))
+        except KafkaError as exc:
+            raise TransientError(f"the erasure topic cannot be read: {exc}") from exc
+        return dict(self._erased)
+
+    def drop_raw(self, before: datetime) -> RawDropped:
+        """Kafka records cannot be rewritten: ``raw`` ages out with each topic's ``retention.ms``."""
+        return RawDropped(0, 0)
+
     def close(self) -> None:
+        if self._erasure_reader is not None:
+            self._erasure_reader.close()
         for consumer in self._consumers.values():
             consumer.close()
         self._consumers.clear()
@@ -297,6 +366,6 @@ class KafkaLog:
         self._admin.close()
 
 
-def from_url(url: str, namespace: str, partitions: int = 3) -> KafkaLog:
+def from_url(url: str, namespace: str, partitions: int = 3, raw_retention_days: int = 90) -> KafkaLog:
     servers = [s for s in url.removeprefix("kafka://").strip("/").split(",") if s]
-    return KafkaLog(servers, namespace=namespace, partitions=partitions)
+    return KafkaLog(servers, namespace=namespace, partitions=partitions, dead_letter_retention_days=raw_retention_days)

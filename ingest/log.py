@@ -15,6 +15,24 @@ Contract (tests/contract/test_log.py checks it on every backend):
   The worker commits only after the index has durably taken the batch.
 * ``commit`` takes, per partition, the offset of the next record to read.
 * Dead letters keep the raw bytes, where they came from and the reason.
+
+Erasure (the right to be forgotten, see README "Privacy"):
+
+* ``erase(subject_id, reason, at)`` puts the subject on the log's deny-list
+  durably (id, reason and time only: never content) and removes what the
+  backend can remove: the embedded log deletes the subject's records and the
+  dead letters naming it; Kafka cannot delete one key from a delete-retention
+  topic, so there the deny-list (a compacted topic) is what keeps the subject
+  out, and its records age out with the topic's retention. Erasing twice is
+  harmless: the second call reports ``already`` and removes what is left.
+* ``erased()`` is the deny-list, read fresh on every call (cheap: the worker
+  asks once per batch). Every consumer that builds documents must drop the
+  records of an erased subject, whatever offset it reads from: a replay, a new
+  group from offset 0, a late event, a reindex.
+* ``drop_raw(before)`` removes the source record (``raw``) from events appended
+  and dead letters written before ``before``, keeping everything else; it
+  returns what it changed. Kafka cannot rewrite records: there ``raw`` lives
+  until the topic's retention deletes the segment, and the call changes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from search.errors import ConfigError
@@ -52,6 +71,32 @@ class DeadLetter:
     raw: bytes
     reason: str
     at: str = ""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What ``erase`` did: enough for the ``mittari forget`` report, nothing about the content."""
+
+    subject_id: str
+    already: bool  # the subject was on the deny-list before this call
+    events_erased: int  # records physically deleted (always 0 on Kafka)
+    dead_letters_erased: int
+
+
+@dataclass(frozen=True)
+class ErasedSubject:
+    subject_id: str
+    reason: str
+    at: str
+
+
+@dataclass(frozen=True)
+class RawDropped:
+    events: int
+    dead_letters: int
+
+
+ERASURE_TOPIC = "erasures"
 
 
 class EventLog(Protocol):
@@ -99,6 +144,18 @@ class EventLog(Protocol):
         """The most recent dead letters, newest first."""
         ...
 
+    def erase(self, subject_id: str, reason: str, at: str) -> Erasure:
+        """Deny-list the subject durably and delete what this backend can (see the module docstring)."""
+        ...
+
+    def erased(self) -> dict[str, ErasedSubject]:
+        """The deny-list: erased subjects by id, as of this call."""
+        ...
+
+    def drop_raw(self, before: datetime) -> RawDropped:
+        """Remove ``raw`` from events and dead letters older than ``before`` (where the backend can)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -119,5 +176,5 @@ def open_log(settings: Settings) -> EventLog:
     if url.startswith("kafka://"):
         from ingest.kafka_log import from_url
 
-        return from_url(url, settings.namespace, settings.kafka_partitions)
+        return from_url(url, settings.namespace, settings.kafka_partitions, settings.raw_retention_days)
     raise ConfigError(f"MITTARI_EVENT_LOG={url!r}: use sqlite:///PATH or kafka://HOST:PORT")

@@ -16,7 +16,8 @@ usable id or a readable ``requested_datetime`` is refused and reported.
 from __future__ import annotations
 
 import hashlib
-import json
+import time
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree as DefusedET
 
+from ingest import bounded_json
 from ingest.events import make_event
-from ingest.importer import ImportReport, Refusal, append_events
+from ingest.importer import ImportReport, Refusal, append_events, refused_bytes
 from ingest.log import EventLog
 
 #: Helsinki detailed_status tokens → Mittari's published states
@@ -49,11 +51,50 @@ DETAILED_STATUS = {
 _OUTCOME_ORDER = ("not_city_responsibility", "closed_without_action", "scheduled_later", "resolved", "closed")
 
 
-def read_source(source: str) -> bytes:
-    if source.startswith(("http://", "https://")):
-        with urllib.request.urlopen(source, timeout=60) as response:  # noqa: S310 - the operator names the URL
-            return bytes(response.read())
-    return Path(source).read_bytes()
+#: defaults of MITTARI_IMPORT_MAX_BYTES and MITTARI_IMPORT_TIME_LIMIT
+MAX_SOURCE_BYTES = 200 * 1024 * 1024
+SOURCE_TIME_LIMIT = 300.0
+
+
+class SourceRefused(ValueError):
+    """A whole source cannot be read within bounds (too big, too slow, a redirect off http(s))."""
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib follows redirects to ftp:// too; an import follows http(s) only."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise SourceRefused(f"{req.full_url} redirects to {newurl[:200]}: only http(s) redirects are followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def read_source(source: str, *, max_bytes: int = MAX_SOURCE_BYTES, time_limit: float = SOURCE_TIME_LIMIT) -> bytes:
+    """A file's or a URL's bytes: at most ``max_bytes``, and a URL within ``time_limit`` seconds in all."""
+    if not source.startswith(("http://", "https://")):
+        path = Path(source)
+        if path.stat().st_size > max_bytes:
+            raise SourceRefused(f"{source} is {path.stat().st_size} bytes; the limit is {max_bytes}")
+        return path.read_bytes()
+    deadline = time.monotonic() + time_limit
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    chunks: list[bytes] = []
+    size = 0
+    # the socket timeout bounds each wait; the deadline bounds a server that trickles bytes
+    with opener.open(source, timeout=min(time_limit, 60)) as response:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise SourceRefused(f"{source} announces {declared} bytes; the limit is {max_bytes}")
+        while chunk := response.read1(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise SourceRefused(f"{source} sent more than {max_bytes} bytes, the limit")
+            if time.monotonic() > deadline:
+                raise SourceRefused(f"{source} took more than {time_limit:g} s, the limit")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def decode(data: bytes) -> str:
@@ -71,7 +112,7 @@ def parse_requests(text: str) -> list[dict[str, Any]]:
     if stripped.startswith("<"):
         root = DefusedET.fromstring(stripped)  # feeds come from outside: no entity expansion
         return [_xml_record(el) for el in root.iter("request")]
-    data = json.loads(stripped)
+    data = bounded_json.loads(stripped)
     if isinstance(data, dict):
         for key in ("service_requests", "requests", "results"):
             if isinstance(data.get(key), list):
@@ -104,7 +145,7 @@ def parse_time(value: Any, timezone: ZoneInfo) -> datetime | None:
 def _float(value: Any) -> float | None:
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -138,10 +179,18 @@ def request_events(
         return None, f"requested_datetime {record.get('requested_datetime')!r} is not a readable date and time"
     subject = f"{source}:{request_id}"
     extended = record.get("extended_attributes") or {}
+    if not isinstance(extended, dict):
+        return None, f"extended_attributes is a {type(extended).__name__}, not an object"
+    raw_tasks = extended.get("tasks") or []
+    if not isinstance(raw_tasks, list) or not all(isinstance(t, dict) for t in raw_tasks):
+        return None, "extended_attributes.tasks is not a list of objects"
+    media_urls = record.get("media_urls") or []
+    if not isinstance(media_urls, list):
+        return None, f"media_urls is a {type(media_urls).__name__}, not a list"
     tokens = [t.strip().upper() for t in str(extended.get("detailed_status") or "").split(",") if t.strip()]
     states = [DETAILED_STATUS[t] for t in tokens if t in DETAILED_STATUS]
     tasks = sorted(
-        (t for t in extended.get("tasks") or [] if parse_time(t.get("task_created"), timezone)),
+        (t for t in raw_tasks if parse_time(t.get("task_created"), timezone)),
         key=lambda t: str(t.get("task_created")),
     )
     task_times = [
@@ -151,7 +200,7 @@ def request_events(
     ]
     updated = parse_time(record.get("updated_datetime"), timezone)
     lat, lon = location(record)
-    media = [u for u in [record.get("media_url"), *(record.get("media_urls") or [])] if _text(u)]
+    media = [u for u in [record.get("media_url"), *media_urls] if _text(u)]
     received = {
         "service_code": _text(record.get("service_code")) or "unknown",
         "service_name": _text(record.get("service_name")),
@@ -244,11 +293,14 @@ def read_open311(
         report.records += 1
         origin = f"import:open311 {label}#{number}"
         if not isinstance(record, dict):
-            yield origin, Refusal(origin, json.dumps(record).encode(), "a request must be a JSON object")
+            yield origin, Refusal(origin, refused_bytes(record), "a request must be a JSON object")
             continue
-        events, reason = request_events(record, source=source, timezone=zone)
+        try:
+            events, reason = request_events(record, source=source, timezone=zone)
+        except Exception as exc:  # any surprise in one request refuses that request, the import goes on
+            events, reason = None, f"request could not be read: {type(exc).__name__}: {str(exc)[:300]}"
         if events is None:
-            raw = json.dumps(record, ensure_ascii=False, default=str).encode()
+            raw = refused_bytes(record)
             yield origin, Refusal(origin, raw, reason or "refused")
             continue
         for event in events:
@@ -256,9 +308,15 @@ def read_open311(
 
 
 def import_open311(
-    log: EventLog, source_path: str, *, source: str = "open311", timezone: str = "Europe/Helsinki"
+    log: EventLog,
+    source_path: str,
+    *,
+    source: str = "open311",
+    timezone: str = "Europe/Helsinki",
+    max_bytes: int = MAX_SOURCE_BYTES,
+    time_limit: float = SOURCE_TIME_LIMIT,
 ) -> ImportReport:
     report = ImportReport()
-    data = read_source(source_path)
+    data = read_source(source_path, max_bytes=max_bytes, time_limit=time_limit)
     label = source_path.rsplit("/", 1)[-1]
     return append_events(log, read_open311(data, label, source, timezone, report), report)

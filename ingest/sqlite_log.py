@@ -2,17 +2,25 @@
 
 One partition per topic (the embedded mode runs one worker). Topic and group
 names carry the namespace, so several test runs or cities can share a file.
+
+Records keyed by an erased subject are not appended (``append`` counts them
+as not new): the log keeps nothing of a forgotten subject but its tombstone.
+Erasure deletes rows, so a topic's end offset cannot be ``MAX(offset) + 1``
+alone: ``ends`` remembers the end of a topic whose last records were erased,
+so offsets never go back and a committed position never skips a new record.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from ingest.log import DeadLetter, Outgoing, Record, TopicPartition
+from ingest.log import DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record, TopicPartition
+from search.clock import Clock, SystemClock
 from search.errors import TransientError
 
 SCHEMA = """
@@ -32,6 +40,8 @@ CREATE TABLE IF NOT EXISTS commits (
     next_offset INTEGER NOT NULL,
     PRIMARY KEY (grp, topic)
 );
+CREATE TABLE IF NOT EXISTS ends (topic TEXT PRIMARY KEY, next_offset INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS erasures (subject TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY,
     origin TEXT NOT NULL UNIQUE,
@@ -43,14 +53,16 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 
 
 class SqliteLog:
-    def __init__(self, path: str | Path, namespace: str = "mittari") -> None:
+    def __init__(self, path: str | Path, namespace: str = "mittari", clock: Clock | None = None) -> None:
         self.path = Path(path)
         self.namespace = namespace
+        self.clock = clock or SystemClock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # erased and retention-dropped bytes are overwritten
             self._db.executescript(SCHEMA)
         except sqlite3.OperationalError as exc:
             raise TransientError(f"event log {self.path} cannot be opened: {exc}") from exc
@@ -61,13 +73,11 @@ class SqliteLog:
 
     def append(self, topic: str, records: Sequence[Outgoing]) -> int:
         name = self._t(topic)
-        now = datetime.now(UTC).isoformat()
+        now = self.clock.now().isoformat()
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                (next_offset,) = self._db.execute(
-                    "SELECT COALESCE(MAX(offset) + 1, 0) FROM records WHERE topic = ?", (name,)
-                ).fetchone()
+                next_offset = self._end(name)
                 fresh = self._not_yet_held(name, records)
                 rows = [(name, next_offset + i, r.key, r.value, r.event_id, now) for i, r in enumerate(fresh)]
                 self._db.executemany(
@@ -93,8 +103,19 @@ class SqliteLog:
                     f"SELECT event_id FROM records WHERE topic = ? AND event_id IN ({marks})", (name, *chunk)
                 )
             )
+        keys = sorted({self._t(r.key) for r in records})
+        denied: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            denied.update(
+                row[0][len(self.namespace) + 1 :]
+                for row in self._db.execute(f"SELECT subject FROM erasures WHERE subject IN ({marks})", chunk)
+            )
         fresh = []
         for record in records:
+            if record.key in denied:  # a forgotten subject: the embedded log does not take its records again
+                continue
             if record.event_id:
                 if record.event_id in held:
                     continue
@@ -147,11 +168,16 @@ class SqliteLog:
     def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         result: dict[TopicPartition, int] = {}
         for topic in topics:
-            (end,) = self._db.execute(
-                "SELECT COALESCE(MAX(offset) + 1, 0) FROM records WHERE topic = ?", (self._t(topic),)
-            ).fetchone()
-            result[(topic, 0)] = end
+            result[(topic, 0)] = self._end(self._t(topic))
         return result
+
+    def _end(self, name: str) -> int:
+        (end,) = self._db.execute(
+            "SELECT MAX(COALESCE((SELECT MAX(offset) + 1 FROM records WHERE topic = ?), 0),"
+            " COALESCE((SELECT next_offset FROM ends WHERE topic = ?), 0))",
+            (name, name),
+        ).fetchone()
+        return int(end)
 
     def rewind(self, group: str, topics: Sequence[str]) -> None:
         for topic in topics:
@@ -168,7 +194,7 @@ class SqliteLog:
             )
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
-        now = datetime.now(UTC).isoformat()
+        now = self.clock.now().isoformat()
         self._db.execute("BEGIN IMMEDIATE")
         self._db.executemany(
             "INSERT OR IGNORE INTO dead_letters (origin, raw, reason, at) VALUES (?,?,?,?)",
@@ -182,6 +208,99 @@ class SqliteLog:
             (f"{self.namespace}:%", limit),
         ).fetchall()
         return [DeadLetter(o.split(":", 1)[1], bytes(r), reason, at) for o, r, reason, at in rows]
+
+    # -- erasure and retention -------------------------------------------------------------------
+    def erase(self, subject_id: str, reason: str, at: str) -> Erasure:
+        """Deny-list the subject, delete its records and the dead letters naming it, in one transaction."""
+        prefix = f"{self.namespace}.%"
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                already = (
+                    self._db.execute("SELECT 1 FROM erasures WHERE subject = ?", (self._t(subject_id),)).fetchone()
+                    is not None
+                )
+                self._db.execute(
+                    "INSERT OR IGNORE INTO erasures (subject, reason, at) VALUES (?,?,?)",
+                    (self._t(subject_id), reason, at),
+                )
+                topics = [
+                    row[0]
+                    for row in self._db.execute(
+                        "SELECT DISTINCT topic FROM records WHERE topic LIKE ? AND key = ?", (prefix, subject_id)
+                    )
+                ]
+                self._db.executemany(
+                    "INSERT INTO ends (topic, next_offset) VALUES (?, ?)"
+                    " ON CONFLICT(topic) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)",
+                    [(t, self._end(t)) for t in topics],
+                )
+                events = self._db.execute(
+                    "DELETE FROM records WHERE topic LIKE ? AND key = ?", (prefix, subject_id)
+                ).rowcount
+                # dead letters name a subject in their origin (the worker's) or as a quoted string in their
+                # bytes (JSON or a Python repr); quotes keep 'fb-1' from matching 'fb-10'
+                ns = f"{self.namespace}:"
+                letters = self._db.execute(
+                    "DELETE FROM dead_letters WHERE substr(origin, 1, length(?)) = ? AND ("
+                    " origin = ? OR substr(origin, 1, length(?)) = ?"
+                    " OR instr(raw, ?) > 0 OR instr(raw, ?) > 0)",
+                    (
+                        ns,
+                        ns,
+                        f"{ns}index:{subject_id}",
+                        f"{ns}subject:{subject_id}:",
+                        f"{ns}subject:{subject_id}:",
+                        f'"{subject_id}"'.encode(),
+                        f"'{subject_id}'".encode(),
+                    ),
+                ).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old copies of the pages leave the WAL too
+        except sqlite3.OperationalError as exc:
+            raise TransientError(f"erasure in {self.path} failed: {exc}") from exc
+        return Erasure(subject_id, already, events, letters)
+
+    def erased(self) -> dict[str, ErasedSubject]:
+        rows = self._db.execute(
+            "SELECT subject, reason, at FROM erasures WHERE subject LIKE ?", (f"{self.namespace}.%",)
+        ).fetchall()
+        short = len(self.namespace) + 1
+        return {s[short:]: ErasedSubject(s[short:], reason, at) for s, reason, at in rows}
+
+    def drop_raw(self, before: datetime) -> RawDropped:
+        """Rewrite older events without ``raw`` and empty older dead letters' bytes; the rest is kept as it was."""
+        cutoff = before.isoformat()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self._db.execute(
+                "SELECT topic, offset, value FROM records WHERE topic LIKE ? AND appended_at < ?"
+                " AND instr(value, CAST('\"raw\"' AS BLOB)) > 0",
+                (f"{self.namespace}.%", cutoff),
+            ).fetchall()
+            updates = []
+            for topic, offset, value in rows:
+                try:
+                    event = json.loads(value)
+                except ValueError:
+                    continue
+                if isinstance(event, dict) and event.get("raw") is not None:
+                    event.pop("raw")
+                    updates.append((json.dumps(event, ensure_ascii=False).encode(), topic, offset))
+            self._db.executemany("UPDATE records SET value = ? WHERE topic = ? AND offset = ?", updates)
+            letters = self._db.execute(
+                "UPDATE dead_letters SET raw = X'' WHERE origin LIKE ? AND at < ? AND length(raw) > 0",
+                (f"{self.namespace}:%", cutoff),
+            ).rowcount
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return RawDropped(len(updates), letters)
 
     def close(self) -> None:
         self._db.close()

@@ -4,7 +4,10 @@ One loop shape for every log backend. Offsets are committed only after the
 index has durably taken the batch, so a crash anywhere before the commit means
 the batch is delivered again, and folding (idempotent by event id) makes the
 second delivery a no-op. Invalid events go to the dead-letter store with the
-reason and the batch goes on. SIGTERM only sets a flag: the loop finishes its
+reason and the batch goes on. Records of a subject on the log's deny-list
+(``mittari forget``) are dropped before anything else looks at them, whatever
+offset they are read from, and only counted (``forgotten_events_ignored``): never
+indexed, never dead-lettered with their content. SIGTERM only sets a flag: the loop finishes its
 batch, commits and returns.
 """
 
@@ -22,7 +25,8 @@ from typing import Any
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
-from privacy.redact import redact
+from privacy.enforce import PersonalDataInId, redact_event
+from privacy.redact import MARKERS, REDACTION_VERSION
 from search.clock import Clock, SystemClock
 from search.errors import InvalidEvent, TransientError
 from search.index import Document, Index
@@ -31,6 +35,8 @@ from search.logs import fields
 log = logging.getLogger(__name__)
 
 GROUP = "indexer"
+
+#: the redaction rules documents are written with; privacy.redact will declare it (until then: 1)
 
 
 @dataclass
@@ -42,6 +48,7 @@ class BatchResult:
     duplicates: int = 0
     late_events: int = 0
     stale_writes: int = 0
+    forgotten: int = 0
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
 
 
@@ -57,15 +64,9 @@ class Batch:
     counters: Counter[str] = field(default_factory=Counter)
 
 
-def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
-    """Redact, in place, every free-text field the event type declares."""
-    schema = EVENT_TYPES[event["type"]][1]
-    payload = event["payload"]
-    for name in schema.free_text:
-        value = payload.get(name)
-        if isinstance(value, str) and value:
-            payload[name], found = redact(value)
-            counts.update(found)
+def refusal_reason(exc: BaseException) -> str:
+    """Why an unexpected exception refused a record, short enough for a dead letter's header."""
+    return f"record could not be processed: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 class Worker:
@@ -103,17 +104,34 @@ class Worker:
         """
         batch = Batch(records=records, result=BatchResult(records=len(records)), started=self.clock.monotonic())
         by_subject: dict[str, list[dict[str, Any]]] = {}
+        erased = self.log.erased()
         for record in records:
             origin = f"{record.topic}[{record.partition}]@{record.offset}"
+            if record.key in erased:
+                batch.result.forgotten += 1
+                continue
+            found: Counter[str] = Counter()
             try:
                 event = parse_event(record.value)
                 if EVENT_TYPES[event["type"]][0] != record.topic:
                     raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
+                event.pop("raw", None)  # the source record stays in the log; it never reaches the index
+                redact_event(event, found)  # by the publication policy (privacy/policy.py)
             except InvalidEvent as exc:
                 batch.letters.append(DeadLetter(origin, record.value, exc.reason))
                 continue
-            event.pop("raw", None)  # the source record stays in the log; it never reaches the index
-            redact_event(event, batch.counters)
+            except PersonalDataInId as exc:
+                batch.letters.append(DeadLetter(origin, record.value, str(exc)))
+                continue
+            except TransientError:
+                raise
+            except Exception as exc:  # one record must never stop the log: it is refused with the reason
+                batch.letters.append(DeadLetter(origin, record.value, refusal_reason(exc)))
+                continue
+            if event["subject_id"] in erased:
+                batch.result.forgotten += 1
+                continue
+            batch.counters.update(found)
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
         for record in records:  # dead-lettered records are consumed too
@@ -130,6 +148,7 @@ class Worker:
             dead_lettered=len(batch.letters),
             duplicates_ignored=result.duplicates,
             late_events=result.late_events,
+            forgotten_events_ignored=result.forgotten,
         )
         return batch
 
@@ -162,7 +181,7 @@ class Worker:
                 duplicates=result.duplicates,
                 late=result.late_events,
                 ignored_as_older=result.stale_writes,
-                redacted=sum(v for k, v in batch.counters.items() if k in ("identity_code", "email", "phone", "iban")),
+                redacted=sum(v for k, v in batch.counters.items() if k in MARKERS),
                 ms=round((self.clock.monotonic() - batch.started) * 1000, 1),
             ),
         )
@@ -186,8 +205,10 @@ class Worker:
             again = []
             for doc_id in pending:
                 theirs = stored.get(doc_id)
+                if theirs is None:  # refused as older yet absent: deleted by `forget` with the highest version
+                    continue
                 merged = {e["event_id"]: e for e in [*(theirs.events if theirs else []), *mine[doc_id].events]}
-                if theirs is None or len(merged) > theirs.version:
+                if len(merged) > theirs.version:
                     again.append(fold(doc_id, merged.values()))
             if not again:
                 return written
@@ -225,11 +246,44 @@ class Worker:
             fresh.append(event)
         if not fresh:
             return None
+        doc: Document | None
+        try:
+            doc = fold(subject_id, [*prior, *fresh])
+        except TransientError:
+            raise
+        except Exception:  # some event breaks the fold: find it, refuse it, keep the rest
+            doc, fresh = self._fold_refusing(subject_id, prior, fresh, letters)
+            if doc is None:
+                return None
         if prior:
             newest = max(order_key(e) for e in prior)
             result.late_events += sum(1 for e in fresh if order_key(e) < newest)
         result.indexed_events += len(fresh)
-        return fold(subject_id, [*prior, *fresh])
+        # the document is only as well redacted as its oldest events: a reindex lifts them all
+        assert doc is not None
+        doc.redaction_version = min(previous.redaction_version, REDACTION_VERSION) if previous else REDACTION_VERSION
+        return doc
+
+    @staticmethod
+    def _fold_refusing(
+        subject_id: str, prior: list[dict[str, Any]], fresh: list[dict[str, Any]], letters: list[DeadLetter]
+    ) -> tuple[Document | None, list[dict[str, Any]]]:
+        """Fold the new events one at a time, dead-lettering each one the fold cannot take.
+
+        Only reached when a fold failed, so the quadratic cost is paid for broken subjects alone.
+        """
+        accepted: list[dict[str, Any]] = []
+        doc = None
+        for event in sorted(fresh, key=order_key):
+            try:
+                doc = fold(subject_id, [*prior, *accepted, event])
+            except Exception as exc:  # the one event at fault goes to the dead letters
+                letters.append(
+                    DeadLetter(f"subject:{subject_id}:{event['event_id']}", repr(event).encode(), refusal_reason(exc))
+                )
+                continue
+            accepted.append(event)
+        return doc, accepted
 
     def run_once(self) -> BatchResult | None:
         records = self.log.poll(self.group, self.topics, self.batch_size, timeout=0.5)

@@ -10,13 +10,26 @@ are folded after stemming, so 'paivakoti' finds 'päiväkoti'.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_STEMMERS = tuple(snowballstemmer.stemmer(lang) for lang in ("finnish", "swedish", "english"))
+_LANGUAGES = ("finnish", "swedish", "english")
+# PyStemmer's stemmers must not be shared between threads (gunicorn's gthread workers serve several)
+_PER_THREAD = threading.local()
+
+
+def _stemmers() -> tuple[Any, ...]:
+    stemmers: tuple[Any, ...] | None = getattr(_PER_THREAD, "stemmers", None)
+    if stemmers is None:
+        stemmers = _PER_THREAD.stemmers = tuple(snowballstemmer.stemmer(lang) for lang in _LANGUAGES)
+    return stemmers
+
+
 MAX_QUERY_TERMS = 16
 
 
@@ -31,7 +44,7 @@ def word_forms(word: str) -> tuple[str, ...]:
     """The folded word and its folded stems in fi, sv and en, without repeats."""
     lower = word.lower()
     forms = [fold(lower)]
-    for stemmer in _STEMMERS:
+    for stemmer in _stemmers():
         stem = fold(stemmer.stemWord(lower))
         if len(stem) >= 2 and stem not in forms:
             forms.append(stem)

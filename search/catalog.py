@@ -80,7 +80,8 @@ def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
                 "rdfs:label": (
                     f"Computed by Mittari from the event streams {', '.join(indicator.sources)}; "
                     f"indicator definitions version {DEFINITIONS_VERSION}; cells over fewer than "
-                    f"{settings.min_cell_count} items suppressed."
+                    f"{settings.min_cell_count} items withheld, with secondary suppression so that no withheld "
+                    "cell can be computed from the published ones."
                 ),
             },
             "dcat:distribution": [

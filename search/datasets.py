@@ -1,7 +1,9 @@
 """Open datasets as rows: what the publisher writes and what a portal's DataStore holds.
 
 One dataset per indicator: monthly values city-wide, per service and per area,
-each cell with the number of items behind it and suppression applied. The
+each cell with the number of items behind it and disclosure control applied
+(``search/indicator_table.py``: no withheld cell can be computed from the
+published ones, and its count is given only as a band). The
 same rows go to every target (local folder, CKAN), so a portal shows the same
 figures as the API.
 """
@@ -21,9 +23,14 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("area", "string", "Area name when broken down by area; empty otherwise."),
     ("value", "number", "The indicator's value in its unit; empty when suppressed or not computable."),
     ("unit", "string", "Unit of value: h hours, d days, % percent, points on a 0–100 scale."),
-    ("n", "integer", "How many items the value rests on."),
-    ("suppressed", "boolean", "True when the value is withheld because it rests on too few items."),
-    ("reason", "string", "Why a value is withheld."),
+    ("n", "integer", "How many items the value rests on; empty when the cell is withheld."),
+    ("n_band", "string", "For a withheld cell: '<5' when it rests on too few items, '≥5' when withheld with one."),
+    (
+        "suppressed",
+        "boolean",
+        "True when the cell is withheld: it rests on too few items, or it would let such a cell be computed.",
+    ),
+    ("reason", "string", "Why a cell is withheld."),
     ("target", "number", "The target in force for the month (city-wide or the service's own); empty if none."),
     ("status", "string", "met, not_met, no_target or no_value."),
 )
@@ -64,6 +71,7 @@ def _row(
         "value": cell["value"],
         "unit": indicator.unit,
         "n": cell["n"],
+        "n_band": cell["n_band"] or "",
         "suppressed": cell["suppressed"],
         "reason": cell["reason"] or "",
         "target": cell["target"],

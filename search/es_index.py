@@ -37,7 +37,21 @@ from search.times import iso
 log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {429, 502, 503, 504}
-_SOURCE_FIELDS = ["id", "type", "version", "date", "service_code", "area", "status", "body", "facts", "events"]
+_SOURCE_FIELDS = [
+    "id",
+    "type",
+    "version",
+    "date",
+    "service_code",
+    "area",
+    "status",
+    "body",
+    "facts",
+    "events",
+    "redaction_version",
+]
+#: deleting with this external version makes every later write of the id "older" while ES keeps the tombstone
+FORGOTTEN_VERSION = 2**62
 MAX_OFFSET = 10_000
 
 
@@ -96,6 +110,11 @@ class ElasticIndex:
                     {"add": {"index": first, "alias": self.write_alias, "is_write_index": True}},
                 ]
             )
+        # indices made before documents carried their redaction version learn the field (an additive change)
+        self.es.indices.put_mapping(
+            index=f"{self.namespace}-docs-v*",
+            properties={"redaction_version": DOCS_MAPPING["properties"]["redaction_version"]},
+        )
         for name, mapping in ((self.counters_index, COUNTERS_MAPPING), (self.meta_index, META_MAPPING)):
             if not self.es.indices.exists(index=name):
                 try:
@@ -209,6 +228,40 @@ class ElasticIndex:
             side += [{"index": {"_index": self.meta_index, "_id": "generation"}}, {"value": uuid.uuid4().hex}]
         return side
 
+    def forget(self, ids: Sequence[str]) -> int:
+        """Delete from the read and the write index (they differ during a reindex) with the highest version.
+
+        The external version on the delete makes ES refuse, as older, any write
+        of these ids while it keeps the tombstone (``index.gc_deletes``, 60 s):
+        long enough for a batch prepared before the erasure; the worker's
+        deny-list covers every later one.
+        """
+        if not ids:
+            return 0
+        targets = {self.target} if self.target == self.source else {self.target, self.source}
+        concrete: set[str] = set()
+        for name in targets:
+            resolved = self._call(self.es.indices.resolve_index, name=name)
+            concrete.update(a for alias in resolved.get("aliases", []) for a in alias.get("indices", []))
+            concrete.update(i["name"] for i in resolved.get("indices", []))
+        operations: list[dict[str, Any]] = [
+            {"delete": {"_index": index, "_id": doc_id, "version": FORGOTTEN_VERSION, "version_type": "external"}}
+            for index in sorted(concrete)
+            for doc_id in ids
+        ]
+        response = self._call(self.es.bulk, operations=operations, refresh="wait_for", timeout="60s")
+        removed = {
+            item["delete"]["_id"]
+            for item in response["items"]
+            if item["delete"].get("result") == "deleted" and item["delete"].get("status") == 200
+        }
+        failed = [i["delete"] for i in response["items"] if i["delete"].get("status", 500) not in (200, 404, 409)]
+        if failed:
+            raise TransientError(f"Elasticsearch did not delete {len(failed)} forgotten documents: {failed[0]}")
+        side = self._side_operations({"erasures": len(removed)}, generation=True)
+        self._call(self.es.bulk, operations=side, refresh="wait_for", timeout="60s")
+        return len(removed)
+
     # -- reading -----------------------------------------------------------------------------------
     def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
         found: dict[str, Document] = {}
@@ -312,6 +365,12 @@ class ElasticIndex:
             docs = self._call(
                 self.es.search, index=self.source, size=0, aggs={"t": {"terms": {"field": "type", "size": 50}}}
             )
+            versions = self._call(
+                self.es.search,
+                index=self.source,
+                size=0,
+                aggs={"r": {"terms": {"field": "redaction_version", "size": 50, "missing": 0}}},
+            )
             counters = self._call(
                 self.es.search,
                 index=self.counters_index,
@@ -320,11 +379,15 @@ class ElasticIndex:
             )
         except MittariError as exc:
             if "index_not_found" in str(exc):
-                return {"documents": {}, "counters": {}}
+                return {"documents": {}, "redaction_versions": {}, "counters": {}}
             raise
         return {
             "documents": {
                 b["key"]: b["doc_count"] for b in sorted(docs["aggregations"]["t"]["buckets"], key=lambda b: b["key"])
+            },
+            "redaction_versions": {
+                int(b["key"]): b["doc_count"]
+                for b in sorted(versions["aggregations"]["r"]["buckets"], key=lambda b: b["key"])
             },
             "counters": {
                 b["key"]: int(b["v"]["value"])
@@ -371,6 +434,7 @@ def _source(doc: Document) -> dict[str, Any]:
         "body": doc.body,
         "facts": doc.facts,
         "events": doc.events,
+        "redaction_version": doc.redaction_version,
     }
 
 
@@ -386,6 +450,7 @@ def _document(src: Mapping[str, Any]) -> Document:
         service_code=src.get("service_code"),
         area=src.get("area"),
         status=src.get("status"),
+        redaction_version=src.get("redaction_version") or 0,
     )
 
 

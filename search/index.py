@@ -16,6 +16,18 @@ Contract (tests/contract/test_index.py checks it on every backend):
 * ``generation`` changes whenever stored content changes, so readers can cache
   computed results (indicators) safely. It may also change when nothing did
   (a redelivered batch); that only costs readers a recomputation.
+* ``forget(ids)`` removes documents for good (the right to be forgotten): when
+  it returns they are gone from ``get``, ``search``, ``scan`` and ``stats``, the
+  generation has changed and the ``erasures`` counter counts the removed ones.
+  A later ``write`` of a forgotten id must not bring it back while the caller
+  may still hold a batch prepared before the erasure: the embedded index keeps
+  the forgotten ids and refuses them for good (reported in
+  ``WriteResult.forgotten``); Elasticsearch deletes with the highest external
+  version, so writes are refused as older for ``index.gc_deletes`` (60 s). For
+  longer, the worker's deny-list (``EventLog.erased``) keeps them out.
+* Documents carry the ``redaction_version`` their text was redacted with (the
+  lowest over their events); ``stats`` counts documents per redaction version,
+  so an upgrade of :mod:`privacy.redact` shows what still needs a reindex.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ class Document:
     area: str | None = None
     status: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)  # folded events, internal
+    redaction_version: int = 0  # privacy.redact.REDACTION_VERSION the free text went through (0: unknown)
 
 
 @dataclass
@@ -49,6 +62,7 @@ class WriteResult:
     ignored_older: int = 0
     ignored_ids: list[str] = field(default_factory=list)  # documents not replaced: the stored one was not older
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason): for dead letters
+    forgotten: list[str] = field(default_factory=list)  # refused: the subject was forgotten
 
 
 class Index(Protocol):
@@ -57,6 +71,10 @@ class Index(Protocol):
 
     def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
         """Store documents (see the module docstring for the guarantees)."""
+        ...
+
+    def forget(self, ids: Sequence[str]) -> int:
+        """Remove documents for good; returns how many were stored (see the module docstring)."""
         ...
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
@@ -74,7 +92,7 @@ class Index(Protocol):
         ...
 
     def stats(self) -> dict[str, Any]:
-        """Document counts per type and the ingest counters."""
+        """Document counts per type and per redaction version (``redaction_versions``), and the ingest counters."""
         ...
 
     def generation(self) -> str:

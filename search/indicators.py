@@ -4,9 +4,11 @@ Each indicator has a code, a plain-language definition, a unit, a direction
 (is higher or lower better) and a class (input, output, outcome or resident
 experience). Values are computed per month, service and area from document
 facts; targets come from governance events and carry the decision that set
-them. Any cell resting on fewer than ``min_cell_count`` items (at least 5) is
-suppressed: its value is null and the reason is given, so no one can be
-singled out.
+them. What may be published is decided per indicator by its protected table
+(``search/indicator_table.py`` over ``privacy/disclosure.py``): a cell resting
+on fewer than ``min_cell_count`` items (at least 5), and every cell from which
+such a one could be computed, is withheld: value and n are null, a band and
+the reason are given, so no one can be singled out, not even by arithmetic.
 
 Computation happens in Python over scanned facts, not in the index, so every
 backend gives the same figures by construction (percentiles are exact).
@@ -16,19 +18,25 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from privacy import disclosure, policy
+from search import indicator_table
 from search.clock import Clock, SystemClock
 from search.errors import BadQuery, NotFound
 from search.index import Index
+from search.indicator_table import Table
 from search.settings import Settings
 from search.times import month_of, parse
 
+MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 SUPPRESSED_REASON = "fewer than {n} items"
+SECONDARY_REASON = "withheld so that a cell of fewer than {n} items cannot be computed from the others"
+UNSERVED_REASON = "totals over a range are published for one calendar month, quarter or year only"
 
 
 @dataclass(frozen=True)
@@ -322,7 +330,8 @@ class Indicators:
         self._lock = threading.Lock()
         self._cache_generation: str | None = None
         self._rows: dict[str, list[dict[str, Any]]] = {}
-        self._results: dict[Any, Any] = {}
+        self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
+        self._results_lock = threading.Lock()
 
     # -- data --------------------------------------------------------------
     def _scan(self, doc_type: str) -> list[dict[str, Any]]:
@@ -382,12 +391,46 @@ class Indicators:
                 rows.append(row)
         return rows
 
-    def _cell(self, indicator: Indicator, rows: list[dict[str, Any]], ctx: Context) -> dict[str, Any]:
-        value, n = indicator.compute(rows, ctx)
+    def table(self, indicator: Indicator) -> Table:
+        """The indicator's protected table (every publishable cell and which are withheld), once per generation."""
+        ctx = self._context()
+        result: Table = self._memo(
+            "table",
+            indicator,
+            Filters(),
+            lambda: indicator_table.build(
+                self._rows_for(indicator, Filters()),
+                lambda row: indicator.compute([row], ctx)[1],
+                self.settings.min_cell_count,
+            ),
+        )
+        return result
+
+    def _cell(self, indicator: Indicator, table: Table, key: indicator_table.Key, ctx: Context) -> dict[str, Any]:
+        """A published cell: its value and n, or, when withheld, neither but a band and the reason."""
         minimum = self.settings.min_cell_count
-        if n < minimum:
-            return {"value": None, "n": n, "suppressed": True, "reason": SUPPRESSED_REASON.format(n=minimum)}
-        return {"value": round(value, 2) if value is not None else None, "n": n, "suppressed": False, "reason": None}
+        if table.withheld(key):
+            n = table.count(key)
+            reason = SUPPRESSED_REASON if table.small(key) else SECONDARY_REASON
+            return {
+                "value": None,
+                "n": None,
+                "n_band": disclosure.band(n, minimum),
+                "suppressed": True,
+                "reason": reason.format(n=minimum),
+            }
+        value, n = indicator.compute(table.rows_of(key), ctx) if table.count(key) else (None, 0)
+        return {
+            "value": round(value, 2) if value is not None else None,
+            "n": n,
+            "n_band": None,
+            "suppressed": False,
+            "reason": None,
+        }
+
+    @staticmethod
+    def _unserved() -> dict[str, Any]:
+        return {"value": None, "n": None, "n_band": None, "suppressed": True, "reason": UNSERVED_REASON}
 
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
@@ -434,12 +477,50 @@ class Indicators:
         return "met" if met else "not_met"
 
     def _memo(self, kind: str, indicator: Indicator, filters: Filters, compute: Callable[[], Any]) -> Any:
-        """A result cached per index generation and hour; callers must treat it as read-only."""
+        """A result cached per index generation and hour, at most ``MAX_RESULTS`` of them (least recently
+        used go first, so any number of distinct filters cannot grow it); callers must treat it as read-only."""
         self._scan(indicator.sources[0])  # refresh the cache generation first
-        key = (kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
-        if key not in self._results:
-            self._results[key] = compute()
-        return self._results[key]
+        key = (self._cache_generation, kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+        with self._results_lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        value = compute()
+        with self._results_lock:
+            self._results[key] = value
+            while len(self._results) > MAX_RESULTS:
+                self._results.popitem(last=False)
+        return value
+
+    def known_scopes(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The service codes and areas any document names, for checking filters before computing."""
+        self._scan("feedback")
+        key = (self._cache_generation, "scopes")
+        with self._results_lock:
+            if key in self._results:
+                found: tuple[frozenset[str], frozenset[str]] = self._results[key]
+                return found
+        services: set[str] = set()
+        areas: set[str] = set()
+        for doc_type in ("feedback", "case", "survey", "outcome"):
+            for row in self._scan(doc_type):
+                if row.get("service_code"):
+                    services.add(row["service_code"])
+                if row.get("area"):
+                    areas.add(row["area"])
+        found = (frozenset(services), frozenset(areas))
+        with self._results_lock:
+            self._results[key] = found
+        return found
+
+    def check_filters(self, filters: Filters) -> None:
+        """An unknown service or area is a 400 naming the parameter, before anything is computed."""
+        check_scope(filters)
+        services, areas = self.known_scopes()
+        if filters.service and filters.service not in services:
+            raise BadQuery("service", f"no service {filters.service!r} in the data")
+        if filters.area and filters.area not in areas:
+            raise BadQuery("area", f"no area {filters.area!r} in the data")
 
     def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
         """Monthly cells with target and status."""
@@ -449,13 +530,13 @@ class Indicators:
         return result
 
     def _series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
+        check_scope(filters)
         ctx = self._context()
-        by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._rows_for(indicator, filters):
-            by_month[row["month"]].append(row)
+        table = self.table(indicator)
+        months = {row["month"] for row in self._rows_for(indicator, replace(filters, month_from=None, month_to=None))}
         out = []
-        for month in _months_between(by_month, filters):
-            cell = self._cell(indicator, by_month.get(month, []), ctx)
+        for month in _months_between(months, filters):
+            cell = self._cell(indicator, table, _key(month, filters), ctx)
             target = self.target_for(indicator, month, filters.service)
             cell.update(
                 period=month,
@@ -466,12 +547,24 @@ class Indicators:
         return out
 
     def breakdown(self, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
+        """Cells by service or by area over the filters' period; a service within an area is never published."""
+        check_scope(filters)
+        period = indicator_table.served_period(filters.month_from, filters.month_to)
+        if period is None:
+            return []
         ctx = self._context()
-        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._rows_for(indicator, filters):
-            if row.get(field) is not None:
-                groups[row[field]].append(row)
-        return [{"key": key, **self._cell(indicator, rows, ctx)} for key, rows in sorted(groups.items())]
+        table = self.table(indicator)
+        if field == "service_code":
+            if filters.area:
+                return []
+            keys = [filters.service] if filters.service else list(table.services)
+            cells = [(k, (period, k, indicator_table.ALL)) for k in keys]
+        else:
+            if filters.service:
+                return []
+            keys = [filters.area] if filters.area else list(table.areas)
+            cells = [(k, (period, indicator_table.ALL, k)) for k in keys]
+        return [{"key": k, **self._cell(indicator, table, key, ctx)} for k, key in cells if table.count(key)]
 
     def summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         """The indicator's description with its latest month and its whole-range value."""
@@ -481,7 +574,12 @@ class Indicators:
     def _summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         series = self.series(indicator, filters)
         latest = next((s for s in reversed(series) if not s["suppressed"]), series[-1] if series else None)
-        overall = self._cell(indicator, self._rows_for(indicator, filters), self._context())
+        period = indicator_table.served_period(filters.month_from, filters.month_to)
+        overall = (
+            self._cell(indicator, self.table(indicator), _key(period, filters), self._context())
+            if period is not None
+            else self._unserved()
+        )
         current_month = latest["period"] if latest else self.clock.now().strftime("%Y-%m")
         target = self.target_for(indicator, current_month, filters.service)
         result = {
@@ -490,11 +588,13 @@ class Indicators:
             "overall": overall,
             "target": target,
             "status": self.status(indicator, latest["value"] if latest else None, target),
+            "disclosure": disclosure_note(indicator, self.settings.min_cell_count),
         }
         return result
 
     def detail(self, code: str, filters: Filters) -> dict[str, Any]:
         indicator = self.definition(code)
+        self.check_filters(filters)
         return {
             **self.summary(indicator, filters),
             "filters": {
@@ -519,6 +619,38 @@ class Indicators:
         for indicator in self.definitions():
             self.summary(indicator, Filters())
             self.series(indicator, Filters())
+
+
+def _key(period: str, filters: Filters) -> indicator_table.Key:
+    return (period, filters.service or indicator_table.ALL, filters.area or indicator_table.ALL)
+
+
+def check_scope(filters: Filters) -> None:
+    """A service within an area is not published: it would let the margins be differenced."""
+    if filters.service and filters.area:
+        raise BadQuery("area", "cannot be combined with 'service'; indicators are published per service or per area")
+
+
+def items_public(indicator: Indicator) -> bool:
+    """True when every item behind the indicator is itself public (feedback), so its counts are no secret."""
+    return all(policy.items_public(source) for source in indicator.sources)
+
+
+def disclosure_note(indicator: Indicator, min_cell: int) -> dict[str, Any]:
+    """What the reader should know about what is withheld and why, as data."""
+    public = items_public(indicator)
+    return {
+        "items_public": public,
+        "min_cell_count": min_cell,
+        "method": "primary and secondary cell suppression over month, quarter, year, service and area margins",
+        "note": (
+            "The items behind this indicator are public one by one; cells are withheld for consistency, "
+            "not because their counts are secret."
+            if public
+            else "The items behind this indicator are not published; withheld cells cannot be computed "
+            "from the published ones."
+        ),
+    }
 
 
 def describe(indicator: Indicator) -> dict[str, Any]:

@@ -21,6 +21,7 @@ DOCS_MAPPING: dict[str, Any] = {
         "service_code": {"type": "keyword"},
         "area": {"type": "keyword"},
         "status": {"type": "keyword"},
+        "redaction_version": {"type": "integer"},
         "terms": {
             "type": "text",
             "analyzer": "whitespace",

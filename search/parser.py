@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from search.errors import BadQuery
-from search.indicators import Filters, month_filter
+from search.indicators import Filters, check_scope, month_filter
 from search.query import SearchQuery
 from search.settings import Settings
 from search.vocabulary import SEARCHABLE_TYPES
@@ -73,4 +73,5 @@ def parse_indicator_filters(args: Mapping[str, Any]) -> Filters:
     )
     if filters.month_from and filters.month_to and filters.month_from > filters.month_to:
         raise BadQuery("from", "must not be after 'to'")
+    check_scope(filters)
     return filters

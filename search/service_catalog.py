@@ -4,9 +4,14 @@ and how long first responses take (the distribution behind the medians)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
+from privacy import disclosure
 from search.indicators import Indicators
+
+TOTAL = ("total",)  # the key of a known total among per-code cells
+UNNAMED = ""  # items that name no service: part of the total, never shown on their own
 
 #: upper bounds (hours) of the response-time bands; the last band is open-ended
 RESPONSE_BANDS = (4, 24, 72, 120, 240, 720)
@@ -23,28 +28,48 @@ def catalog(indicators: Indicators) -> list[dict[str, Any]]:
             feedback[code] += 1
             if row.get("service_name"):
                 names[code][row["service_name"]] += 1
+    unnamed = Counter({"feedback": 0, "cases": 0})
+    for row in indicators.facts("feedback"):
+        unnamed["feedback"] += not row.get("service_code")
     for row in indicators.facts("case"):
         if row.get("service_code"):
             cases[row["service_code"]] += 1
+        else:
+            unnamed["cases"] += 1
     codes = set(feedback) | set(cases)
     minimum = indicators.settings.min_cell_count
-
-    def shown(count: int) -> int | None:
-        """Counts between 1 and the minimum cell are withheld like any other small aggregate."""
-        return None if 0 < count < minimum else count
+    shown_feedback = protected_counts(feedback, minimum, unnamed["feedback"])
+    shown_cases = protected_counts(cases, minimum, unnamed["cases"])
 
     return sorted(
         (
             {
                 "code": code,
                 "name": names[code].most_common(1)[0][0] if names[code] else code,
-                "feedback": shown(feedback[code]),
-                "cases": shown(cases[code]),
+                "feedback": shown_feedback.get(code, 0),
+                "feedback_band": _band_of(shown_feedback.get(code, 0), feedback[code], minimum),
+                "cases": shown_cases.get(code, 0),
+                "cases_band": _band_of(shown_cases.get(code, 0), cases[code], minimum),
             }
             for code in codes
         ),
         key=lambda s: (-feedback[s["code"]], -cases[s["code"]], s["code"]),
     )
+
+
+def protected_counts(counts: Mapping[str, int], minimum: int, unnamed: int = 0) -> dict[str, int | None]:
+    """Counts per service with small ones withheld (None) and, since the total is known (the city's
+    count of items), a companion withheld with each, so no withheld count is the total less the rest.
+    ``unnamed`` items (no service) are a hidden part of the total, protected like the others."""
+    atoms = {**counts, UNNAMED: unnamed}
+    cells: dict[Any, set[Any]] = {code: {code} for code in atoms}
+    cells[TOTAL] = set(atoms)
+    protection = disclosure.protect(cells, atoms, [(TOTAL, sorted(atoms))], minimum, hidden={UNNAMED})
+    return {code: (None if code in protection.withheld and n else n) for code, n in counts.items()}
+
+
+def _band_of(shown: int | None, count: int, minimum: int) -> str | None:
+    return disclosure.band(count, minimum) if shown is None else None
 
 
 def service(indicators: Indicators, code: str) -> dict[str, Any] | None:
@@ -54,8 +79,9 @@ def service(indicators: Indicators, code: str) -> dict[str, Any] | None:
 def response_distribution(indicators: Indicators, service_code: str | None = None) -> list[dict[str, Any]]:
     """How many answered items got their first response within each band of hours.
 
-    Bands with fewer than the minimum cell count are reported but flagged, so a chart can
-    show them without a number that singles anyone out.
+    The bands are a distribution whose total is published (the service's answered count),
+    so a band withheld alone would be the total less the shown bands: the bands go through
+    the same disclosure control as indicator cells, and a withheld band gives a count band.
     """
     counts = [0] * (len(RESPONSE_BANDS) + 1)
     for row in indicators.facts("feedback"):
@@ -67,11 +93,20 @@ def response_distribution(indicators: Indicators, service_code: str | None = Non
         band = next((i for i, bound in enumerate(RESPONSE_BANDS) if hours <= bound), len(RESPONSE_BANDS))
         counts[band] += 1
     minimum = indicators.settings.min_cell_count
+    protected = protected_counts({str(i): count for i, count in enumerate(counts)}, minimum)
     out = []
     lower = 0
     for i, count in enumerate(counts):
         upper = RESPONSE_BANDS[i] if i < len(RESPONSE_BANDS) else None
-        suppressed = 0 < count < minimum
-        out.append({"from": lower, "to": upper, "n": None if suppressed else count, "suppressed": suppressed})
+        withheld = protected[str(i)] is None
+        out.append(
+            {
+                "from": lower,
+                "to": upper,
+                "n": None if withheld else count,
+                "n_band": disclosure.band(count, minimum) if withheld else None,
+                "suppressed": withheld,
+            }
+        )
         lower = upper or lower
     return out

@@ -96,6 +96,20 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting("batch_size", "MITTARI_BATCH_SIZE", "5000", "Events the ingest worker takes per batch.", _positive_int),
+    Setting(
+        "import_max_bytes",
+        "MITTARI_IMPORT_MAX_BYTES",
+        "209715200",
+        "Largest file or URL body `mittari import open311` reads, in bytes (default 200 MiB).",
+        _positive_int,
+    ),
+    Setting(
+        "import_time_limit",
+        "MITTARI_IMPORT_TIME_LIMIT",
+        "300",
+        "Seconds `mittari import open311` may spend fetching a URL in all; redirects are followed to http(s) only.",
+        _positive_float,
+    ),
     Setting("max_page_size", "MITTARI_MAX_PAGE_SIZE", "100", "Largest `size` the API accepts.", _positive_int),
     Setting(
         "min_cell_count",
@@ -161,6 +175,13 @@ SETTINGS: tuple[Setting, ...] = (
         "when the base URL is https; otherwise a development key is derived from the namespace.",
         _cursor_keys,
     ),
+    Setting(
+        "raw_retention_days",
+        "MITTARI_RAW_RETENTION_DAYS",
+        "90",
+        "Days the source record (`raw`) of events and dead letters is kept (Kafka: the dead-letter topic's retention).",
+        _positive_int,
+    ),
     Setting("log_level", "MITTARI_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 
@@ -177,6 +198,8 @@ class Settings:
     es_shards: int = 1
     es_replicas: int = 0
     batch_size: int = 5000
+    import_max_bytes: int = 209_715_200
+    import_time_limit: float = 300.0
     max_page_size: int = 100
     min_cell_count: int = 5
     response_target_hours: int = 120
@@ -192,6 +215,7 @@ class Settings:
     ckan_retry_seconds: int = 120
     publish_debounce: float = 30.0
     cursor_keys: tuple[str, ...] = field(default=(), repr=False)  # secrets
+    raw_retention_days: int = 90
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -2,7 +2,11 @@
 
 One writer (the ingest worker) in WAL mode with ``BEGIN IMMEDIATE``; readers
 (the API's gunicorn workers) open the file read-only, one connection per
-thread. Terms arrive already analysed by :mod:`search.analysis`, so FTS5 only
+thread. ``mittari reindex`` builds a new file beside this one and swaps a
+symbolic link at the configured path; every connection checks (one ``stat``)
+that the path still leads to the file it has open and reopens when not, so
+readers and the live worker move to the rebuilt index without a restart.
+Terms arrive already analysed by :mod:`search.analysis`, so FTS5 only
 splits on spaces.
 """
 
@@ -36,32 +40,42 @@ CREATE TABLE IF NOT EXISTS docs (
     status TEXT,
     body TEXT NOT NULL,
     facts TEXT NOT NULL,
-    events TEXT NOT NULL
+    events TEXT NOT NULL,
+    redaction_version INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY);
 CREATE INDEX IF NOT EXISTS docs_type_date ON docs (type, date, id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (terms, tokenize = 'unicode61', prefix = '2 3 4');
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, facts, events"
+_COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, facts, events, redaction_version"
 
 
 class SqliteIndex:
     remote = False
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False, counting: bool = True) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        # ingest counters describe live ingestion; a rebuild replaying the log must not add to them
+        self.counting = counting
         self._local = threading.local()
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+            if "redaction_version" not in columns:  # an index made before documents carried it
+                conn.execute("ALTER TABLE docs ADD COLUMN redaction_version INTEGER NOT NULL DEFAULT 0")
 
     # -- connections -----------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._swapped():
+            conn.close()  # `mittari reindex` renamed a rebuilt index over this path: read that one
+            conn = self._local.conn = None
         if conn is None:
             try:
                 if self.readonly:
@@ -70,11 +84,17 @@ class SqliteIndex:
                     conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.execute("PRAGMA secure_delete=ON")  # a forgotten document's bytes are overwritten
             except sqlite3.OperationalError as exc:
                 raise TransientError(f"index {self.path} cannot be opened: {exc}") from exc
             conn.execute("PRAGMA busy_timeout=10000")
             self._local.conn = conn
+            self._local.inode = _inode(self.path)
         return conn
+
+    def _swapped(self) -> bool:
+        """True when the file at our path is no longer the one this thread's connection has open (one stat)."""
+        return _inode(self.path) not in (None, getattr(self._local, "inode", None))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -91,6 +111,10 @@ class SqliteIndex:
             try:
                 existing: dict[str, tuple[int, int]] = {}
                 ids = [d.id for d in docs]
+                refused: set[str] = set()
+                for chunk in _chunks(ids, 500):
+                    marks = ",".join("?" * len(chunk))
+                    refused.update(r[0] for r in conn.execute(f"SELECT id FROM forgotten WHERE id IN ({marks})", chunk))
                 for chunk in _chunks(ids, 500):
                     marks = ",".join("?" * len(chunk))
                     for doc_id, rowid, version in conn.execute(
@@ -100,6 +124,9 @@ class SqliteIndex:
                 (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
                 inserts, updates, fts_rows, stale_rowids = [], [], [], []
                 for doc in docs:
+                    if doc.id in refused:
+                        result.forgotten.append(doc.id)
+                        continue
                     row = _row(doc)
                     if doc.id in existing:
                         rowid, version = existing[doc.id]
@@ -116,15 +143,19 @@ class SqliteIndex:
                         inserts.append((rowid, *row))
                     fts_rows.append((rowid, doc.text))
                     result.written += 1
-                conn.executemany(f"INSERT INTO docs ({_COLUMNS}) VALUES ({','.join('?' * 11)})", inserts)
+                conn.executemany(f"INSERT INTO docs ({_COLUMNS}) VALUES ({','.join('?' * 12)})", inserts)
                 conn.executemany(
                     "UPDATE docs SET id=?, type=?, version=?, date=?, service_code=?, area=?, status=?,"
-                    " body=?, facts=?, events=? WHERE rowid=?",
+                    " body=?, facts=?, events=?, redaction_version=? WHERE rowid=?",
                     updates,
                 )
                 conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
                 conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
-                totals = dict(counters or {})
+                totals = dict(counters or {}) if self.counting else {}
+                if result.forgotten and self.counting:
+                    totals["forgotten_events_ignored"] = totals.get("forgotten_events_ignored", 0) + sum(
+                        len(d.events) for d in docs if d.id in refused
+                    )
                 if result.ignored_older:
                     totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
                 conn.executemany(
@@ -144,6 +175,40 @@ class SqliteIndex:
         except sqlite3.OperationalError as exc:
             raise TransientError(f"index write failed: {exc}") from exc
         return result
+
+    def forget(self, ids: Sequence[str]) -> int:
+        """Delete the documents and their terms, and keep the ids so no later write brings them back."""
+        conn = self._conn()
+        removed = 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for chunk in _chunks(list(ids), 500):
+                    marks = ",".join("?" * len(chunk))
+                    rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM docs WHERE id IN ({marks})", chunk)]
+                    conn.executemany("DELETE FROM fts WHERE rowid = ?", [(r,) for r in rowids])
+                    conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
+                    conn.executemany("INSERT OR IGNORE INTO forgotten (id) VALUES (?)", [(i,) for i in chunk])
+                    removed += len(rowids)
+                if removed:  # FTS5 keeps deleted terms in its segments until they are merged: merge them now
+                    conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+                conn.execute(
+                    "INSERT INTO counters (name, value) VALUES ('erasures', ?)"
+                    " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                    (removed,),
+                )
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+                    " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old copies of the pages leave the WAL too
+        except sqlite3.OperationalError as exc:
+            raise TransientError(f"index forget failed: {exc}") from exc
+        return removed
 
     # -- reading ---------------------------------------------------------
     def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
@@ -233,10 +298,15 @@ class SqliteIndex:
     def stats(self) -> dict[str, Any]:
         conn = self._read_conn()
         if conn is None:
-            return {"documents": {}, "counters": {}}
+            return {"documents": {}, "redaction_versions": {}, "counters": {}}
         docs = dict(conn.execute("SELECT type, COUNT(*) FROM docs GROUP BY type ORDER BY type").fetchall())
+        versions = dict(
+            conn.execute(
+                "SELECT redaction_version, COUNT(*) FROM docs GROUP BY redaction_version ORDER BY redaction_version"
+            ).fetchall()
+        )
         counters = dict(conn.execute("SELECT name, value FROM counters ORDER BY name").fetchall())
-        return {"documents": docs, "counters": counters}
+        return {"documents": docs, "redaction_versions": versions, "counters": counters}
 
     def generation(self) -> str:
         conn = self._read_conn()
@@ -279,11 +349,12 @@ def _row(doc: Document) -> tuple[Any, ...]:
         json.dumps(doc.body, ensure_ascii=False, separators=(",", ":")),
         json.dumps(doc.facts, ensure_ascii=False, separators=(",", ":")),
         json.dumps(doc.events, ensure_ascii=False, separators=(",", ":")),
+        doc.redaction_version,
     )
 
 
 def _document(row: tuple[Any, ...]) -> Document:
-    _, doc_id, doc_type, version, date, service_code, area, status, body, facts, events = row
+    _, doc_id, doc_type, version, date, service_code, area, status, body, facts, events, redaction_version = row
     return Document(
         id=doc_id,
         type=doc_type,
@@ -295,7 +366,15 @@ def _document(row: tuple[Any, ...]) -> Document:
         service_code=service_code,
         area=area,
         status=status,
+        redaction_version=redaction_version,
     )
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
 
 
 def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:

@@ -131,6 +131,7 @@ def test_indicator_list(client):
         "period": "2026-03",
         "value": 100.0,
         "n": 13,
+        "n_band": None,
         "suppressed": False,
         "reason": None,
         "target": None,
@@ -142,12 +143,31 @@ def test_indicator_list(client):
 
 
 def test_indicator_detail_and_filters(client):
-    body = read_json(client.get("/v1/indicators/feedback_response_time_median?service=171"))
-    assert body["filters"]["service"] == "171"
+    body = read_json(client.get("/v1/indicators/feedback_response_time_median?service=210"))
+    assert body["filters"]["service"] == "210"
     assert body["series"][0]["n"] == 6
-    assert body["series"][0]["value"] == 8.0  # responses after 3, 5, 7, 9, 11, 13 hours
-    assert {b["key"] for b in body["breakdown"]["area"]} == {"Suur-Tapiola", "Vanha-Espoo"}
-    assert all(b["suppressed"] for b in body["breakdown"]["area"])  # 3 items each
+    assert body["series"][0]["value"] == 7.0  # responses after 2, 4, 6, 8, 10, 12 hours
+    # service 410 has one item, so 171 (6, the next smallest) is withheld with it: the city less 171
+    # and 210 would otherwise give 410
+    city = read_json(client.get("/v1/indicators/feedback_response_time_median"))
+    by_service = {b["key"]: b for b in city["breakdown"]["service"]}
+    assert (by_service["410"]["n"], by_service["410"]["n_band"]) == (None, "<5")
+    assert (by_service["171"]["n"], by_service["171"]["n_band"]) == (None, "≥5")
+    assert by_service["210"]["n"] == 6 and city["overall"]["n"] == 13
+    # a service within an area is never published: it would let the margins be differenced
+    assert body["breakdown"]["area"] == []
+    assert [b["key"] for b in body["breakdown"]["service"]] == ["210"]
+    for query in ("service=210&area=Vanha-Espoo", "service=210&area=Vanha-Espoo&format=csv"):
+        problem_of(client.get(f"/v1/indicators/feedback_closed_share?{query}"), 400, "area")
+    for query, parameter in (("service=999", "service"), ("area=Atlantis", "area")):
+        for path in ("/v1/indicators/feedback_closed_share", "/v1/indicators"):
+            problem_of(client.get(f"{path}?{query}"), 400, parameter)
+            problem_of(client.get(f"{path}?{query}&format=csv"), 400, parameter)
+    # a total over a range that is not a calendar month, quarter or year is not served
+    ranged = read_json(client.get("/v1/indicators/feedback_closed_share?from=2026-02&to=2026-03"))
+    assert ranged["overall"]["value"] is None and ranged["overall"]["n"] is None
+    assert ranged["overall"]["reason"].startswith("totals over a range")
+    assert ranged["breakdown"] == {"service": [], "area": []}
     problem_of(client.get("/v1/indicators/feedback_closed_share?from=March"), 400, "from")
     problem_of(client.get("/v1/indicators/feedback_closed_share?from=2026-05&to=2026-01"), 400, "from")
 

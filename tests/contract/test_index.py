@@ -189,3 +189,46 @@ def test_stored_dates_sort_as_times(any_index):
     doc = doc_of([received("fb-x", datetime(2026, 1, 1, 0, 0, 0, 500, tzinfo=UTC))])
     any_index.write([doc])
     assert any_index.search(SearchQuery(date_from=datetime(2026, 1, 1, tzinfo=UTC))).total == 1
+
+
+# -- forgetting (the right to be forgotten) and the redaction version -------------------------------
+
+
+def test_forget_removes_the_document_everywhere_and_changes_the_generation(filled):
+    before = filled.generation()
+    counts = filled.stats()["documents"]
+    assert filled.get("fb-1") is not None
+    assert filled.search(SearchQuery(q="tapiolassa")).total == 1
+    assert filled.forget(["fb-1", "never-stored"]) == 1
+    assert filled.get("fb-1") is None
+    assert "fb-1" not in filled.get_many(["fb-1", "fb-2"])
+    assert "fb-1" not in {row["id"] for row in filled.scan("feedback")}
+    assert "fb-1" not in {i["id"] for i in filled.search(SearchQuery(q="katuvalot", size=50)).items}
+    assert filled.search(SearchQuery(q="tapiolassa")).total == 0
+    stats = filled.stats()
+    assert stats["documents"]["feedback"] == counts["feedback"] - 1
+    assert stats["counters"]["erasures"] == 1
+    assert filled.generation() != before
+    assert filled.forget(["fb-1"]) == 0  # twice is harmless
+
+
+def test_a_forgotten_document_is_not_written_back(filled):
+    """A batch prepared before the erasure must not bring the document back (ES: while it keeps the tombstone)."""
+    old = filled.get("fb-2")
+    filled.forget(["fb-2"])
+    comeback = doc_of([received("fb-2", at(days=1), text="Päiväkodin piha on rikki"), received("fb-2", at(days=2))])
+    comeback.version = old.version + 5
+    result = filled.write([comeback])
+    assert result.written == 0
+    assert filled.get("fb-2") is None
+    assert filled.search(SearchQuery(q="paivakoti")).total == 0
+
+
+def test_documents_are_counted_per_redaction_version(any_index):
+    a = doc_of([received("r-1", at(days=0), text="vanha")])
+    b = doc_of([received("r-2", at(days=0), text="uusi")])
+    c = doc_of([received("r-3", at(days=0), text="uusi")])
+    a.redaction_version, b.redaction_version, c.redaction_version = 1, 2, 2
+    any_index.write([a, b, c])
+    assert any_index.stats()["redaction_versions"] == {1: 1, 2: 2}
+    assert any_index.get("r-1").redaction_version == 1

@@ -3,6 +3,7 @@
 import pytest
 
 from ingest.log import DeadLetter, Outgoing, lag, open_log
+from tests.contract.conftest import LOG_BACKENDS
 
 pytestmark = pytest.mark.contract
 
@@ -102,3 +103,49 @@ def test_namespaces_do_not_see_each_other(any_log, make_settings, request):
         assert drain(other, "g", ["feedback"]) == []
     finally:
         other.close()
+
+
+# -- erasure (the right to be forgotten) ------------------------------------------------------------
+
+
+def test_erase_puts_the_subject_on_the_deny_list_once(any_log):
+    any_log.append("feedback", records(6))
+    assert "k1" not in any_log.erased()
+    first = any_log.erase("k1", "erasure request 42", "2026-06-01T00:00:00+00:00")
+    assert first.already is False and first.subject_id == "k1"
+    denied = any_log.erased()
+    assert set(denied) == {"k1"}
+    assert denied["k1"].reason == "erasure request 42" and denied["k1"].at == "2026-06-01T00:00:00+00:00"
+    again = any_log.erase("k1", "again", "2026-06-02T00:00:00+00:00")
+    assert again.already is True and again.events_erased == 0
+    assert any_log.erased()["k1"].reason == "erasure request 42"  # the first request is the one kept
+
+
+@pytest.mark.parametrize("backend", LOG_BACKENDS)
+def test_the_deny_list_outlives_the_process(backend, make_settings):
+    """A worker started later (a restart, another machine) reads the same deny-list."""
+    settings = make_settings(backend, "sqlite")
+    first = open_log(settings)
+    first.append("feedback", records(3))
+    first.erase("k2", "asked", "2026-06-01T00:00:00+00:00")
+    first.close()
+    second = open_log(settings)
+    try:
+        assert set(second.erased()) == {"k2"}
+        second.erase("k0", "asked too", "2026-06-02T00:00:00+00:00")
+        assert set(second.erased()) == {"k0", "k2"}  # read on incrementally from where the last call stopped
+    finally:
+        second.close()
+
+
+def test_offsets_never_go_back_after_an_erasure(any_log):
+    """A new record after the erased ones gets a new offset, so a group's committed position still reaches it."""
+    any_log.append("feedback", [Outgoing("keep", b"a", "e-a"), Outgoing("gone", b"b", "e-b")])
+    got = drain(any_log, "g", ["feedback"])
+    any_log.commit("g", {(r.topic, r.partition): r.offset + 1 for r in got})
+    ends = any_log.end_offsets(["feedback"])
+    any_log.erase("gone", "asked", "2026-06-01T00:00:00+00:00")
+    assert all(any_log.end_offsets(["feedback"])[tp] >= end for tp, end in ends.items())
+    any_log.append("feedback", [Outgoing("keep", b"c", "e-c")])
+    any_log.rewind("g", ["feedback"])
+    assert [r.value for r in drain(any_log, "g", ["feedback"])] == [b"c"]

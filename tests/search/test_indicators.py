@@ -133,23 +133,35 @@ def test_waiting_time_uses_closed_cases_only(city):
 
 def test_outcome_measure_weighted_by_sample_size_and_suppressed_when_small(city):
     series = city.series(city.definition("pupil_wellbeing"), Filters())
-    assert series[0] == {**series[0], "period": "2026-03", "value": 77.5, "n": 400}
+    # April rests on 3 pupils (all in area A). March (400) is withheld with it, or April would be the
+    # whole history less March; and since area B (300) is shown, area A and the city are withheld for
+    # every period: the city less B would give A, and A's year less its March would give April.
+    assert series[0] == {**series[0], "period": "2026-03", "value": None, "n": None, "n_band": "≥5"}
+    assert series[0]["reason"].startswith("withheld so that")
     assert series[1]["period"] == "2026-04"
-    assert series[1]["value"] is None and series[1]["suppressed"] and series[1]["n"] == 3
+    assert series[1]["value"] is None and series[1]["suppressed"] and series[1]["n"] is None
+    assert series[1]["n_band"] == "<5"
+    detail = city.detail("pupil_wellbeing", Filters())
+    assert detail["overall"]["n"] is None and detail["overall"]["n_band"] == "≥5"
+    areas = {b["key"]: b for b in detail["breakdown"]["area"]}
+    assert (areas["B"]["value"], areas["B"]["n"]) == (80.0, 300) and areas["A"]["n"] is None
     assert city.definition("pupil_wellbeing").name["en"] == "Pupils feel well"
 
 
 def test_small_cells_are_suppressed_with_a_reason(city):
     only_210 = cell(city, "feedback_response_time_median", service="210")
-    assert only_210["n"] == 2
+    assert only_210["n"] is None and only_210["n_band"] == "<5"  # the exact count is withheld too
     assert only_210["value"] is None
     assert only_210["suppressed"] is True
     assert only_210["reason"] == "fewer than 5 items"
     by_service = {
         b["key"]: b for b in city.breakdown(city.definition("feedback_response_time_median"), Filters(), "service_code")
     }
-    assert by_service["171"]["value"] == 7.0 and not by_service["171"]["suppressed"]
     assert by_service["210"]["value"] is None and by_service["210"]["suppressed"]
+    # 171 is withheld with it: otherwise 210 would be the city (8) less 171 (6)
+    assert by_service["171"]["value"] is None and by_service["171"]["n_band"] == "≥5"
+    assert by_service["171"]["reason"].startswith("withheld so that")
+    assert cell(city, "feedback_response_time_median")["n"] == 8
 
 
 def test_newest_target_and_service_targets(city):
@@ -165,7 +177,9 @@ def test_newest_target_and_service_targets(city):
     assert cell(city, "feedback_response_time_median")["status"] == "not_met"  # 5 h against 4 h
     service_target = city.target_for(indicator, "2026-03", "171")
     assert service_target["value"] == 10
-    assert cell(city, "feedback_response_time_median", service="171")["status"] == "met"  # 7 h against 10 h
+    assert city.status(indicator, 7.0, service_target) == "met"  # 7 h against 10 h
+    # 171's own March cell is withheld (see above), so there is no value to judge
+    assert cell(city, "feedback_response_time_median", service="171")["status"] == "no_value"
     assert cell(city, "feedback_closed_share")["status"] == "no_target"
 
 
@@ -215,3 +229,26 @@ def test_month_of_agrees_with_the_full_conversion_on_every_day():
         for step in range(0, 24 * 70, 5):  # every five hours through early 2026, month ends included
             value = (start + timedelta(hours=step)).strftime("%Y-%m-%dT%H:%M:%SZ")
             assert month_of(value, zone) == parse(value).astimezone(ZoneInfo(zone)).strftime("%Y-%m"), (value, zone)
+
+
+def test_cached_results_are_bounded_least_recently_used_first(city, monkeypatch):
+    import search.indicators as module
+
+    monkeypatch.setattr(module, "MAX_RESULTS", 6)
+    indicator = city.definition("feedback_closed_share")
+    first = city.series(indicator, Filters(month_from="2026-03"))
+    for month in range(1, 13):  # many distinct ranges, as a crawler or an attacker would ask
+        city.series(indicator, Filters(month_to=f"2026-{month:02d}"))
+    assert len(city._results) <= 6
+    assert all(key[0] == city._cache_generation for key in city._results)  # keyed by index generation
+    assert city.series(indicator, Filters(month_from="2026-03")) == first  # evicted, recomputed the same
+
+
+def test_unknown_service_or_area_is_refused_before_computing(city):
+    from search.errors import BadQuery
+
+    for filters, parameter in ((Filters(service="999"), "service"), (Filters(area="Atlantis"), "area")):
+        with pytest.raises(BadQuery) as raised:
+            city.detail("feedback_closed_share", filters)
+        assert raised.value.parameter == parameter
+    city.check_filters(Filters(service="220"))  # a service known only from surveys is fine

@@ -1,0 +1,227 @@
+"""Disclosure control for published tables: which cells to withhold so that none can be recomputed.
+
+A published table is a set of cells, each the sum of some *atoms* (the finest
+cells the data has, e.g. month × service × area) and related by additivity
+equations (a total is the sum of its parts: a quarter of its months, the city
+of its areas). Withholding only the small cells (*primary suppression*) is not
+enough: a withheld cell is often the difference between published ones.
+
+The method here is the classic one for hierarchical tables, made exact:
+
+1. **Primary**: every cell resting on 1 to ``threshold - 1`` items is withheld,
+   and so is every cell the caller never publishes (e.g. "no area given").
+2. **Secondary, by margins**: in every equation a withheld cell must have a
+   withheld companion; a withheld group of parts must together rest on at
+   least ``threshold`` items. The companion is the next-smallest non-empty
+   published part; when there is none the total is withheld instead.
+3. **Audit, exact**: the published cells' atom vectors span what an attacker
+   can compute by adding and subtracting them. Each withheld cell's vector is
+   tested against that span with exact (fraction-free integer) Gaussian elimination; a small
+   cell that is still determined gets one more companion withheld, and a
+   large secondary cell that is determined anyway is published (it adds
+   nothing to what is known). Steps 2–3 repeat until the audit passes.
+
+Counts and sums share the same equations (a mean times its count is a sum),
+so the same pattern protects both. Empty cells (no items) are not sensitive
+and are published as zero; the audit assumes the attacker knows every empty
+atom, which only makes it stricter.
+
+This module is pure: it imports nothing from the rest of Mittari.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from math import gcd
+from typing import Any
+
+Equation = tuple[Hashable, Sequence[Hashable]]  # (total, parts)
+
+
+def band(n: int, threshold: int) -> str:
+    """The band published instead of a withheld count: ``<5`` for a small cell, ``≥5`` for a companion."""
+    return f"<{threshold}" if n < threshold else f"≥{threshold}"
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The outcome for one table: the withheld cells, and of those the small (primary) ones."""
+
+    withheld: frozenset[Hashable]
+    primary: frozenset[Hashable]
+    counts: Mapping[Hashable, int]
+
+
+class Span:
+    """The row space of published atom vectors, in reduced row echelon form over the integers.
+
+    Fraction-free elimination: each row keeps integer coefficients divided by their common
+    divisor, so the arithmetic is exact (as with rationals) and several times faster.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[Hashable, dict[Hashable, int]] = {}  # pivot atom → row, non-zero at the pivot
+
+    @staticmethod
+    def _combine(row: dict[Hashable, int], scale: int, factor: int, other: Mapping[Hashable, int]) -> None:
+        """row := scale * row - factor * other, divided by the common divisor, in place."""
+        if scale != 1:
+            for col in row:
+                row[col] *= scale
+        for col, coef in other.items():
+            value = row.get(col, 0) - factor * coef
+            if value:
+                row[col] = value
+            else:
+                row.pop(col, None)
+        divisor = 0
+        for value in row.values():
+            divisor = gcd(divisor, value)
+            if divisor == 1:
+                return
+        if divisor > 1:
+            for col in row:
+                row[col] //= divisor
+
+    def _reduce(self, atoms: Iterable[Hashable]) -> dict[Hashable, int]:
+        row = dict.fromkeys(atoms, 1)
+        for pivot in [a for a in row if a in self._rows]:
+            factor = row.get(pivot)
+            if factor:
+                basis = self._rows[pivot]
+                self._combine(row, basis[pivot], factor, basis)
+        return row
+
+    def add(self, atoms: Iterable[Hashable]) -> None:
+        row = self._reduce(atoms)
+        if not row:
+            return
+        pivot = next(iter(row))
+        for other in self._rows.values():
+            factor = other.get(pivot)
+            if factor:
+                self._combine(other, row[pivot], factor, row)
+        self._rows[pivot] = row
+
+    def contains(self, atoms: Iterable[Hashable]) -> bool:
+        """True when the sum over these atoms can be computed from the published rows."""
+        return not self._reduce(atoms)
+
+
+def determined(
+    cells: Mapping[Hashable, Set[Hashable]], published: Iterable[Hashable], asked: Iterable[Hashable]
+) -> set[Hashable]:
+    """The asked cells whose atom sum follows from the published cells by adding and subtracting."""
+    span = Span()
+    for key in published:
+        span.add(cells[key])
+    return {key for key in asked if cells[key] and span.contains(cells[key])}
+
+
+def protect(
+    cells: Mapping[Any, Set[Any]],
+    atom_counts: Mapping[Any, int],
+    equations: Sequence[Equation],
+    threshold: int,
+    hidden: Set[Any] = frozenset(),
+) -> Protection:
+    """Choose the cells to withhold so that no small cell can be computed from the published ones.
+
+    ``cells`` maps each cell to the atoms it sums (atoms with no items may be left out),
+    ``atom_counts`` gives the items per atom, ``equations`` the additivity relations the
+    caller knows of (they guide the choice of companions; the audit needs none) and
+    ``hidden`` the cells never published.
+
+    Companions are guarded lazily: a large companion gets companions of its own only
+    when the audit shows that computing it would expose a small cell. Guarding every
+    companion at once (the plain singleton rule) cascades through single-month quarters
+    and withholds far more than needed.
+    """
+    atoms = {key: frozenset(a for a in members if atom_counts.get(a, 0)) for key, members in cells.items()}
+    counts = {key: sum(atom_counts[a] for a in members) for key, members in atoms.items()}
+    primary = {key for key, n in counts.items() if 0 < n < threshold}
+    withheld = set(primary) | set(hidden)
+    sensitive = primary | {key for key in hidden if 0 < counts[key] < threshold}
+    guarded = set(sensitive)
+    while True:
+        _by_margins(withheld, guarded, counts, equations, threshold)
+        published = [key for key in atoms if key not in withheld]
+        found = determined(atoms, published, [key for key in withheld if counts[key]])
+        exposed = found & sensitive
+        if not exposed:
+            # a large companion that can be computed anyway is published: it adds nothing to what is known
+            withheld -= found - sensitive - set(hidden)
+            break
+        promoted = (found - guarded) & withheld
+        if promoted:  # computable companions let a small cell be computed: guard them too
+            guarded |= promoted
+            continue
+        added = False
+        for key in sorted(exposed, key=repr):
+            added |= _add_companion(key, withheld, counts, equations)
+        if not added:  # nothing left to withhold around it: withhold everything non-empty
+            withheld |= {key for key, n in counts.items() if n}
+            break
+    return Protection(frozenset(withheld), frozenset(primary), counts)
+
+
+def _by_margins(
+    withheld: set[Hashable],
+    guarded: set[Hashable],
+    counts: Mapping[Hashable, int],
+    equations: Sequence[Equation],
+    threshold: int,
+) -> None:
+    """Step 2: in every equation a guarded withheld cell gets a withheld companion, and withheld parts
+    beside a published total rest on at least ``threshold`` items together."""
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in equations:
+            hidden_parts = [p for p in parts if p in withheld and counts[p]]
+            if total in withheld and counts[total]:
+                if hidden_parts or total not in guarded:
+                    continue
+                companion = _smallest_published(parts, withheld, counts)
+                if companion is not None:  # the total alone would be the sum of the published parts
+                    withheld.add(companion)
+                    changed = True
+                continue
+            if not any(p in guarded for p in hidden_parts):
+                continue
+            if len(hidden_parts) >= 2 and sum(counts[p] for p in hidden_parts) >= threshold:
+                continue
+            companion = _smallest_published(parts, withheld, counts)
+            if companion is not None:
+                withheld.add(companion)
+            elif counts[total]:  # no part left to withhold: the total goes, and is guarded like its parts
+                withheld.add(total)
+                guarded.add(total)
+            else:
+                continue
+            changed = True
+
+
+def _smallest_published(
+    parts: Sequence[Hashable], withheld: Set[Hashable], counts: Mapping[Hashable, int]
+) -> Hashable | None:
+    candidates = [p for p in parts if p not in withheld and counts[p]]
+    return min(candidates, key=lambda p: (counts[p], repr(p))) if candidates else None
+
+
+def _add_companion(
+    key: Hashable, withheld: set[Hashable], counts: Mapping[Hashable, int], equations: Sequence[Equation]
+) -> bool:
+    """Withhold one more cell next to a cell the audit found determined."""
+    for total, parts in equations:
+        if key in parts or key == total:
+            companion = _smallest_published([p for p in parts if p != key], withheld, counts)
+            if companion is not None:
+                withheld.add(companion)
+                return True
+    for total, parts in equations:
+        if key in parts and total not in withheld and counts[total]:
+            withheld.add(total)
+            return True
+    return False

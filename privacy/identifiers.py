@@ -1,0 +1,210 @@
+"""Finds identifiers with a fixed shape in normalised text: identity codes, phones, e-mails, IBANs.
+
+Every pattern is linear by construction: each can start only at a token boundary (a
+lookbehind), every repetition is bounded or possessive, and repeated items are separated by
+characters that cannot belong to the item itself, so the engine never re-splits a run. A
+pattern therefore does a bounded amount of work per starting position. Candidates are then
+checked in Python (checksum, check digits, digit counts), which keeps the patterns loose
+enough for every writing and the findings precise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+_HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+# Century signs: + for the 1800s, - and (since 2023) Y X W V U for the 1900s, A and (since 2023) B-F for the 2000s.
+_CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900}
+_CENTURY.update({c: 2000 for c in "ABCDEF"})
+
+_HETU = re.compile(
+    # glued to letters, "_" or "-" is still a code ("asiakas-131052-308T"): the checksum keeps look-alikes out
+    r"(\d(?<![0-9+].)\d)(\d{2})(\d{2}) ?([-+A-FU-Y]|(?<=\d) (?=\d)) ?(\d{3})([0-9A-Y])(?![0-9A-Za-z\-+])",
+    re.IGNORECASE,
+)
+
+# E-mails are anchored on their separator: "@" or a common obfuscation ("(at)", "[at]", " at ").
+# The local part is read backwards from it (letters in any script, digits and . _ % + - ', at most
+# 64, RFC 5321); the domain is matched forwards: labels joined by dots (or "dot"/"piste"/"punkt")
+# ending in an alphabetic top-level label. Labels and separators share no character.
+_SEPARATOR = re.compile(
+    # one character class first (the engine skips quickly to it), then which separator it starts
+    r"[@(\[{<aäAÄ](?:(?<=@)|(?<=[(\[{<]) ?(?:at|ät|a) ?[)\]}>]|(?<= [aäAÄ])[tT](?= ))",
+    re.IGNORECASE,
+)
+_DOT = r"(?:\.| ?[(\[{<] ?(?:dot|piste|punkt) ?[)\]}>] ?| (?:dot|piste|punkt) )"
+_DOMAIN = re.compile(rf"(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])", re.IGNORECASE)
+_LOCAL_EXTRA = frozenset("._%+-'")
+_LOCAL_MAX = 64
+
+# Phones: a Finnish/Swedish trunk prefix 0, an international +CC or 00CC, optionally glued to
+# "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
+# separated by at most two of " . - / ( )" each; each group is atomic, so a digit run is never re-split.
+_PHONE = re.compile(
+    # the first character (the engine skips quickly to these), then the boundary checks before it
+    r"[+0(](?<![\w+].)(?<!\d[.,/\- ].)(?<!\d [.,/\-].)"
+    # +CC, 00CC, the trunk 0 with up to three more digits, or (0..)
+    r"(?:(?<=\+) ?\d{1,3}|(?<=0)0 ?\d{1,3}|(?<=0)\d{0,3}\)?|(?<=\()0\d{0,3}\)?)"
+    r"(?:(?>[ .\-/]{0,2}\(?\d{1,5}\)?)){1,7}+"
+    r"(?![\w])"
+)
+_DIGIT_GROUPS = re.compile(r"\d+")
+_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
+
+# A date's six digits, a dash and a serial: an identity code without its control character, or a case number.
+_CODE_LIKE = re.compile(r"(\d\d)(\d\d)(\d\d)-\d{3,4}")
+
+# Anchored on the first check digit (the engine skips quickly to digits); the country code and the
+# word boundary before it are checked by look-behinds, and the match is widened by two in Python.
+_IBAN = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)\d(?: ?[A-Za-z0-9]){11,34}+")
+_IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
+
+
+def identity_codes(text: str) -> Iterator[tuple[int, int]]:
+    for match in _HETU.finditer(text):
+        if _valid_hetu(match):
+            yield match.start(), match.end()
+
+
+def emails(text: str) -> Iterator[tuple[int, int]]:
+    """E-mails: each separator does bounded work (64 characters back, a bounded domain pattern forwards)."""
+    taken = 0
+    for separator in _SEPARATOR.finditer(text):
+        left, right = separator.start(), separator.end()
+        if left < taken:
+            continue
+        if text[left - 1 : left] == " ":
+            left -= 1
+        if text[right : right + 1] == " ":
+            right += 1
+        begin = left
+        while begin > 0 and left - begin <= _LOCAL_MAX and _local(text[begin - 1]):
+            begin -= 1
+        if left - begin > _LOCAL_MAX:
+            continue
+        while begin < left and text[begin] in ".'":
+            begin += 1
+        if begin == left:
+            continue
+        domain = _DOMAIN.match(text, right)
+        if domain is None:
+            continue
+        value = text[begin : domain.end()]
+        if "@" not in value and not _obfuscated_plausibly(value):
+            continue
+        yield begin, domain.end()
+        taken = domain.end()
+
+
+def _local(char: str) -> bool:
+    return char.isalnum() or char == "_" or char in _LOCAL_EXTRA
+
+
+def phones(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PHONE.finditer(text):
+        value = match.group(0)
+        digits = sum(ch.isdigit() for ch in value)
+        international = value.lstrip("(").startswith(("+", "00"))
+        low, high = (8, 15) if international else (7, 12)
+        if not low <= digits <= high or _DATE.fullmatch(value) or _code_like(value):
+            continue
+        if max(len(group) for group in _DIGIT_GROUPS.findall(value)) < 3:  # "0-0-0-0-0-0-0-0" is no phone
+            continue
+        yield match.start(), match.end()
+
+
+def ibans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _IBAN.finditer(text):
+        start = match.start() - 2
+        candidate = text[start : match.end()]
+        # A candidate may run on into following words and numbers: take the longest valid prefix.
+        expected = _IBAN_LENGTHS.get(candidate[:2].upper())
+        compact = 0
+        ends = []
+        for end, char in enumerate(candidate, 1):
+            if char != " ":
+                compact += 1
+                if (expected is None and compact >= 15) or compact == expected:
+                    ends.append(end)
+        for end in reversed(ends):
+            if is_valid_iban(candidate[:end]):
+                yield start, start + end
+                break
+
+
+def is_valid_identity_code(code: str) -> bool:
+    match = _HETU.fullmatch(code.strip())
+    return bool(match and _valid_hetu(match))
+
+
+def is_valid_iban(candidate: str) -> bool:
+    compact = candidate.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+        return False
+    expected = _IBAN_LENGTHS.get(compact[:2])
+    if expected is not None and len(compact) != expected:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(number) % 97 == 1
+
+
+def _valid_hetu(match: re.Match[str]) -> bool:
+    day, month, year, sign, serial, check = match.groups()
+    centuries = [_CENTURY[sign.upper()]] if sign.strip() else [1900, 2000]
+    if not any(_is_date(century + int(year), int(month), int(day)) for century in centuries):
+        return False
+    return _HETU_CHECK[int(day + month + year + serial) % 31] == check.upper()
+
+
+def _code_like(value: str) -> bool:
+    match = _CODE_LIKE.fullmatch(value)
+    if match is None:
+        return False
+    day, month, year = (int(part) for part in match.groups())
+    return _is_date(2000 + year, month, day)
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _obfuscated_plausibly(value: str) -> bool:
+    """Without an @, a real top-level label must end it: 'x at y.fi' yes, 'meet at home dot' no."""
+    return re.split(r"[.\s)\]}>]", value)[-1].lower() in _TLDS
+
+
+_TLDS = frozenset(
+    [
+        "fi",
+        "se",
+        "com",
+        "net",
+        "org",
+        "eu",
+        "ax",
+        "no",
+        "dk",
+        "de",
+        "ee",
+        "uk",
+        "io",
+        "info",
+        "nu",
+        "me",
+        "edu",
+        "gov",
+        "fr",
+        "nl",
+        "es",
+        "it",
+        "ru",
+        "co",
+    ]
+)
