@@ -16,6 +16,7 @@ backend gives the same figures by construction (percentiles are exact).
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import OrderedDict
@@ -34,6 +35,7 @@ from search.settings import Settings
 from search.times import month_of, parse
 
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # and their estimated size (JSON length), whichever bound comes first
 SUPPRESSED_REASON = "fewer than {n} items"
 SECONDARY_REASON = "withheld so that a cell of fewer than {n} items cannot be computed from the others"
 UNSERVED_REASON = "totals over a range are published for one calendar month, quarter or year only"
@@ -331,6 +333,7 @@ class Indicators:
         self._cache_generation: str | None = None
         self._rows: dict[str, list[dict[str, Any]]] = {}
         self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
+        self._result_bytes: dict[Any, int] = {}  # estimated size of each cached result
         self._results_lock = threading.Lock()
 
     # -- data --------------------------------------------------------------
@@ -340,6 +343,7 @@ class Indicators:
             if generation != self._cache_generation:
                 self._rows.clear()
                 self._results.clear()
+                self._result_bytes.clear()
                 self._cache_generation = generation
             if doc_type not in self._rows:
                 tz = self.settings.timezone
@@ -486,11 +490,21 @@ class Indicators:
                 self._results.move_to_end(key)
                 return self._results[key]
         value = compute()
+        size = _estimated_bytes(value)
         with self._results_lock:
             self._results[key] = value
-            while len(self._results) > MAX_RESULTS:
-                self._results.popitem(last=False)
+            self._result_bytes[key] = size
+            while len(self._results) > MAX_RESULTS or (
+                len(self._results) > 1 and sum(self._result_bytes.values()) > MAX_RESULT_BYTES
+            ):
+                evicted, _ = self._results.popitem(last=False)
+                self._result_bytes.pop(evicted, None)
         return value
+
+    def cached_bytes(self) -> int:
+        """The estimated size of the cached results (for tests and status)."""
+        with self._results_lock:
+            return sum(self._result_bytes.values())
 
     def known_scopes(self) -> tuple[frozenset[str], frozenset[str]]:
         """The service codes and areas any document names, for checking filters before computing."""
@@ -651,6 +665,17 @@ def disclosure_note(indicator: Indicator, min_cell: int) -> dict[str, Any]:
             "from the published ones."
         ),
     }
+
+
+def _estimated_bytes(value: Any) -> int:
+    """A cached answer's size as its JSON length: cheap next to computing it, and close enough to bound memory.
+
+    Only answers (series, summaries) grow with the filters asked for; a protected table is one per
+    indicator and holds references to the scanned facts, which are cached once per generation anyway.
+    """
+    if isinstance(value, (dict, list)):
+        return len(json.dumps(value, default=str, separators=(",", ":")))
+    return 0
 
 
 def describe(indicator: Indicator) -> dict[str, Any]:

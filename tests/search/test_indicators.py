@@ -244,6 +244,20 @@ def test_cached_results_are_bounded_least_recently_used_first(city, monkeypatch)
     assert city.series(indicator, Filters(month_from="2026-03")) == first  # evicted, recomputed the same
 
 
+def test_cached_results_are_bounded_in_bytes_too(city, monkeypatch):
+    import search.indicators as module
+
+    indicator = city.definition("feedback_closed_share")
+    city.series(indicator, Filters(month_to="2026-03"))
+    size = city.cached_bytes()
+    assert size > 2  # a non-empty answer
+    monkeypatch.setattr(module, "MAX_RESULT_BYTES", 3 * size)
+    for day in range(1, 29):  # distinct filters with answers of about the same size
+        city.series(indicator, Filters(month_to=f"2026-03-{day:02d}"))
+    assert city.cached_bytes() <= 3 * size
+    assert 1 <= len(city._results) < 28
+
+
 def test_unknown_service_or_area_is_refused_before_computing(city):
     from search.errors import BadQuery
 
