@@ -109,3 +109,22 @@ def test_usage_and_network_errors_exit_2() -> None:
         ).returncode
         == 2
     )
+
+
+def test_a_withheld_cell_without_n_is_skipped_and_counted(demo: Any, app_for: Any) -> None:
+    """The coming disclosure control publishes withheld cells with value and n null and an n band."""
+    app = app_for()
+    original = app.extensions["mittari"].indicators.series
+
+    def series(indicator: Any, filters: Any) -> list[dict[str, Any]]:
+        cells = [dict(c) for c in original(indicator, filters)]
+        cells[-1].update(value=None, n=None, suppressed=True, n_band="<5")
+        return cells
+
+    app.extensions["mittari"].indicators.series = series
+    for base in serve(app):
+        result = run(base)
+    counts = verdicts(result.stdout)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert counts["WITHHELD"] == len(FEEDBACK_INDICATORS) and counts["MISMATCH"] == 0 and counts["OK"] > 0
+    assert f"{counts['WITHHELD']} withheld (not checkable)" in result.stdout
