@@ -1,0 +1,130 @@
+"""The standalone checker (tools/check_figures.py) against a demo city served over real HTTP (issue #12)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from ingest.demo_data import generate
+from search.clock import FixedClock
+from tests.conftest import ingest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "check_figures.py"
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+FEEDBACK_INDICATORS = [
+    "feedback_response_time_median",
+    "feedback_response_time_p90",
+    "feedback_answered_on_time",
+    "feedback_closed_share",
+    "feedback_reopened_share",
+]
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def demo(log: Any, worker: Any, index: Any) -> Any:
+    ingest(log, worker, list(generate(6000, seed=12, until=date(2026, 6, 1))))
+    return index
+
+
+def serve(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def base_url(demo, app_for) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    yield from serve(app_for())
+
+
+def run(base: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(SCRIPT), base, *FEEDBACK_INDICATORS, "--now", NOW.isoformat(), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def verdicts(output: str) -> Counter[str]:
+    return Counter(line.split()[-1] for line in output.splitlines() if line.startswith("feedback_"))
+
+
+def test_every_public_cell_recomputes_city_wide_and_filtered(base_url: str) -> None:
+    for extra in ((), ("--service", "171"), ("--area", "Vanha-Espoo")):
+        result = run(base_url, *extra)
+        counts = verdicts(result.stdout)
+        assert result.returncode == 0, (extra, result.stdout[-3000:], result.stderr)
+        assert counts["MISMATCH"] == 0
+        assert counts["OK"] >= 5, (extra, counts)  # public cells really were recomputed
+        assert f"{counts['OK']} cells agree, 0 mismatch, {counts['WITHHELD']} withheld" in result.stdout
+
+
+def test_a_tampered_value_is_caught(demo: Any, app_for: Any) -> None:
+    app = app_for()
+    original = app.extensions["mittari"].indicators.series if "mittari" in app.extensions else None
+    assert original is not None
+    tampered: dict[str, str] = {}
+
+    def series(indicator: Any, filters: Any) -> list[dict[str, Any]]:
+        cells = [dict(c) for c in original(indicator, filters)]
+        if indicator.code == "feedback_closed_share":
+            cell = next(c for c in reversed(cells) if not c["suppressed"])
+            cell["value"] += 1
+            tampered["period"] = cell["period"]
+        return cells
+
+    app.extensions["mittari"].indicators.series = series
+    for base in serve(app):
+        result = run(base)
+    assert result.returncode == 1, result.stdout[-3000:]
+    wrong = [line for line in result.stdout.splitlines() if line.endswith("MISMATCH")]
+    assert wrong == [line for line in wrong if line.startswith(f"feedback_closed_share  {tampered['period']} ")]
+    assert len(wrong) == 1
+
+
+def test_usage_and_network_errors_exit_2() -> None:
+    assert run("http://127.0.0.1:9", "--timezone", "Nowhere/City").returncode == 2
+    assert (
+        subprocess.run(
+            [sys.executable, str(SCRIPT), "http://127.0.0.1:9", "feedback_closed_share"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        ).returncode
+        == 2
+    )
+
+
+def test_a_withheld_cell_without_n_is_skipped_and_counted(demo: Any, app_for: Any) -> None:
+    """The coming disclosure control publishes withheld cells with value and n null and an n band."""
+    app = app_for()
+    original = app.extensions["mittari"].indicators.series
+
+    def series(indicator: Any, filters: Any) -> list[dict[str, Any]]:
+        cells = [dict(c) for c in original(indicator, filters)]
+        cells[-1].update(value=None, n=None, suppressed=True, n_band="<5")
+        return cells
+
+    app.extensions["mittari"].indicators.series = series
+    for base in serve(app):
+        result = run(base)
+    counts = verdicts(result.stdout)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert counts["WITHHELD"] == len(FEEDBACK_INDICATORS) and counts["MISMATCH"] == 0 and counts["OK"] > 0
+    assert f"{counts['WITHHELD']} withheld (not checkable)" in result.stdout
