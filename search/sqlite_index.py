@@ -53,6 +53,16 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 _COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, facts, events, redaction_version"
 
 
+# Every change of stored content moves the generation, so readers' caches notice (search/index.py).
+_NEXT_GENERATION = (
+    "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+    " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+)
+_ADD_TO_COUNTER = (
+    "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"
+)
+
+
 class SqliteIndex:
     remote = False
 
@@ -158,16 +168,9 @@ class SqliteIndex:
                     )
                 if result.ignored_older:
                     totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
-                conn.executemany(
-                    "INSERT INTO counters (name, value) VALUES (?, ?)"
-                    " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-                    [(k, v) for k, v in totals.items() if v],
-                )
+                conn.executemany(_ADD_TO_COUNTER, [(k, v) for k, v in totals.items() if v])
                 if result.written:
-                    conn.execute(
-                        "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
-                        " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-                    )
+                    conn.execute(_NEXT_GENERATION)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -192,15 +195,8 @@ class SqliteIndex:
                     removed += len(rowids)
                 if removed:  # FTS5 keeps deleted terms in its segments until they are merged: merge them now
                     conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
-                conn.execute(
-                    "INSERT INTO counters (name, value) VALUES ('erasures', ?)"
-                    " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-                    (removed,),
-                )
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
-                    " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-                )
+                conn.execute(_ADD_TO_COUNTER, ("erasures", removed))
+                conn.execute(_NEXT_GENERATION)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
