@@ -26,16 +26,12 @@ class PersonalDataInId(ValueError):
         self.field = field
 
 
-def _text(value: str) -> tuple[str, Counter[str]]:
-    return redact(value)
-
-
 def _identifiers_only(value: str) -> tuple[str, Counter[str]]:
     return redact(value, names=False)
 
 
 _BY_TREATMENT: dict[Treatment, Callable[[str], tuple[str, Counter[str]]]] = {
-    Treatment.TEXT: _text,
+    Treatment.TEXT: redact,
     Treatment.OFFICE_HOLDER: _identifiers_only,
     Treatment.STRUCTURED: _identifiers_only,
     Treatment.AGGREGATE_ONLY: _identifiers_only,
