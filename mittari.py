@@ -6,13 +6,18 @@ settings once and passes them down, and runs the whole demo.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
-from api.cli import bench_disclosure_cmd, bench_pages_cmd, report_cmd, run_gunicorn, serve_cmd
+from core.errors import MittariError
+from core.logs import configure
+from core.settings import Settings, load_settings
+from figures.indicators import Indicators
 from ingest.cli import bench_group, forget_cmd, import_group, ingest_cmd, reindex_cmd, retention_cmd
 from ingest.demo_data import generate
 from ingest.events import TOPICS
@@ -22,14 +27,34 @@ from ingest.worker import GROUP, Worker
 from publisher.cli import publish_cmd
 from publisher.publish import publish
 from publisher.target import open_target
-from search.errors import MittariError
 from search.index import open_index
-from search.indicators import Indicators
-from search.logs import configure
-from search.settings import Settings, load_settings
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A command group that imports a command's module only when that command runs (or help lists it).
+
+    ``mittari ingest`` on a worker host must not load the web stack (Flask, its extensions and
+    templates): the API's commands are named here as ``"module:attribute"`` and imported on use.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module, attribute = self.lazy_commands[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands={"serve": "api.cli:serve_cmd", "report": "api.cli:report_cmd"},
+)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Overrides MITTARI_DATA_DIR.")
 @click.version_option(package_name="mittari")
 @click.pass_context
@@ -84,11 +109,17 @@ def demo_cmd(
     if serve:
         configure(settings.log_level)
         click.echo(f"Mittari demo: http://127.0.0.1:{port}/fi/  (sv: /sv/, en: /en/; API docs: /v1/docs; Ctrl-C stops)")
+        from api.cli import run_gunicorn
+
         run_gunicorn(settings, "127.0.0.1", port, workers=2)
 
 
-bench_group.add_command(bench_pages_cmd)
-bench_group.add_command(bench_disclosure_cmd)
+bench = LazyGroup(
+    "bench",
+    help=bench_group.help,
+    commands=bench_group.commands,
+    lazy_commands={"pages": "api.cli:bench_pages_cmd", "disclosure": "api.cli:bench_disclosure_cmd"},
+)
 for command in (
     import_group,
     ingest_cmd,
@@ -96,9 +127,7 @@ for command in (
     forget_cmd,
     retention_cmd,
     publish_cmd,
-    serve_cmd,
-    report_cmd,
-    bench_group,
+    bench,
 ):
     cli.add_command(command)
 

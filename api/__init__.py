@@ -15,12 +15,12 @@ from flask import Flask, Response, current_app, g, request
 
 from api import errors, request_guard, security_headers
 from api.services import Services
-from search.clock import Clock, SystemClock
-from search.errors import ConfigError
+from core.clock import Clock, SystemClock
+from core.errors import ConfigError
+from core.logs import fields
+from core.settings import Settings, load_settings
+from figures.indicators import Indicators
 from search.index import Index, open_index
-from search.indicators import Indicators
-from search.logs import fields
-from search.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from search.settings import Settings
+from core.settings import Settings
 
 PAGES = (
     "/fi/",

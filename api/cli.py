@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from search.settings import Settings
+from core.settings import Settings
 
 #: gunicorn settings for running behind the buffering proxy (deploy/nginx): nginx holds slow clients,
 #: so each worker thread only ever sees whole requests. Each value is matched to the nginx side.
@@ -106,7 +106,7 @@ def render_report(settings: Settings, body: str, period: str, lang: str) -> str:
 
     from api import create_app
     from api.page_views import report_context
-    from search.errors import MittariError
+    from core.errors import MittariError
 
     app = create_app(settings)
     with app.test_request_context(f"/{lang}/report"):
@@ -161,6 +161,6 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
 @click.pass_obj
 def bench_disclosure_cmd(settings: Settings) -> None:
     """Time and size of each indicator's disclosure pattern (computed once per index generation)."""
-    from search.disclosure_bench import bench_disclosure
+    from figures.disclosure_bench import bench_disclosure
 
     bench_disclosure(settings, click.echo)

@@ -15,9 +15,9 @@ from flask import Flask, Response, g, json, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from search.errors import BadQuery, NotFound, TransientError
+from core.errors import BadQuery, NotFound, TransientError
+from core.logs import fields
 from search.index import store_errors
-from search.logs import fields
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Content negotiation: JSON by default, CSV on list endpoints (``?format=csv`` or ``Accept: text/csv``).
 
-Every cell goes through :func:`search.csv_cells.csv_cell`, so text cannot run as a spreadsheet formula."""
+Every cell goes through :func:`figures.csv_cells.csv_cell`, so text cannot run as a spreadsheet formula."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response, request
 
-from search.csv_cells import csv_cell
+from figures.csv_cells import csv_cell
 
 
 def wants_csv(args: Mapping[str, Any]) -> bool:

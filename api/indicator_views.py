@@ -11,9 +11,9 @@ from api import schemas
 from api.blueprint import Blueprint
 from api.formats import csv_response, wants_csv
 from api.services import services
-from search.catalog import build_catalog
-from search.datasets import FIELDS, indicator_rows
-from search.parser import parse_indicator_filters
+from figures.catalog import build_catalog
+from figures.datasets import FIELDS, indicator_rows
+from figures.parser import parse_indicator_filters
 
 blp = Blueprint("indicators", __name__, url_prefix="/v1", description="Indicators against the targets the council set.")
 

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from api.errors import RETRY_AFTER_SECONDS
 from api.services import services
+from core.logs import fields
+from figures.status import public_stats
 from search.index import store_errors
-from search.logs import fields
 from search.query import SearchQuery
-from search.status import public_stats
 
 log = logging.getLogger(__name__)
 

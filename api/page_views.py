@@ -14,14 +14,14 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 
 from api import atom, charts, i18n
 from api.services import services
-from search import feeds, governance, report, scorecard, service_catalog
-from search.datasets import dataset_name
-from search.errors import BadQuery, NotFound
-from search.indicators import Filters, month_filter
+from core.errors import BadQuery, NotFound
+from core.times import hours_between
+from core.vocabulary import FEEDBACK_STATES, INDICATOR_CLASSES, INITIATIVE_STATES
+from figures import feeds, governance, report, scorecard, service_catalog
+from figures.datasets import dataset_name
+from figures.indicators import Filters, month_filter
 from search.parser import parse_search
 from search.query import SearchQuery
-from search.times import hours_between
-from search.vocabulary import FEEDBACK_STATES, INDICATOR_CLASSES, INITIATIVE_STATES
 
 blp = Blueprint("pages", __name__, url_prefix="/<lang>")
 root = Blueprint("root", __name__)

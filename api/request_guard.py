@@ -15,7 +15,7 @@ import uuid
 
 from flask import g, request
 
-from search.errors import BadQuery
+from core.errors import BadQuery
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from core.vocabulary import INITIATIVE_STATES
 from search.query import SORTS
-from search.vocabulary import INITIATIVE_STATES
 
 _short = validate.Length(max=200)
 LangMap = fields.Dict(keys=fields.String(), values=fields.String())

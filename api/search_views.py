@@ -11,8 +11,8 @@ from api import schemas
 from api.blueprint import Blueprint
 from api.formats import csv_response, wants_csv
 from api.services import services
-from search.errors import NotFound
-from search.governance import with_waiting
+from core.errors import NotFound
+from figures.governance import with_waiting
 from search.parser import parse_search
 
 blp = Blueprint(

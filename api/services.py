@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from search.clock import Clock
+from core.clock import Clock
+from core.settings import Settings
+from figures.indicators import Indicators
 from search.index import Index
-from search.indicators import Indicators
-from search.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from search.errors import MittariError
-from search.indicators import Indicators
-from search.logs import fields
+from core.errors import MittariError
+from core.logs import fields
+from figures.indicators import Indicators
 
 log = logging.getLogger(__name__)
 

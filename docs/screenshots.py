@@ -27,8 +27,8 @@ SHOTS = {
 def main() -> None:
     sys.path.insert(0, str(REPO))
     from api import create_app
+    from core.settings import load_settings
     from mittari import cli
-    from search.settings import load_settings
 
     script = str(REPO / "deploy/local/browser.sh")
     tools = subprocess.run([script], capture_output=True, text=True, check=True).stdout  # noqa: S603 - our own script

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.settings import Settings
 from ingest.demo_data import generate
 from ingest.events import TOPICS, validate_event
 from ingest.fold import fold
@@ -26,7 +27,6 @@ from ingest.worker import GROUP, Worker
 from privacy.enforce import redact_event
 from search.index import Index, open_index
 from search.query import SearchQuery
-from search.settings import Settings
 
 
 def bench_ingest(

@@ -9,15 +9,15 @@ from types import FrameType
 
 import click
 
+from core.clock import SystemClock
+from core.settings import Settings
 from ingest.erasure import UNKNOWN_SUBJECT_EXIT, drop_old_raw, forget
 from ingest.events import TOPICS
 from ingest.jsonl import import_jsonl
 from ingest.log import EventLog, open_log
 from ingest.open311 import SourceRefused, import_open311
 from ingest.worker import GROUP, Worker
-from search.clock import SystemClock
 from search.index import open_index
-from search.settings import Settings
 
 
 @click.group("import")

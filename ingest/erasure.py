@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.clock import Clock
 from ingest.log import EventLog, RawDropped
-from search.clock import Clock
 from search.index import Index
 
 #: exit code of ``mittari forget`` when the log and the index knew nothing of the subject

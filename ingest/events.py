@@ -17,9 +17,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from core.errors import InvalidEvent
+from core.vocabulary import FEEDBACK_STATES, INITIATIVE_STATES
 from ingest import bounded_json
-from search.errors import InvalidEvent
-from search.vocabulary import FEEDBACK_STATES, INITIATIVE_STATES
 
 SCHEMA_VERSION = 1
 MAX_EVENT_BYTES = 256 * 1024

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
+from core.times import hours_between
+from core.vocabulary import CLOSED_STATES, FEEDBACK_STATES
 from privacy.policy import public_body
 from search.analysis import index_terms
 from search.index import Document
-from search.times import hours_between
-from search.vocabulary import CLOSED_STATES, FEEDBACK_STATES
 
 DOC_TYPE_OF_EVENT = {
     "feedback.received": "feedback",

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import InvalidEvent
+from core.logs import fields
 from ingest.events import encode_event, topic_for, validate_event
 from ingest.log import DeadLetter, EventLog, Outgoing
-from search.errors import InvalidEvent
-from search.logs import fields
 
 log = logging.getLogger(__name__)
 

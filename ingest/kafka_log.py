@@ -35,10 +35,10 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from core.errors import TransientError
+from core.logs import fields
 from ingest.log import ERASURE_TOPIC, DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record
 from ingest.log import TopicPartition as TP
-from search.errors import TransientError
-from search.logs import fields
 
 log = logging.getLogger(__name__)
 

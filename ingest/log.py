@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from search.errors import ConfigError
-from search.settings import Settings
+from core.errors import ConfigError
+from core.settings import Settings
 
 TopicPartition = tuple[str, int]
 

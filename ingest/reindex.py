@@ -35,12 +35,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from core.errors import ConfigError
+from core.logs import fields
+from core.settings import Settings
 from ingest.events import TOPICS
 from ingest.log import open_log
 from ingest.worker import Worker
-from search.errors import ConfigError
-from search.logs import fields
-from search.settings import Settings
 from search.sqlite_index import SqliteIndex
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from core.clock import Clock, SystemClock
+from core.errors import TransientError
 from ingest.log import DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record, TopicPartition
-from search.clock import Clock, SystemClock
-from search.errors import TransientError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (

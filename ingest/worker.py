@@ -22,15 +22,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.clock import Clock, SystemClock
+from core.errors import InvalidEvent, TransientError
+from core.logs import fields
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
 from privacy.enforce import PersonalDataInId, redact_event
 from privacy.redact import MARKERS, REDACTION_VERSION
-from search.clock import Clock, SystemClock
-from search.errors import InvalidEvent, TransientError
 from search.index import Document, Index
-from search.logs import fields
 
 log = logging.getLogger(__name__)
 

@@ -42,12 +42,12 @@ from ckanapi import RemoteCKAN
 from ckanapi.errors import CKANAPIError, NotAuthorized, SearchIndexError, ValidationError
 from ckanapi.errors import NotFound as CkanNotFound
 
+from core.errors import ConfigError, NotFound, PublishRefused, TransientError
+from core.logs import fields as log_fields
+from core.settings import Settings
+from figures.catalog import LICENSES, text_in
+from figures.datasets import DEFINITIONS_VERSION, dataset_name
 from publisher.target import Dataset, PublishReport
-from search.catalog import LICENSES, text_in
-from search.datasets import DEFINITIONS_VERSION, dataset_name
-from search.errors import ConfigError, NotFound, PublishRefused, TransientError
-from search.logs import fields as log_fields
-from search.settings import Settings
 
 log = logging.getLogger(__name__)
 

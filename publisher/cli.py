@@ -8,13 +8,13 @@ from types import FrameType
 
 import click
 
+from core.errors import MittariError
+from core.settings import Settings
+from figures.indicators import Indicators
 from publisher.publish import publish
 from publisher.target import open_target
 from publisher.watch import watch
-from search.errors import MittariError
 from search.index import open_index
-from search.indicators import Indicators
-from search.settings import Settings
 
 
 @click.command("publish")

@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from core.settings import Settings
+from figures.catalog import text_in
 from publisher.target import Dataset, PublishReport
-from search.catalog import text_in
-from search.settings import Settings
 
 _FORMATS = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean"}
 

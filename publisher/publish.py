@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.logs import fields
+from core.settings import Settings
+from figures.catalog import build_catalog
+from figures.datasets import FIELDS, PRIMARY_KEY, indicator_rows
+from figures.indicators import Indicators
 from publisher.target import Dataset, PublishReport, Target
-from search.catalog import build_catalog
-from search.datasets import FIELDS, PRIMARY_KEY, indicator_rows
-from search.indicators import Indicators
-from search.logs import fields
-from search.settings import Settings
 
 log = logging.getLogger(__name__)
 

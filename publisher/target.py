@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from search.csv_cells import csv_cell
-from search.settings import Settings
+from core.settings import Settings
+from figures.csv_cells import csv_cell
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.errors import MittariError
+from core.logs import fields
+from core.settings import Settings
+from figures.indicators import Indicators
 from publisher.publish import publish
 from publisher.target import PublishReport, Target
-from search.errors import MittariError
 from search.index import Index
-from search.indicators import Indicators
-from search.logs import fields
-from search.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
-"""The read model: the index interface and its backends, queries and indicators.
+"""The index: its port (:class:`search.index.Index`), the SQLite FTS5 and Elasticsearch backends,
+queries and their parsing, text analysis and mappings.
 
-Every other package reads through here: ``ingest`` writes documents into an
-:class:`search.index.Index`, while ``api`` and ``publisher`` only read.
+``ingest`` writes documents through it; ``figures``, ``api`` and ``publisher`` only read.
+It depends only on :mod:`core`.
 """

@@ -26,13 +26,13 @@ from elastic_transport import ConnectionError as ESConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
+from core.errors import MittariError, TransientError
+from core.logs import fields
+from core.times import iso
 from search.analysis import query_terms
-from search.errors import MittariError, TransientError
 from search.index import Document, WriteResult
-from search.logs import fields
 from search.mappings import COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_settings
 from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
-from search.times import iso
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core.settings import Settings
 from search.query import SearchQuery, SearchResult
-from search.settings import Settings
 
 
 @dataclass
@@ -119,7 +119,7 @@ def open_index(settings: Settings, *, readonly: bool = False) -> Index:
         return ElasticIndex(
             url, settings.namespace, readonly=readonly, shards=settings.es_shards, replicas=settings.es_replicas
         )
-    from search.errors import ConfigError
+    from core.errors import ConfigError
 
     raise ConfigError(f"MITTARI_SEARCH={url!r}: use sqlite:///PATH or http://HOST:PORT")
 
@@ -134,6 +134,6 @@ def store_errors() -> tuple[type[Exception], ...]:
 
     from elasticsearch import ApiError, TransportError
 
-    from search.errors import MittariError
+    from core.errors import MittariError
 
     return (MittariError, sqlite3.Error, ApiError, TransportError)

@@ -10,11 +10,10 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from search.errors import BadQuery
-from search.indicators import Filters, check_scope, month_filter
+from core.errors import BadQuery
+from core.settings import Settings
+from core.vocabulary import SEARCHABLE_TYPES
 from search.query import SearchQuery
-from search.settings import Settings
-from search.vocabulary import SEARCHABLE_TYPES
 
 #: Dates outside these years are refused: they hold no data and overflow date arithmetic near year 1 and 9999.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
@@ -62,16 +61,3 @@ def parse_search(args: Mapping[str, Any], settings: Settings, *, types: tuple[st
         facets=bool(args.get("facets", True)),
         cursor_keys=settings.cursor_keys,
     )
-
-
-def parse_indicator_filters(args: Mapping[str, Any]) -> Filters:
-    filters = Filters(
-        service=args.get("service") or None,
-        area=args.get("area") or None,
-        month_from=month_filter(args.get("from"), "from"),
-        month_to=month_filter(args.get("to"), "to"),
-    )
-    if filters.month_from and filters.month_to and filters.month_from > filters.month_to:
-        raise BadQuery("from", "must not be after 'to'")
-    check_scope(filters)
-    return filters

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from search.errors import BadQuery
-from search.vocabulary import SEARCHABLE_TYPES
+from core.errors import BadQuery
+from core.vocabulary import SEARCHABLE_TYPES
 
 SORTS = ("newest", "oldest", "relevance")
 FACET_FIELDS = ("type", "service_code", "area", "status")

@@ -20,11 +20,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from core.errors import TransientError
+from core.times import iso
 from search.analysis import query_terms
-from search.errors import TransientError
 from search.index import Document, WriteResult
 from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
-from search.times import iso
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from api import create_app
+from core.clock import FixedClock
+from core.settings import Settings, load_settings
 from ingest.events import encode_event, topic_for
 from ingest.log import EventLog, Outgoing, open_log
 from ingest.worker import Worker
-from search.clock import FixedClock
 from search.index import Index, open_index
-from search.settings import Settings, load_settings
 from tests import services
 from tests.builders import T0, at, ev, feedback_item
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from search.settings import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "deploy" / "local" / "services.sh"

@@ -10,9 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from core.settings import load_settings
 from ingest.log import open_log
 from ingest.worker import GROUP
-from search.settings import load_settings
 from tests.builders import T0, feedback_item
 
 MITTARI = [sys.executable, "-c", "from mittari import main; main()"]

@@ -28,12 +28,12 @@ from schemathesis import checks as st_checks
 from schemathesis.generation import GenerationMode
 
 from api import create_app
+from core.settings import load_settings
 from ingest.demo_data import generate
 from ingest.importer import append_events
 from ingest.log import open_log
 from ingest.worker import Worker
 from search.index import open_index
-from search.settings import load_settings
 
 st_checks.load_all_checks()
 CHECKS = [

@@ -27,12 +27,12 @@ from marshmallow import fields, validate
 
 from api import create_app
 from api.i18n import LANGUAGES
+from core.clock import FixedClock
+from core.settings import load_settings
 from ingest.events import EVENT_TYPES
 from ingest.log import open_log
 from ingest.worker import Worker
-from search.clock import FixedClock
 from search.index import open_index
-from search.settings import load_settings
 from tests.builders import T0, ev
 from tests.conftest import append
 

@@ -22,10 +22,10 @@ import pytest
 from elasticsearch import ConnectionError as ElasticConnectionError
 
 from api import create_app
-from search.errors import ConfigError, MittariError
+from core.errors import ConfigError, MittariError
+from core.settings import load_settings
 from search.parser import parse_search
 from search.query import _stable_fingerprint, encode_cursor
-from search.settings import load_settings
 from tests.builders import at, ev, feedback_item
 from tests.conftest import ingest, read_json
 

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from api import warmer
-from search.indicators import Indicators
+from figures.indicators import Indicators
 from tests.builders import T0, feedback_item
 from tests.conftest import ingest
 

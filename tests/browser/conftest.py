@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from api import create_app
+from core.settings import load_settings
 from search.index import open_index
 from search.query import SearchQuery
-from search.settings import load_settings
 from tests import services
 
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from core.settings import Settings
 from ingest.log import EventLog, open_log
 from search.index import Index, open_index
-from search.settings import Settings
 
 LOG_BACKENDS = [
     pytest.param("sqlite", id="sqlite-log"),

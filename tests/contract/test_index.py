@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.errors import BadQuery
 from ingest.events import validate_event
 from ingest.fold import fold
-from search.errors import BadQuery
 from search.index import Document
 from search.query import SearchQuery
 from tests.builders import T0, at, ev, feedback_item, received

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from api import create_app
+from figures.indicators import Filters, Indicators
 from ingest.demo_data import generate
 from ingest.importer import append_events
 from ingest.log import open_log
 from ingest.worker import Worker
 from search.index import open_index
-from search.indicators import Filters, Indicators
 from search.query import SearchQuery
 from tests.services import backend_settings
 

@@ -15,12 +15,12 @@ from typing import Any, Protocol
 
 import pytest
 
+from core.settings import Settings
+from figures.indicators import Indicators
 from publisher.ckan_target import CkanTarget, dataset_name, normalise
 from publisher.local_target import LocalTarget
 from publisher.publish import build_datasets, publish
 from publisher.target import Dataset, Target
-from search.indicators import Indicators
-from search.settings import Settings
 from tests import services
 from tests.builders import T0, feedback_item
 from tests.conftest import ingest

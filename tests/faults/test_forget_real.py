@@ -10,6 +10,7 @@ import json
 import pytest
 
 from api import create_app
+from figures.indicators import Indicators
 from ingest.events import TOPICS, encode_event, topic_for
 from ingest.log import Outgoing, open_log
 from ingest.reindex import reindex
@@ -17,7 +18,6 @@ from ingest.worker import GROUP, Worker
 from publisher.ckan_target import CkanTarget
 from publisher.publish import publish
 from search.index import open_index
-from search.indicators import Indicators
 from search.query import SearchQuery
 from tests import services
 from tests.builders import T0, feedback_item

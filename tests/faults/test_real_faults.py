@@ -35,7 +35,7 @@ EVENTS = list(generate(6000, seed=3, until=date(2026, 1, 1)))
 
 @pytest.fixture(scope="module")
 def expected(tmp_path_factory) -> dict[str, Any]:
-    from search.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings({}, data_dir=str(tmp_path_factory.mktemp("expected")))
     log, index = open_log(settings), open_index(settings)

@@ -3,12 +3,12 @@
 import json
 from datetime import UTC, datetime
 
+from core.clock import FixedClock
 from ingest.erasure import drop_old_raw, forget
 from ingest.events import TOPICS, encode_event
 from ingest.log import DeadLetter, Outgoing
 from ingest.sqlite_log import SqliteLog
 from ingest.worker import GROUP, REDACTION_VERSION, Worker
-from search.clock import FixedClock
 from tests.builders import T0, at, feedback_item, received
 from tests.conftest import append, ingest
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from core.errors import InvalidEvent
 from ingest.events import EVENT_TYPES, MAX_EVENT_BYTES, parse_event, validate_event
-from search.errors import InvalidEvent
 from tests.builders import at, ev
 
 VALID = {

@@ -16,11 +16,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.settings import load_settings
 from ingest.importer import ImportReport, Refusal, append_events
 from ingest.jsonl import import_jsonl
 from ingest.log import open_log
 from ingest.open311 import read_open311
-from search.settings import load_settings
 from tests.builders import T0, feedback_item
 from tests.conftest import SAMPLES
 

@@ -154,9 +154,9 @@ def test_a_file_over_the_cap_is_refused(tmp_path):
 
 
 def test_the_import_command_reports_a_refused_source_and_appends_nothing(server, runner, tmp_path, monkeypatch):
+    from core.settings import load_settings
     from ingest.log import open_log
     from mittari import cli
-    from search.settings import load_settings
 
     monkeypatch.setenv("MITTARI_IMPORT_MAX_BYTES", "16384")
     data = tmp_path / "data"

@@ -9,11 +9,11 @@ import json
 
 import pytest
 
+from core.errors import TransientError
 from ingest import bounded_json
 from ingest.events import encode_event
 from ingest.log import Outgoing
 from ingest.worker import GROUP
-from search.errors import TransientError
 from tests.builders import T0, received
 
 DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB, under the 256 KB record limit

@@ -76,7 +76,7 @@ def test_crash_between_index_and_commit_loses_and_duplicates_nothing(log, index,
 
 
 def test_index_failure_commits_nothing_and_is_retried(log, index, worker, monkeypatch):
-    from search.errors import TransientError
+    from core.errors import TransientError
 
     append(log, feedback_item("fb-6", T0, respond_hours=2))
     calls = {"n": 0}

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from figures.indicators import Indicators
 from ingest.demo_data import generate
-from search.indicators import Indicators
 from tests.builders import ev, feedback_item
 from tests.conftest import ingest
 from tests.privacy.attack import Atom, agree, collect, recoverable
@@ -149,7 +149,7 @@ def lopsided_bands() -> list:
 
 @pytest.mark.parametrize("city", [*sorted(HARD), "lopsided_bands"])
 def test_no_withheld_response_band_can_be_computed(city, log, worker, index, settings, clock):
-    from search.service_catalog import response_distribution
+    from figures.service_catalog import response_distribution
     from tests.privacy.attack import Span
 
     ingest(log, worker, (HARD | {"lopsided_bands": lopsided_bands})[city]())

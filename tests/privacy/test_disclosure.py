@@ -87,7 +87,7 @@ def test_bands():
 
 
 def test_service_counts_protect_items_that_name_no_service():
-    from search.service_catalog import protected_counts
+    from figures.service_catalog import protected_counts
 
     # 2 cases name no service: with 171 and 210 shown, the total less them would give the 2
     assert protected_counts({"171": 9, "210": 7}, 5, unnamed=2) == {"171": 9, "210": None}

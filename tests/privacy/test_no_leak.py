@@ -28,15 +28,15 @@ from hypothesis import strategies as st
 from marshmallow import fields as mfields
 
 from api import create_app
+from core.clock import FixedClock
+from core.settings import load_settings
+from figures.indicators import Indicators
 from ingest.events import EVENT_TYPES, encode_event, topic_for
 from ingest.log import Outgoing, open_log
 from ingest.worker import Worker
 from publisher.publish import publish
 from publisher.target import open_target
-from search.clock import FixedClock
 from search.index import open_index
-from search.indicators import Indicators
-from search.settings import load_settings
 from tests.builders import T0, ev, feedback_item
 from tests.privacy.strategies import emails, ibans, identity_codes, phones
 

@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
+from core.vocabulary import DOCUMENT_TYPES, SEARCHABLE_TYPES
 from ingest.events import EVENT_TYPES
 from ingest.fold import DOC_TYPE_OF_EVENT
 from privacy import policy
 from privacy.enforce import PersonalDataInId, redact_event
-from search.vocabulary import DOCUMENT_TYPES, SEARCHABLE_TYPES
 from tests.builders import T0, at, ev, feedback_item
 from tests.conftest import ingest, read_json
 

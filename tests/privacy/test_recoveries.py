@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from search.indicators import Indicators
-from search.service_catalog import response_distribution
+from figures.indicators import Indicators
+from figures.service_catalog import response_distribution
 from tests.builders import ev, feedback_item
 from tests.conftest import ingest, read_json
 

@@ -16,13 +16,13 @@ import requests
 from ckanapi import RemoteCKAN
 from ckanapi.errors import NotAuthorized, NotFound
 
+from core.errors import ConfigError, PublishRefused, TransientError
+from core.settings import Settings
+from figures.indicators import Indicators
 from publisher.ckan_target import CkanTarget, choose_license, dataset_name, normalise, package_dict
 from publisher.publish import build_datasets, publish
 from publisher.watch import watch
-from search.errors import ConfigError, PublishRefused, TransientError
 from search.index import open_index
-from search.indicators import Indicators
-from search.settings import Settings
 from tests import services
 from tests.builders import T0, feedback_item
 from tests.conftest import ingest

@@ -2,9 +2,9 @@ import csv
 import io
 import json
 
+from figures.indicators import Indicators
 from publisher.publish import publish
 from publisher.target import open_target
-from search.indicators import Indicators
 from tests.builders import at, state
 from tests.conftest import SECRETS, ingest, read_json
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from search.indicators import Filters, Indicators, median, nearest_rank
-from search.times import month_of
+from core.times import month_of
+from figures.indicators import Filters, Indicators, median, nearest_rank
 from tests.builders import T0, at, ev, feedback_item, received, state
 from tests.conftest import ingest
 
@@ -222,7 +222,7 @@ def test_clock_is_injected(city, clock):
 
 
 def test_month_of_agrees_with_the_full_conversion_on_every_day():
-    from search.times import parse
+    from core.times import parse
 
     start = datetime(2025, 12, 31, 0, 30, tzinfo=UTC)
     for zone in ("Europe/Helsinki", "Pacific/Kiritimati", "Etc/GMT+12", "UTC"):
@@ -232,7 +232,7 @@ def test_month_of_agrees_with_the_full_conversion_on_every_day():
 
 
 def test_cached_results_are_bounded_least_recently_used_first(city, monkeypatch):
-    import search.indicators as module
+    import figures.indicators as module
 
     monkeypatch.setattr(module, "MAX_RESULTS", 6)
     indicator = city.definition("feedback_closed_share")
@@ -245,7 +245,7 @@ def test_cached_results_are_bounded_least_recently_used_first(city, monkeypatch)
 
 
 def test_cached_results_are_bounded_in_bytes_too(city, monkeypatch):
-    import search.indicators as module
+    import figures.indicators as module
 
     indicator = city.definition("feedback_closed_share")
     city.series(indicator, Filters(month_to="2026-03"))
@@ -259,7 +259,7 @@ def test_cached_results_are_bounded_in_bytes_too(city, monkeypatch):
 
 
 def test_unknown_service_or_area_is_refused_before_computing(city):
-    from search.errors import BadQuery
+    from core.errors import BadQuery
 
     for filters, parameter in ((Filters(service="999"), "service"), (Filters(area="Atlantis"), "area")):
         with pytest.raises(BadQuery) as raised:

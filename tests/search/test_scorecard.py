@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.scorecard import CAP, ratio_of, score
+from figures.scorecard import CAP, ratio_of, score
 
 
 def summary(code, value, target, direction="higher", kind="output", n=10):

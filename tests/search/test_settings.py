@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from search.errors import ConfigError
-from search.settings import SETTINGS, load_settings
+from core.errors import ConfigError
+from core.settings import SETTINGS, load_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from core.clock import FixedClock
 from ingest.demo_data import generate
-from search.clock import FixedClock
 from tests.conftest import ingest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "check_figures.py"

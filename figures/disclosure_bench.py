@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from core.settings import Settings
+from figures.indicator_table import UNKNOWN
+from figures.indicators import Indicators
 from search.index import open_index
-from search.indicator_table import UNKNOWN
-from search.indicators import Indicators
-from search.settings import Settings
 
 
 def bench_disclosure(settings: Settings, echo: Callable[[str], None]) -> dict[str, float]:

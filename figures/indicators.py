@@ -5,7 +5,7 @@ Each indicator has a code, a plain-language definition, a unit, a direction
 experience). Values are computed per month, service and area from document
 facts; targets come from governance events and carry the decision that set
 them. What may be published is decided per indicator by its protected table
-(``search/indicator_table.py`` over ``privacy/disclosure.py``): a cell resting
+(``figures/indicator_table.py`` over ``privacy/disclosure.py``): a cell resting
 on fewer than ``min_cell_count`` items (at least 5), and every cell from which
 such a one could be computed, is withheld: value and n are null, a band and
 the reason are given, so no one can be singled out, not even by arithmetic.
@@ -25,14 +25,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.clock import Clock, SystemClock
+from core.errors import BadQuery, NotFound
+from core.settings import Settings
+from core.times import month_of, parse
+from figures import indicator_table
+from figures.indicator_table import Table
 from privacy import disclosure, policy
-from search import indicator_table
-from search.clock import Clock, SystemClock
-from search.errors import BadQuery, NotFound
 from search.index import Index
-from search.indicator_table import Table
-from search.settings import Settings
-from search.times import month_of, parse
 
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # and their estimated size (JSON length), whichever bound comes first

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.vocabulary import FACT_TYPES
+from core.vocabulary import FACT_TYPES
 
 
 def public_stats(stats: dict[str, Any], min_cell_count: int) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.datasets import DEFINITIONS_VERSION
-from search.indicators import Filters, Indicators
-from search.settings import Settings
+from core.settings import Settings
+from figures.datasets import DEFINITIONS_VERSION
+from figures.indicators import Filters, Indicators
 
 LICENSES = {
     "CC-BY-4.0": "http://creativecommons.org/licenses/by/4.0/",

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from core.times import parse
 from search.index import Index
 from search.query import SearchQuery
-from search.times import parse
 
 _PAGE = 500
 INITIATIVE_ORDER = ("submitted", "being_prepared", "answered", "withdrawn")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from search.errors import ConfigError
+from core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from figures.indicators import Indicators
 from privacy import disclosure
-from search.indicators import Indicators
 
 TOTAL = ("total",)  # the key of a known total among per-code cells
 UNNAMED = ""  # items that name no service: part of the total, never shown on their own

@@ -2,7 +2,7 @@
 
 One dataset per indicator: monthly values city-wide, per service and per area,
 each cell with the number of items behind it and disclosure control applied
-(``search/indicator_table.py``: no withheld cell can be computed from the
+(``figures/indicator_table.py``: no withheld cell can be computed from the
 published ones, and its count is given only as a band). The
 same rows go to every target (local folder, CKAN), so a portal shows the same
 figures as the API.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.indicators import Filters, Indicator, Indicators
+from figures.indicators import Filters, Indicator, Indicators
 
 #: the data dictionary: (name, frictionless type, description)
 FIELDS: tuple[tuple[str, str, str], ...] = (

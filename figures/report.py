@@ -12,10 +12,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from search.governance import decisions, initiatives
+from figures.governance import decisions, initiatives
+from figures.indicators import Filters, Indicators
+from figures.service_catalog import catalog
 from search.index import Index
-from search.indicators import Filters, Indicators
-from search.service_catalog import catalog
 
 TREND_MONTHS = 6
 

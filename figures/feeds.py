@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from search.governance import decisions, initiatives
+from figures.governance import decisions, initiatives
+from figures.indicators import Filters, Indicators
 from search.index import Index
-from search.indicators import Filters, Indicators
 
 LIMIT = 50
 
