@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Response, json
@@ -11,9 +12,11 @@ from api import schemas
 from api.blueprint import Blueprint
 from api.formats import csv_response, wants_csv
 from api.services import services
+from figures import scorecard
 from figures.catalog import build_catalog
 from figures.datasets import FIELDS, indicator_rows
 from figures.parser import parse_indicator_filters
+from figures.provisional import include_provisional
 
 blp = Blueprint("indicators", __name__, url_prefix="/v1", description="Indicators against the targets the council set.")
 
@@ -30,19 +33,23 @@ LIST_COLUMNS = (
     "n",
     "n_band",
     "suppressed",
+    "provisional",
+    "final_from",
     "target",
     "status",
     "url",
 )
+CURRENT_COLUMNS = ("period", "value", "n", "n_band", "suppressed", "provisional", "final_from", "target")
 
 
 @blp.route("/indicators")
 class IndicatorList(MethodView):
-    @blp.arguments(schemas.IndicatorArgs, location="query", error_status_code=400)
+    @blp.arguments(schemas.IndicatorListArgs, location="query", error_status_code=400)
     @blp.response(200, schemas.IndicatorList)
     @blp.alt_response(400, schema=schemas.Problem, description="A parameter is not usable")
     def get(self, args: dict[str, Any]) -> Any:
-        """Every indicator with its latest month, whole-range value, target and whether the target is met."""
+        """Every indicator with its latest month, whole-range value, target and whether the target is met,
+        and the composite score (by each indicator's latest final month unless ``provisional=include``)."""
         svc = services()
         filters = parse_indicator_filters(args)
         svc.indicators.check_filters(filters)
@@ -52,16 +59,13 @@ class IndicatorList(MethodView):
                 {
                     **{f"name_{lang}": s["name"][lang] for lang in ("fi", "sv", "en")},
                     **s,
-                    **(
-                        {k: s["current"][k] for k in ("period", "value", "n", "n_band", "suppressed", "target")}
-                        if s["current"]
-                        else {}
-                    ),
+                    **({k: s["current"][k] for k in CURRENT_COLUMNS} if s["current"] else {}),
                 }
                 for s in items
             ]
             return csv_response(rows, LIST_COLUMNS, "indicators.csv")
-        return {"items": items, "total": len(items)}
+        score = scorecard.score(items, include_provisional(args.get("provisional")))
+        return {"items": items, "total": len(items), "score": asdict(score)}
 
 
 @blp.route("/indicators/<code>")

@@ -60,6 +60,16 @@ class IndicatorArgs(QueryArgs):
     to = fields.String(validate=_short, metadata={"description": "Last month, YYYY-MM"})
 
 
+class IndicatorListArgs(IndicatorArgs):
+    provisional = fields.String(
+        validate=validate.OneOf(["exclude", "include"]),
+        metadata={
+            "description": "exclude (default): the score ranks each indicator by its latest final month; "
+            "include: by its latest month, provisional or not"
+        },
+    )
+
+
 # --- responses -------------------------------------------------------------
 class Facet(Schema):
     value = fields.String()
@@ -199,6 +209,17 @@ class Cell(Schema):
     reason = fields.String(allow_none=True)
     target = fields.Float(allow_none=True)
     status = fields.String()
+    provisional = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "True while the items behind the cell may still finish and move it (a young month, or a "
+            "period holding one); null for a range total that is not served."
+        },
+    )
+    final_from = fields.String(
+        allow_none=True,
+        metadata={"description": "When the cell becomes final (ISO 8601, UTC), by the indicator's final_after rule."},
+    )
 
 
 class Overall(Schema):
@@ -209,6 +230,17 @@ class Overall(Schema):
     )
     suppressed = fields.Boolean()
     reason = fields.String(allow_none=True)
+    provisional = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "True while the items behind the cell may still finish and move it (a young month, or a "
+            "period holding one); null for a range total that is not served."
+        },
+    )
+    final_from = fields.String(
+        allow_none=True,
+        metadata={"description": "When the cell becomes final (ISO 8601, UTC), by the indicator's final_after rule."},
+    )
 
 
 class BreakdownCell(Overall):
@@ -239,6 +271,12 @@ class Disclosure(Schema):
     note = fields.String()
 
 
+class FinalAfter(Schema):
+    days_after_month_end = fields.Integer()
+    plus_response_target_hours = fields.Integer()
+    reason = LangMap
+
+
 class IndicatorSummary(Schema):
     code = fields.String()
     name = LangMap
@@ -248,7 +286,13 @@ class IndicatorSummary(Schema):
     direction = fields.String()
     class_ = fields.String(data_key="class", attribute="class")
     sources = fields.List(fields.String())
-    current = fields.Nested(Cell, allow_none=True)
+    current = fields.Nested(Cell, allow_none=True, metadata={"description": "The latest month with a value."})
+    latest_final = fields.Nested(
+        Cell, allow_none=True, metadata={"description": "The latest month with a value that is no longer provisional."}
+    )
+    final_after = fields.Nested(
+        FinalAfter, metadata={"description": "When a month's cells become final, and why (figures/provisional.py)."}
+    )
     overall = fields.Nested(Overall)
     target = fields.Nested(Target, allow_none=True)
     status = fields.String()
@@ -256,9 +300,37 @@ class IndicatorSummary(Schema):
     url = fields.String()
 
 
+class ScoreRatio(Schema):
+    code = fields.String()
+    period = fields.String(metadata={"description": "The month the indicator counts with."})
+    provisional = fields.Boolean(metadata={"description": "True only with provisional=include."})
+    value = fields.Float()
+    target = fields.Float()
+    ratio = fields.Float()
+    capped = fields.Float()
+    n = fields.Integer()
+
+
+class LeftOut(Schema):
+    code = fields.String()
+    reason = fields.String(metadata={"description": "no_target, no_value, only_provisional or no_ratio"})
+
+
+class Score(Schema):
+    score = fields.Float(allow_none=True, metadata={"description": "Mean of the capped ratios; 1.0 is on target."})
+    include_provisional = fields.Boolean(
+        metadata={"description": "False: each indicator counts with its latest final month."}
+    )
+    cap = fields.Float()
+    ratios = fields.List(fields.Nested(ScoreRatio))
+    worst = fields.List(fields.Nested(ScoreRatio), metadata={"description": "Furthest from target first."})
+    left_out = fields.List(fields.Nested(LeftOut))
+
+
 class IndicatorList(Schema):
     items = fields.List(fields.Nested(IndicatorSummary))
     total = fields.Integer()
+    score = fields.Nested(Score, metadata={"description": "The composite score over these indicators."})
 
 
 class IndicatorFilters(Schema):

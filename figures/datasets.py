@@ -31,6 +31,17 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
         "True when the cell is withheld: it rests on too few items, or it would let such a cell be computed.",
     ),
     ("reason", "string", "Why a cell is withheld."),
+    (
+        "provisional",
+        "boolean",
+        "True while the month is young: its items may still finish and move the value (see final_from).",
+    ),
+    (
+        "final_from",
+        "string",
+        "When the value becomes final (ISO 8601, UTC): the month's end in the city's time zone plus the "
+        "indicator's final_after rule. Republishing after that date changes this row's provisional flag.",
+    ),
     ("target", "number", "The target in force for the month (city-wide or the service's own); empty if none."),
     ("status", "string", "met, not_met, no_target or no_value."),
 )
@@ -74,6 +85,8 @@ def _row(
         "n_band": cell["n_band"] or "",
         "suppressed": cell["suppressed"],
         "reason": cell["reason"] or "",
+        "provisional": cell["provisional"],
+        "final_from": cell["final_from"] or "",
         "target": cell["target"],
         "status": cell["status"],
     }

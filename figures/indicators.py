@@ -29,7 +29,7 @@ from core.clock import Clock, SystemClock
 from core.errors import BadQuery, NotFound
 from core.settings import Settings
 from core.times import month_of, parse
-from figures import indicator_table
+from figures import indicator_table, provisional
 from figures.indicator_table import Table
 from privacy import disclosure, policy
 from search.index import Index
@@ -422,6 +422,7 @@ class Indicators:
                 "n_band": disclosure.band(n, minimum),
                 "suppressed": True,
                 "reason": reason.format(n=minimum),
+                **self._provisional(indicator, key[0], ctx),
             }
         value, n = indicator.compute(table.rows_of(key), ctx) if table.count(key) else (None, 0)
         return {
@@ -430,11 +431,26 @@ class Indicators:
             "n_band": None,
             "suppressed": False,
             "reason": None,
+            **self._provisional(indicator, key[0], ctx),
         }
+
+    def _provisional(self, indicator: Indicator, period: str, ctx: Context) -> dict[str, Any]:
+        """``provisional`` and ``final_from`` of a cell (figures/provisional.py), by the indicator's rule."""
+        rule = provisional.rule_for(indicator.code, indicator.sources)
+        tz, hours = self.settings.timezone, self.settings.response_target_hours
+        return provisional.flag(rule, period, ctx.now, tz, hours).as_fields()
 
     @staticmethod
     def _unserved() -> dict[str, Any]:
-        return {"value": None, "n": None, "n_band": None, "suppressed": True, "reason": UNSERVED_REASON}
+        return {
+            "value": None,
+            "n": None,
+            "n_band": None,
+            "suppressed": True,
+            "reason": UNSERVED_REASON,
+            "provisional": None,
+            "final_from": None,
+        }
 
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
@@ -588,6 +604,7 @@ class Indicators:
     def _summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         series = self.series(indicator, filters)
         latest = next((s for s in reversed(series) if not s["suppressed"]), series[-1] if series else None)
+        final = next((s for s in reversed(series) if not s["suppressed"] and not s["provisional"]), None)
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         overall = (
             self._cell(indicator, self.table(indicator), _key(period, filters), self._context())
@@ -599,6 +616,10 @@ class Indicators:
         result = {
             **describe(indicator),
             "current": latest,
+            "latest_final": final,
+            "final_after": provisional.rule_for(indicator.code, indicator.sources).describe(
+                self.settings.response_target_hours
+            ),
             "overall": overall,
             "target": target,
             "status": self.status(indicator, latest["value"] if latest else None, target),

@@ -11,6 +11,12 @@ The score says nothing about *which* kind of indicator carries it, so the
 classes (input, output, outcome, resident experience) of the included
 indicators are counted: readers see how much of it measures effect rather
 than effort.
+
+Each indicator counts with its latest *final* month (``figures/provisional.py``):
+a young month's value still moves as its items finish, so ranking it would name an
+indicator "furthest from target" only because its month has not ended its course.
+``include_provisional`` uses the latest month with a value instead; every ratio says
+which month it used and whether that month is provisional.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class Ratio:
     capped: float
     n: int
     period: str
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Score:
     items: int  # items behind the included values
     cap: float = CAP
     worst: list[Ratio] = field(default_factory=list)
+    include_provisional: bool = False  # which month each indicator counts with: the latest final one unless True
 
 
 def ratio_of(value: float, target: float, direction: str) -> float | None:
@@ -59,21 +67,24 @@ def ratio_of(value: float, target: float, direction: str) -> float | None:
     return value / target
 
 
-def score(overview: list[dict[str, Any]]) -> Score:
-    """The composite over indicator summaries as ``Indicators.overview()`` returns them."""
+def score(overview: list[dict[str, Any]], include_provisional: bool = False) -> Score:
+    """The composite over indicator summaries as ``Indicators.overview()`` returns them: each indicator with its
+    latest final month (or, with ``include_provisional``, its latest month) against the target in force then."""
     ratios: list[Ratio] = []
     left_out: list[dict[str, Any]] = []
     for summary in overview:
-        current = summary.get("current") or {}
-        target = summary.get("target")
+        latest = summary.get("current") or {}
+        current = latest if include_provisional else summary.get("latest_final") or {}
+        target = _target_of(current, summary)
         base = {"code": summary["code"], "name": summary["name"]}
         if target is None:
             left_out.append({**base, "reason": "no_target"})
             continue
         if current.get("value") is None:
-            left_out.append({**base, "reason": "no_value"})
+            reason = "only_provisional" if latest.get("value") is not None else "no_value"
+            left_out.append({**base, "reason": reason})
             continue
-        raw = ratio_of(float(current["value"]), float(target["value"]), summary["direction"])
+        raw = ratio_of(float(current["value"]), float(target), summary["direction"])
         if raw is None:
             left_out.append({**base, "reason": "no_ratio"})
             continue
@@ -83,11 +94,12 @@ def score(overview: list[dict[str, Any]]) -> Score:
                 name=summary["name"],
                 kind=summary["class"],
                 value=float(current["value"]),
-                target=float(target["value"]),
+                target=float(target),
                 ratio=round(raw, 3),
                 capped=round(min(max(raw, 0.0), CAP), 3),
                 n=int(current.get("n") or 0),
                 period=str(current.get("period") or ""),
+                provisional=bool(current.get("provisional")),
             )
         )
     classes: dict[str, int] = {}
@@ -103,4 +115,13 @@ def score(overview: list[dict[str, Any]]) -> Score:
         effect_share=effect,
         items=sum(r.n for r in ratios),
         worst=sorted(ratios, key=lambda r: (r.capped, r.code))[:WORST],
+        include_provisional=include_provisional,
     )
+
+
+def _target_of(cell: dict[str, Any], summary: dict[str, Any]) -> float | None:
+    """The target in force in the cell's month (a series cell carries it), else the summary's."""
+    if "target" in cell:
+        return None if cell["target"] is None else float(cell["target"])
+    target = summary.get("target")
+    return float(target["value"]) if target else None

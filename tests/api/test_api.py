@@ -136,6 +136,8 @@ def test_indicator_list(client):
         "reason": None,
         "target": None,
         "status": "no_target",
+        "provisional": False,  # the clock says 1 June
+        "final_from": "2026-04-19T21:00:00Z",  # 1 April in Helsinki (UTC+3), plus 120 h and 14 days
     }
     assert closed["class"] == "output"
     rows = list(csv.DictReader(io.StringIO(client.get("/v1/indicators?format=csv").get_data(as_text=True))))

@@ -8,13 +8,24 @@ from figures.scorecard import CAP, ratio_of, score
 
 
 def summary(code, value, target, direction="higher", kind="output", n=10):
+    """A summary whose latest month is final (so it is both ``current`` and ``latest_final``)."""
+    cell = {"period": "2026-10", "value": value, "n": n, "provisional": False} if value is not None else None
     return {
         "code": code,
         "name": {"fi": code, "sv": code, "en": code},
         "direction": direction,
         "class": kind,
-        "current": {"period": "2026-10", "value": value, "n": n} if value is not None else {"value": None},
+        "current": cell or {"value": None},
+        "latest_final": cell,
         "target": {"value": target} if target is not None else None,
+    }
+
+
+def young(code, final_value, young_value, target, direction="higher"):
+    """A summary whose latest month (2026-11) is provisional and whose latest final month is 2026-10."""
+    return {
+        **summary(code, final_value, target, direction),
+        "current": {"period": "2026-11", "value": young_value, "n": 10, "provisional": True, "target": target},
     }
 
 
@@ -53,3 +64,29 @@ def test_classes_and_items_are_counted():
 
 def test_no_indicators_no_score():
     assert score([]).score is None
+
+
+def test_a_young_month_is_not_ranked_unless_asked():
+    overview = [young("closed", 95, 40, 90), summary("median", 60, 48, direction="lower")]
+    final = score(overview)
+    assert [(r.code, r.period, r.provisional) for r in final.worst] == [
+        ("median", "2026-10", False),
+        ("closed", "2026-10", False),
+    ]
+    assert final.include_provisional is False
+    with_young = score(overview, include_provisional=True)
+    assert with_young.worst[0].code == "closed" and with_young.worst[0].period == "2026-11"
+    assert with_young.worst[0].provisional is True and with_young.worst[0].value == 40
+
+
+def test_an_indicator_with_only_provisional_months_is_left_out_with_that_reason():
+    only_young = {**young("new", 95, 40, 90), "latest_final": None}
+    result = score([only_young, summary("a", 100, 100)])
+    assert [r.code for r in result.ratios] == ["a"]
+    assert result.left_out == [{"code": "new", "name": only_young["name"], "reason": "only_provisional"}]
+
+
+def test_the_final_month_is_held_to_the_target_in_force_then():
+    cell = {"period": "2026-09", "value": 80, "n": 10, "provisional": False, "target": 100}
+    changed = {**summary("a", 80, 50), "latest_final": cell}  # the target became 50 later
+    assert score([changed]).ratios[0].target == 100.0
