@@ -108,13 +108,25 @@ def initiatives(items: list[dict[str, Any]], lang: str, base_url: str, self_path
     )
 
 
-def crossings(items: list[dict[str, Any]], lang: str, base_url: str, self_path: str, scope: str | None) -> Response:
+def crossings(
+    items: list[dict[str, Any]],
+    lang: str,
+    base_url: str,
+    self_path: str,
+    scope: str | None,
+    timezone: str | None = None,
+) -> Response:
+    """Target crossings; one in a provisional month says so, since it may cross back as the month's items finish."""
     entries = []
     for c in items:
         key = "feed_crossed_met" if c["to"] == "met" else "feed_crossed_not_met"
         name = c["name"].get(lang) or c["code"]
         unit = i18n.unit(c["unit"], lang)
         query = f"?service={c['service']}" if c.get("service") else ""
+        young = ""
+        if c.get("provisional"):
+            final = i18n.t("final_on", lang, date=i18n.day(c["final_from"], lang, timezone))
+            young = f" ({i18n.t('provisional_mark', lang)}, {final})"
         entries.append(
             {
                 "path": f"/{lang}/indicators/{c['code']}{query}#m-{c['period']}",
@@ -125,7 +137,8 @@ def crossings(items: list[dict[str, Any]], lang: str, base_url: str, self_path: 
                     lang,
                     value=f"{i18n.number(c['value'], lang)} {unit}",
                     target=f"{i18n.number(c['target'], lang)} {unit}",
-                ),
+                )
+                + young,
             }
         )
     return feed(

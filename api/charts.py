@@ -3,7 +3,9 @@
 Every chart is ``role="img"`` with a ``<title>`` and a ``<desc>`` that say in words what
 it shows (range, latest value, target); the pages put the same numbers in a table next
 to it. Colours keep a 3:1 contrast with white for graphics (WCAG 1.4.11); the target is
-dashed as well as coloured, so it does not rest on colour alone.
+dashed as well as coloured, so it does not rest on colour alone. Provisional months
+(``figures/provisional.py``) are hollow dots joined by a dotted line, named in the
+legend, the description and each dot's title.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def describe_series(series: list[dict[str, Any]], unit: str, lang: str) -> str:
         text += " " + i18n.t("chart_target_alt", lang, target=_fmt(targets[-1], lang), unit=i18n.unit(unit, lang))
     else:
         text += " " + i18n.t("chart_no_target", lang)
+    young = [i18n.month(s["period"], lang) for s in series if s.get("provisional") and s["value"] is not None]
+    if young:
+        text += " " + i18n.t("chart_provisional_alt", lang, months=", ".join(young))
     return text
 
 
@@ -128,26 +133,34 @@ def line_chart(
         parts.append(
             f'<path d="{" ".join(path)}" fill="none" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>'
         )
-    segments: list[list[str]] = []
-    current: list[str] = []
+    segments: list[tuple[bool, list[str]]] = []  # (provisional, points): a line into a young month is dotted
+    previous: str | None = None
     for i, cell in enumerate(series):
         if cell["value"] is None:
-            if current:
-                segments.append(current)
-            current = []
+            previous = None
             continue
-        current.append(f"{x(i)},{top + y(cell['value'])}")
-    if current:
-        segments.append(current)
-    for points in segments:
-        if len(points) > 1:
-            parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{VALUE}" stroke-width="2.5"/>')
+        point = f"{x(i)},{top + y(cell['value'])}"
+        young = bool(cell.get("provisional"))
+        if previous is not None:
+            if segments and segments[-1][0] == young and segments[-1][1][-1] == previous:
+                segments[-1][1].append(point)
+            else:
+                segments.append((young, [previous, point]))
+        previous = point
+    for young, points in segments:
+        dots = ' stroke-dasharray="2 3"' if young else ""
+        parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{VALUE}" stroke-width="2.5"{dots}/>')
     for i, cell in enumerate(series):
         if cell["value"] is not None:
             label = f"{i18n.month(cell['period'], lang)}: {_fmt(cell['value'], lang)} {i18n.unit(unit, lang)}"
             cy = top + y(cell["value"])
+            fill = VALUE
+            if cell.get("provisional"):
+                label += f" ({i18n.t('provisional_mark', lang)})"
+                fill = "#ffffff"
             parts.append(
-                f'<circle cx="{x(i)}" cy="{cy}" r="3.5" fill="{VALUE}"><title>{escape(label)}</title></circle>'
+                f'<circle cx="{x(i)}" cy="{cy}" r="3.5" fill="{fill}" stroke="{VALUE}" stroke-width="1.5">'
+                f"<title>{escape(label)}</title></circle>"
             )
     legend_y = height - 6
     ly = legend_y - 4
@@ -159,6 +172,15 @@ def line_chart(
             'stroke-width="2" stroke-dasharray="6 4"/>'
         )
         parts.append(_text(left + 150, legend_y, i18n.t("legend_target", lang)))
+    if any(s.get("provisional") for s in series if s["value"] is not None):
+        parts.append(
+            f'<line x1="{left + 240}" x2="{left + 264}" y1="{ly}" y2="{ly}" stroke="{VALUE}" '
+            'stroke-width="2.5" stroke-dasharray="2 3"/>'
+        )
+        parts.append(
+            f'<circle cx="{left + 252}" cy="{ly}" r="3.5" fill="#ffffff" stroke="{VALUE}" stroke-width="1.5"/>'
+        )
+        parts.append(_text(left + 270, legend_y, i18n.t("legend_provisional", lang)))
     parts.append("</svg>")
     return _svg(parts)
 
@@ -192,7 +214,9 @@ def sparkline(series: list[dict[str, Any]], *, chart_id: str, title: str, unit: 
     ]
     body.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{VALUE}" stroke-width="2"/>')
     last = points[-1].split(",")
-    body.append(f'<circle cx="{last[0]}" cy="{last[1]}" r="3" fill="{VALUE}"/>')
+    young = [s for s in series if s["value"] is not None][-1].get("provisional")
+    fill = "#ffffff" if young else VALUE  # a provisional latest month is hollow, as on the full chart
+    body.append(f'<circle cx="{last[0]}" cy="{last[1]}" r="3" fill="{fill}" stroke="{VALUE}" stroke-width="1.5"/>')
     return _svg([head, *body, "</svg>"])
 
 

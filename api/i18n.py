@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
@@ -81,6 +82,51 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reason_no_target": {"fi": "ei tavoitetta", "sv": "inget mål", "en": "no target"},
     "reason_no_value": {"fi": "ei julkaistavaa arvoa", "sv": "inget publicerbart värde", "en": "no publishable value"},
     "reason_no_ratio": {"fi": "suhdelukua ei voi laskea", "sv": "kvoten kan inte räknas", "en": "no meaningful ratio"},
+    "reason_only_provisional": {
+        "fi": "vain ennakkotietoja (ei vielä lopullista kuukautta)",
+        "sv": "bara preliminära värden (ingen slutlig månad ännu)",
+        "en": "provisional months only (no final month yet)",
+    },
+    # provisional values (figures/provisional.py)
+    "provisional_mark": {"fi": "ennakkotieto", "sv": "preliminärt", "en": "provisional"},
+    "final_on": {"fi": "lopullinen {date}", "sv": "slutligt {date}", "en": "final on {date}"},
+    "provisional_note": {
+        "fi": "Ennakkotieto: kuukauden palautteet ja asiat voivat vielä edetä, joten arvo voi muuttua itsestään. {rule}",
+        "sv": "Preliminärt: månadens responser och ärenden kan ännu gå vidare, så värdet kan ändras av sig självt. {rule}",
+        "en": "Provisional: the month's items may still move on, so the value can change by itself. {rule}",
+    },
+    "score_basis_final": {
+        "fi": "Pisteet ja järjestys lasketaan kunkin mittarin viimeisimmästä lopullisesta kuukaudesta; "
+        "ennakkotiedot jätetään pois.",
+        "sv": "Betyget och ordningen räknas på varje indikators senaste slutliga månad; preliminära värden "
+        "lämnas utanför.",
+        "en": "The score and the ranking use each indicator's latest final month; provisional months are left out.",
+    },
+    "score_basis_include": {
+        "fi": "Pisteissä ja järjestyksessä ovat mukana myös ennakkotiedot (merkitty).",
+        "sv": "Betyget och ordningen omfattar även preliminära värden (markerade).",
+        "en": "The score and the ranking include provisional months (marked).",
+    },
+    "score_include_link": {
+        "fi": "Ota ennakkotiedot mukaan",
+        "sv": "Ta med preliminära värden",
+        "en": "Include provisional months",
+    },
+    "score_final_link": {
+        "fi": "Vain lopulliset kuukaudet",
+        "sv": "Bara slutliga månader",
+        "en": "Final months only",
+    },
+    "legend_provisional": {
+        "fi": "Ennakkotieto (ontto piste, katkoviiva)",
+        "sv": "Preliminärt (ihålig punkt, streckad linje)",
+        "en": "Provisional (hollow dot, dotted line)",
+    },
+    "chart_provisional_alt": {
+        "fi": "Ennakkotietoja: {months}.",
+        "sv": "Preliminära värden: {months}.",
+        "en": "Provisional: {months}.",
+    },
     "tiles_title": {"fi": "Mittarit", "sv": "Indikatorer", "en": "Indicators"},
     "col_indicator": {"fi": "Mittari", "sv": "Indikator", "en": "Indicator"},
     "col_class": {"fi": "Luokka", "sv": "Klass", "en": "Class"},
@@ -400,10 +446,13 @@ def short_month(period: str, lang: str) -> str:
     return str(format_date(date(int(year), int(mon), 1), "LLL yy", locale=lang)).replace(".", "")
 
 
-def day(value: str | datetime | None, lang: str) -> str:
+def day(value: str | datetime | None, lang: str, timezone: str | None = None) -> str:
+    """A date in the reader's language; with ``timezone``, the day it is there (an instant given in UTC)."""
     if not value:
         return "–"
     when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if timezone and when.tzinfo is not None:
+        when = when.astimezone(ZoneInfo(timezone))
     return str(format_date(when, "medium", locale=lang))
 
 

@@ -20,6 +20,7 @@ from core.vocabulary import FEEDBACK_STATES, INDICATOR_CLASSES, INITIATIVE_STATE
 from figures import feeds, governance, report, scorecard, service_catalog
 from figures.datasets import dataset_name
 from figures.indicators import Filters, month_filter
+from figures.provisional import include_provisional
 from search.parser import parse_search
 from search.query import SearchQuery
 
@@ -59,6 +60,7 @@ def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
 @blp.app_context_processor
 def _helpers() -> dict[str, Any]:
     lang = g.get("lang", i18n.DEFAULT)
+    timezone = services().settings.timezone
     return {
         "lang": lang,
         "languages": i18n.LANGUAGES,
@@ -68,6 +70,7 @@ def _helpers() -> dict[str, Any]:
         "share": lambda value: i18n.share(value, lang),
         "month": lambda period: i18n.month(period, lang) if period else "–",
         "day": lambda value: i18n.day(value, lang),
+        "final_on": lambda final_from: i18n.t("final_on", lang, date=i18n.day(final_from, lang, timezone)),
         "unit": lambda code: i18n.unit(code, lang),
         "duration": lambda hours: i18n.duration(hours, lang),
         "classes": INDICATOR_CLASSES,
@@ -99,13 +102,14 @@ def _not_found(exc: NotFound) -> tuple[str, int]:
 @blp.get("/")
 def overview() -> str:
     svc = services()
+    include = include_provisional(request.args.get("provisional"))
     summaries = svc.indicators.overview(Filters())
     trends = {i.code: svc.indicators.series(i, Filters())[-TREND_MONTHS:] for i in svc.indicators.definitions()}
     return render_template(
         "overview.html",
         summaries=summaries,
         trends=trends,
-        score=scorecard.score(summaries),
+        score=scorecard.score(summaries, include),
         stats=svc.index.stats(),
         charts=charts,
     )
@@ -335,4 +339,4 @@ def indicators_feed() -> Response:
     svc = services()
     service = request.args.get("service") or None
     items = feeds.target_crossings(svc.indicators, service=service)
-    return atom.crossings(items, g.lang, svc.settings.base_url, request.full_path, service)
+    return atom.crossings(items, g.lang, svc.settings.base_url, request.full_path, service, svc.settings.timezone)

@@ -304,6 +304,7 @@ class ScoreRatio(Schema):
     code = fields.String()
     period = fields.String(metadata={"description": "The month the indicator counts with."})
     provisional = fields.Boolean(metadata={"description": "True only with provisional=include."})
+    final_from = fields.String(allow_none=True)
     value = fields.Float()
     target = fields.Float()
     ratio = fields.Float()

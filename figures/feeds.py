@@ -42,6 +42,8 @@ def target_crossings(indicators: Indicators, *, service: str | None = None) -> l
                         "to": cell["status"],
                         "value": cell["value"],
                         "target": cell["target"],
+                        "provisional": cell["provisional"],
+                        "final_from": cell["final_from"],
                     }
                 )
             previous = cell

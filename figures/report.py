@@ -55,6 +55,8 @@ def build(indicators: Indicators, index: Index, body: str, period: str, now: dat
                     "value": cell["value"],
                     "target": cell["target"],
                     "n": cell["n"],
+                    "provisional": cell["provisional"],
+                    "final_from": cell["final_from"],
                     "trend": trend(series[-TREND_MONTHS:], indicator.direction),
                     "recent": series[-TREND_MONTHS:],
                 }

@@ -41,6 +41,7 @@ class Ratio:
     n: int
     period: str
     provisional: bool = False
+    final_from: str | None = None  # when the month's value is final (ISO 8601, UTC)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def score(overview: list[dict[str, Any]], include_provisional: bool = False) -> 
                 n=int(current.get("n") or 0),
                 period=str(current.get("period") or ""),
                 provisional=bool(current.get("provisional")),
+                final_from=current.get("final_from"),
             )
         )
     classes: dict[str, int] = {}
