@@ -604,7 +604,7 @@ class Indicators:
     def _summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         series = self.series(indicator, filters)
         latest = next((s for s in reversed(series) if not s["suppressed"]), series[-1] if series else None)
-        final = next((s for s in reversed(series) if not s["suppressed"] and not s["provisional"]), None)
+        final = next((s for s in reversed(series) if s["value"] is not None and not s["provisional"]), None)
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         overall = (
             self._cell(indicator, self.table(indicator), _key(period, filters), self._context())
