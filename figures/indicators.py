@@ -438,7 +438,7 @@ class Indicators:
         """``provisional`` and ``final_from`` of a cell (figures/provisional.py), by the indicator's rule."""
         rule = provisional.rule_for(indicator.code, indicator.sources)
         tz, hours = self.settings.timezone, self.settings.response_target_hours
-        return provisional.flag(rule, period, ctx.now, tz, hours).as_fields()
+        return provisional.fields(rule, period, ctx.now, tz, hours)
 
     @staticmethod
     def _unserved() -> dict[str, Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from core.errors import BadQuery
@@ -81,13 +82,26 @@ def last_month(period: str, now: datetime, timezone: str) -> str:
 
 def final_from(rule: Rule, period: str, now: datetime, timezone: str, response_target_hours: int) -> datetime:
     """When every month of the period is final (elapsed time, so a DST change does not move it)."""
-    return month_end(last_month(period, now, timezone), timezone) + rule.delay(response_target_hours)
+    return _final(rule, last_month(period, now, timezone), timezone, response_target_hours)[0]
+
+
+@lru_cache(maxsize=65_536)
+def _final(rule: Rule, month: str, timezone: str, response_target_hours: int) -> tuple[datetime, str]:
+    """A month's final instant and its ISO text: the same for every cell of the month, so computed once."""
+    final = month_end(month, timezone) + rule.delay(response_target_hours)
+    return final, iso(final)
 
 
 def flag(rule: Rule, period: str, now: datetime, timezone: str, response_target_hours: int) -> Flag:
     """Is the cell of ``period`` provisional at ``now``, and from when is it final."""
     final = final_from(rule, period, now, timezone, response_target_hours)
     return Flag(provisional=now < final, final_from=final)
+
+
+def fields(rule: Rule, period: str, now: datetime, timezone: str, response_target_hours: int) -> dict[str, object]:
+    """``provisional`` and ``final_from`` as a published cell carries them (the same as ``flag(...).as_fields()``)."""
+    final, text = _final(rule, last_month(period, now, timezone), timezone, response_target_hours)
+    return {"provisional": now < final, "final_from": text}
 
 
 def include_provisional(value: str | None) -> bool:

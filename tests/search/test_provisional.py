@@ -29,6 +29,8 @@ def test_feedback_is_final_a_response_target_after_the_month_end():
     flag = provisional.flag(rule, "2026-03", boundary, HELSINKI, 120)
     assert not flag.provisional and flag.final_from == boundary
     assert flag.as_fields() == {"provisional": False, "final_from": "2026-04-05T21:00:00Z"}
+    assert provisional.fields(rule, "2026-03", boundary, HELSINKI, 120) == flag.as_fields()
+    assert provisional.fields(rule, "2026-03", boundary - timedelta(seconds=1), HELSINKI, 120)["provisional"]
     # the setting moves it, and so does the time zone
     assert provisional.final_from(rule, "2026-03", boundary, "UTC", 48) == datetime(2026, 4, 3, tzinfo=UTC)
 
