@@ -72,7 +72,9 @@ def cli(ctx: click.Context, data_dir: str | None) -> None:
 @click.option("--events", default=50_000, show_default=True, help="How many events to generate.")
 @click.option("--seed", default=2026, show_default=True, help="The same seed gives the same city.")
 @click.option(
-    "--until", default=None, help="First day after the demo period, YYYY-MM-DD (default: this month's start)."
+    "--until",
+    default=None,
+    help="Where the demo's events stop, YYYY-MM-DD (default: today, so the served clock and the data agree).",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
@@ -88,7 +90,9 @@ def demo_cmd(
     if folder.exists():
         shutil.rmtree(folder)  # the demo folder is the demo's own: start from nothing each time
     settings = settings.with_overrides(data_dir=folder, base_url=f"http://127.0.0.1:{port}")
-    end = date.fromisoformat(until) if until else None
+    # Today, not the month's start: served with the real clock, a city whose events stopped on the 1st would
+    # show last month as final (figures/provisional.py) although its items were cut off before they could finish.
+    end = date.fromisoformat(until) if until else date.today()
     configure("WARNING")  # the progress bars tell the story; logs would drown them
     log = open_log(settings)
     with click.progressbar(
