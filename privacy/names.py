@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from privacy.language import is_base_form, word_classes
 from privacy.streets import is_street
@@ -44,106 +45,141 @@ _NEVER = frozenset(
 _MAX_CUED = 3
 
 
-@dataclass
-class _Word:
-    start: int
-    end: int
-    text: str
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a word form says by itself, whatever its neighbours: looked up once per form (forms repeat)."""
+
     classes: frozenset[str]
-    first: bool | None = None  # opens a sentence; looked up only when a rule needs it
-    name: bool = False
+    strong: bool  # a name wherever it stands: a person's name with no other reading and no place reading
+    strong_inside: bool  # a name unless it opens a sentence: a person's name with an ordinary reading too
+    first_name: bool
+    surname: bool
+    proper: bool
+    # May be a surname after a first name: any capitalised word but a street name. Many Finnish
+    # surnames are place names or ordinary words too ("Peltola", "Salo", "Lahti", "Rinne",
+    # "Kivimäki"), and inflected ones may be unknown ("Tiina Elovaaralle"); measured on the
+    # development set, refusing inflected places here lost names and gained no precision.
+    may_follow: bool
+    cue_member: bool  # may belong to a run of names after a cue word: unknown, or a person's name
+    may_be_cued: bool  # may itself end such a run: a ``cue_member`` that is no street name
+
+
+@lru_cache(maxsize=65536)
+def _reading(word: str) -> _Reading | None:
+    """The word form's reading, or ``None`` when it cannot be a name (one letter, all capitals, a never-name)."""
+    if len(word) < 2 or word.isupper() or word.lower() in _NEVER:
+        return None
+    classes = word_classes(word)
+    person = bool(classes & _PERSON)
+    surname = "sukunimi" in classes
+    street = is_street(word.lower())
+    place = "paikannimi" in classes
+    cue_member = not classes or person
+    return _Reading(
+        classes=classes,
+        strong=person and not place and not classes - _PROPER,
+        strong_inside=person and not place,
+        first_name="etunimi" in classes,
+        surname=surname,
+        proper=bool(classes & _PROPER),
+        may_follow=surname or not street,
+        cue_member=cue_member,
+        may_be_cued=cue_member and not street,
+    )
 
 
 def names(text: str) -> Iterator[tuple[int, int]]:
-    found = [
-        _Word(m.start(), m.end(), w, frozenset())
-        for m in CAPITALISED.finditer(text)
-        if len(w := m.group(0)) > 1 and not w.isupper() and w.lower() not in _NEVER
+    starts: list[int] = []
+    ends: list[int] = []
+    readings: list[_Reading] = []
+    for match in CAPITALISED.finditer(text):
+        reading = _reading(match.group(0))
+        if reading is not None:
+            starts.append(match.start())
+            ends.append(match.end())
+            readings.append(reading)
+    count = len(readings)
+    # joined[i]: word i follows word i - 1 with only a space or two between (as in "Matti Virtanen")
+    joined = [False] + [only_space_between(text, ends[i - 1], starts[i]) for i in range(1, count)]
+    name = [
+        r.strong or (r.strong_inside and not sentence_start(text, s)) for r, s in zip(readings, starts, strict=True)
     ]
-    for word in found:
-        word.classes = word_classes(word.text)
-        word.name = _strong(text, word)
-    for i, word in enumerate(found):
-        if word.name:
+    cue_before: dict[int, bool] = {}
+    for i, reading in enumerate(readings):
+        if name[i]:
             continue
-        prev = found[i - 1] if i > 0 and only_space_between(text, found[i - 1].end, word.start) else None
-        nxt = found[i + 1] if i + 1 < len(found) and only_space_between(text, word.end, found[i + 1].start) else None
-        after_first_name = prev is not None and prev.name and "etunimi" in prev.classes and _may_follow(word)
-        before_name = (
-            nxt is not None
-            and nxt.name
-            and ("sukunimi" in nxt.classes or "sukunimi" in word.classes or _nominative_proper(word))
-            and bool(word.classes & _PROPER or not _first(text, word))
-        )
+        after_first_name = joined[i] and name[i - 1] and readings[i - 1].first_name and reading.may_follow
+        before_name = False
+        if i + 1 < count and joined[i + 1] and name[i + 1]:
+            following = readings[i + 1]
+            before_name = (
+                following.surname or reading.surname or _nominative_proper(text, starts[i], ends[i], reading)
+            ) and (reading.proper or not sentence_start(text, starts[i]))
         # "Hilkka tässä": "X here" introduces the writer
-        introduced = text.startswith(" tässä", word.end) and (not word.classes or bool(word.classes & _PERSON))
-        word.name = after_first_name or before_name or introduced or _cued(text, found, i)
-    yield from _spans(text, found)
+        introduced = reading.cue_member and text.startswith(" tässä", ends[i])
+        name[i] = (
+            after_first_name
+            or before_name
+            or introduced
+            or (reading.may_be_cued and _cued(text, starts, joined, readings, name, cue_before, i))
+        )
+    yield from _spans(starts, ends, joined, name)
 
 
-def _strong(text: str, word: _Word) -> bool:
-    classes = word.classes
-    if not classes & _PERSON or "paikannimi" in classes:
-        return False
-    return not (classes - _PROPER and _first(text, word))
-
-
-def _first(text: str, word: _Word) -> bool:
-    if word.first is None:
-        word.first = sentence_start(text, word.start)
-    return word.first
-
-
-def _may_follow(word: _Word) -> bool:
-    """A surname after a first name: any capitalised word but a street name.
-
-    Many Finnish surnames are place names or ordinary words too ("Peltola", "Salo", "Lahti",
-    "Rinne", "Kivimäki"), and inflected ones may be unknown ("Tiina Elovaaralle"); measured on
-    the development set, refusing inflected places here lost names and gained no precision.
-    """
-    return "sukunimi" in word.classes or not is_street(word.text.lower())
-
-
-def _nominative_proper(word: _Word) -> bool:
+def _nominative_proper(text: str, start: int, end: int, reading: _Reading) -> bool:
     """A surname-like word before a first name ("Nieminen Pekka"): a proper noun in its base form."""
-    return bool(word.classes & _PROPER) and is_base_form(word.text)
+    return reading.proper and is_base_form(text[start:end])
 
 
-def _cued(text: str, found: list[_Word], i: int) -> bool:
-    """A cue word just before this word, or before the run of capitalised words that ends with it."""
-    word = found[i]
-    if word.classes and not word.classes & _PERSON:
-        return False  # an ordinary word or a place after a cue ("Terveisin Espoon kaupunki")
-    if is_street(word.text.lower()):
-        return False
+def _cued(
+    text: str,
+    starts: list[int],
+    joined: list[bool],
+    readings: list[_Reading],
+    name: list[bool],
+    cue_before: dict[int, bool],
+    i: int,
+) -> bool:
+    """A cue word just before this word, or before the run of capitalised words that ends with it.
+
+    The run's words must be unknown words or persons' names (or already names): "Terveisin
+    Espoon kaupunki" is an ordinary word and a place after a cue, no name.
+    """
     first = i
-    while (
-        first > 0 and i - first < _MAX_CUED - 1 and only_space_between(text, found[first - 1].end, found[first].start)
-    ):
+    while first > 0 and i - first < _MAX_CUED - 1 and joined[first]:
         first -= 1
     for j in range(first, i + 1):
-        start = found[j].start
-        gap_start = start
-        while gap_start > 0 and start - gap_start < 3 and text[gap_start - 1] in " .,:":
-            gap_start -= 1
-        if gap_start == start or not text[gap_start - 1 : gap_start].isalpha():
-            continue
-        previous = text[word_start(text, gap_start) : gap_start].lower()
-        if previous in _CUES and (previous != "t" or text[gap_start : gap_start + 1] in ".:"):
-            return all(not found[k].classes or found[k].classes & _PERSON or found[k].name for k in range(j, i + 1))
+        cued = cue_before.get(j)
+        if cued is None:
+            cued = cue_before[j] = _cue_before(text, starts[j])
+        if cued:
+            return all(readings[k].cue_member or name[k] for k in range(j, i + 1))
     return False
 
 
-def _spans(text: str, found: list[_Word]) -> Iterator[tuple[int, int]]:
-    start = end = -1
-    for word in found:
-        if not word.name:
+def _cue_before(text: str, start: int) -> bool:
+    """The word before ``start`` (across at most three of " .,:") is a cue word; "t" only as "t." or "t:"."""
+    gap_start = start
+    while gap_start > 0 and start - gap_start < 3 and text[gap_start - 1] in " .,:":
+        gap_start -= 1
+    if gap_start == start or not text[gap_start - 1 : gap_start].isalpha():
+        return False
+    previous = text[word_start(text, gap_start) : gap_start].lower()
+    return previous in _CUES and (previous != "t" or text[gap_start : gap_start + 1] in ".:")
+
+
+def _spans(starts: list[int], ends: list[int], joined: list[bool], name: list[bool]) -> Iterator[tuple[int, int]]:
+    """Runs of names joined by spaces as one span each ("Matti Virtanen", not two)."""
+    start = -1
+    end = -1
+    for i, is_name in enumerate(name):
+        if not is_name:
             continue
-        if start >= 0 and only_space_between(text, end, word.start):
-            end = word.end
+        if start >= 0 and joined[i] and name[i - 1]:
+            end = ends[i]
             continue
         if start >= 0:
             yield start, end
-        start, end = word.start, word.end
+        start, end = starts[i], ends[i]
     if start >= 0:
         yield start, end

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus sign,
 # small and full-width hyphen-minus, and the soft hyphen's visible cousins.
@@ -18,15 +19,17 @@ _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
-def normalise(text: str) -> tuple[str, list[int]]:
+def normalise(text: str) -> tuple[str, Sequence[int]]:
     """The matching copy of ``text`` and, for each of its characters, the index it came from.
 
     The map has one extra entry at the end (``len(text)``) so that an end offset maps too.
-    Linear: ASCII runs are copied as they are; only non-ASCII characters are looked at, each
-    expanded by NFKC to at most a few characters.
+    Linear: runs of characters that normalisation leaves alone (ASCII, and the Latin letters
+    of fi/sv/en text such as "ä", "å", "é") are copied as they are; only the other characters
+    are looked at, each expanded by NFKC to at most a few characters. Most texts have none of
+    those, and then the copy is the text itself and the map a ``range`` (nothing is built).
     """
-    if text.isascii():
-        return text, list(range(len(text) + 1))
+    if text.isascii() or _SPECIAL.search(text) is None:
+        return text, range(len(text) + 1)
     out: list[str] = []
     origin: list[int] = []
     position = 0
@@ -46,9 +49,6 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
-_SPECIAL = re.compile(r"[^\x00-\x7f]")
-
-
 def _mapped(char: str) -> str:
     if char in _INVISIBLE:
         return ""
@@ -61,7 +61,24 @@ def _mapped(char: str) -> str:
     return "".join("-" if c in _DASHES else (" " if c.isspace() else c) for c in unicodedata.normalize("NFKC", char))
 
 
-def original_span(origin: list[int], start: int, end: int) -> tuple[int, int]:
+def _stable_ranges() -> str:
+    """Character ranges (as a regex class body) of the Latin letters and quotes that ``_mapped`` keeps."""
+    ranges: list[tuple[int, int]] = [(0x00, 0x7F)]
+    for code in (*range(0x80, 0x250), *range(0x2018, 0x2020), 0x20AC):
+        if _mapped(chr(code)) != chr(code):
+            continue
+        if ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges)
+
+
+# Characters that normalisation may change: everything outside the stable ranges.
+_SPECIAL = re.compile(f"[^{_stable_ranges()}]")
+
+
+def original_span(origin: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """The span of the original string that normalised ``[start, end)`` came from."""
     if end <= start:
         return origin[start], origin[start]
