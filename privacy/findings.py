@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import NamedTuple
 
 KINDS = ("identity_code", "phone", "email", "iban", "name", "address")
@@ -23,10 +24,18 @@ class Finding(NamedTuple):
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
-    """Findings sorted, overlaps resolved in favour of the earlier (then longer) one, so markers never nest."""
+    """Findings sorted, and overlapping ones joined into one (of the earlier's kind), so markers never nest.
+
+    Joining rather than dropping the later one: a dropped finding's characters beyond the
+    overlap would be published.
+    """
+    if all(earlier.end <= later.start for earlier, later in pairwise(findings)):
+        return findings  # already sorted and disjoint (the usual case)
     result: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
         if result and finding.start < result[-1].end:
+            if finding.end > result[-1].end:
+                result[-1] = result[-1]._replace(end=finding.end)
             continue
         result.append(finding)
     return result

@@ -30,14 +30,15 @@ _HETU = re.compile(
 # 64, RFC 5321); the domain is matched forwards: labels joined by dots (or "dot"/"piste"/"punkt")
 # ending in an alphabetic top-level label. Labels and separators share no character.
 _SEPARATOR = re.compile(
-    # one character class first (the engine skips quickly to it), then which separator it starts
-    r"[@(\[{<aäAÄ](?:(?<=@)|(?<=[(\[{<]) ?(?:at|ät|a) ?[)\]}>]|(?<= [aäAÄ])[tT](?= ))",
-    re.IGNORECASE,
+    # one character class first (the engine skips quickly to it), then which separator it starts;
+    # cases spelt out rather than IGNORECASE, which makes the engine fold every character it reads
+    r"[@(\[{<aäAÄ](?:(?<=@)|(?<=[(\[{<]) ?(?:[aA][tT]|[äÄ][tT]|[aA]) ?[)\]}>]|(?<= [aäAÄ])[tT](?= ))"
 )
 _DOT = r"(?:\.| ?[(\[{<] ?(?:dot|piste|punkt) ?[)\]}>] ?| (?:dot|piste|punkt) )"
 _DOMAIN = re.compile(rf"(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])", re.IGNORECASE)
-_LOCAL_EXTRA = frozenset("._%+-'")
 _LOCAL_MAX = 64
+# Letters in any script, digits and . _ % + - ', one more than allowed so that too long is seen.
+_LOCAL_BACKWARDS = re.compile(rf"[\w.%+\-']{{0,{_LOCAL_MAX + 1}}}")
 
 # Phones: a Finnish/Swedish trunk prefix 0, an international +CC or 00CC, optionally glued to
 # "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
@@ -59,6 +60,7 @@ _CODE_LIKE = re.compile(r"(\d\d)(\d\d)(\d\d)-\d{3,4}")
 # Anchored on the first check digit (the engine skips quickly to digits); the country code and the
 # word boundary before it are checked by look-behinds, and the match is widened by two in Python.
 _IBAN = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)\d(?: ?[A-Za-z0-9]){11,34}+")
+_COMPACT_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
 
 
@@ -71,6 +73,7 @@ def identity_codes(text: str) -> Iterator[tuple[int, int]]:
 def emails(text: str) -> Iterator[tuple[int, int]]:
     """E-mails: each separator does bounded work (64 characters back, a bounded domain pattern forwards)."""
     taken = 0
+    backwards: str | None = None
     for separator in _SEPARATOR.finditer(text):
         left, right = separator.start(), separator.end()
         if left < taken:
@@ -79,11 +82,15 @@ def emails(text: str) -> Iterator[tuple[int, int]]:
             left -= 1
         if text[right : right + 1] == " ":
             right += 1
-        begin = left
-        while begin > 0 and left - begin <= _LOCAL_MAX and _local(text[begin - 1]):
-            begin -= 1
-        if left - begin > _LOCAL_MAX:
+        if backwards is None:
+            backwards = text[::-1]
+        # the local part, read backwards from the separator (a match on the reversed text: no re-reading)
+        mirrored = len(text) - left
+        local = _LOCAL_BACKWARDS.match(backwards, mirrored)
+        length = local.end() - mirrored if local else 0
+        if length > _LOCAL_MAX:
             continue
+        begin = left - length
         while begin < left and text[begin] in ".'":
             begin += 1
         if begin == left:
@@ -96,10 +103,6 @@ def emails(text: str) -> Iterator[tuple[int, int]]:
             continue
         yield begin, domain.end()
         taken = domain.end()
-
-
-def _local(char: str) -> bool:
-    return char.isalnum() or char == "_" or char in _LOCAL_EXTRA
 
 
 def phones(text: str) -> Iterator[tuple[int, int]]:
@@ -119,16 +122,12 @@ def ibans(text: str) -> Iterator[tuple[int, int]]:
     for match in _IBAN.finditer(text):
         start = match.start() - 2
         candidate = text[start : match.end()]
-        # A candidate may run on into following words and numbers: take the longest valid prefix.
+        # A candidate may run on into following words and numbers: take the longest valid prefix,
+        # of the country's length when it is known, else of 15 characters or more.
+        ends = [end for end, char in enumerate(candidate, 1) if char != " "]  # after each compact character
         expected = _IBAN_LENGTHS.get(candidate[:2].upper())
-        compact = 0
-        ends = []
-        for end, char in enumerate(candidate, 1):
-            if char != " ":
-                compact += 1
-                if (expected is None and compact >= 15) or compact == expected:
-                    ends.append(end)
-        for end in reversed(ends):
+        tries = ends[:13:-1] if expected is None else ends[expected - 1 : expected]  # longest first
+        for end in tries:
             if is_valid_iban(candidate[:end]):
                 yield start, start + end
                 break
@@ -141,14 +140,17 @@ def is_valid_identity_code(code: str) -> bool:
 
 def is_valid_iban(candidate: str) -> bool:
     compact = candidate.replace(" ", "").upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+    if not _COMPACT_IBAN.fullmatch(compact):
         return False
     expected = _IBAN_LENGTHS.get(compact[:2])
     if expected is not None and len(compact) != expected:
         return False
     rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+    return int(rearranged.translate(_LETTER_VALUES)) % 97 == 1
+
+
+# ISO 13616: letters count as two-digit numbers, A = 10 ... Z = 35.
+_LETTER_VALUES = {ord(letter): str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)}
 
 
 def _valid_hetu(match: re.Match[str]) -> bool:

@@ -22,7 +22,7 @@ from privacy.findings import Finding, merge
 from privacy.identifiers import emails, ibans, identity_codes, is_valid_iban, is_valid_identity_code, phones
 from privacy.language import check_available
 from privacy.names import names as name_spans
-from privacy.normalise import normalise, original_span
+from privacy.normalise import normalise
 
 __all__ = [
     "MARKERS",
@@ -74,9 +74,10 @@ def find(text: str, *, names: bool = True) -> list[Finding]:
         check_available()
     normal, origin = normalise(text)
     finders = _IDENTIFIERS + (_FREE_TEXT if names else ())
-    found: list[Finding] = []
-    starts: list[int] = []  # taken spans, sorted and disjoint: a new one is checked against its two neighbours
+    # Taken spans of the normalised copy, sorted and disjoint: a new one is checked against its two neighbours.
+    starts: list[int] = []
     ends: list[int] = []
+    kinds: list[str] = []
     for kind, finder in finders:
         for start, end in finder(normal):
             at = bisect_right(starts, start)
@@ -84,25 +85,27 @@ def find(text: str, *, names: bool = True) -> list[Finding]:
                 continue
             starts.insert(at, start)
             ends.insert(at, end)
-            begin, finish = original_span(origin, start, end)
-            found.append(Finding(begin, finish, kind))
-    return merge(found)
+            kinds.insert(at, kind)
+    if origin.unchanged:  # nothing was normalised: the spans are the caller's, sorted and disjoint
+        return list(map(Finding._make, zip(starts, ends, kinds, strict=True)))
+    begins, finishes = origin.spans(starts, ends)
+    # an NFKC expansion can make original spans overlap
+    return merge(list(map(Finding._make, zip(begins, finishes, kinds, strict=True))))
 
 
 def redact(text: str, *, names: bool = True) -> tuple[str, Counter[str]]:
     """The text with personal data replaced by markers, and how many of each kind were removed."""
-    counts: Counter[str] = Counter()
     if not text:
-        return text, counts
+        return text, Counter()
+    findings = find(text, names=names)
     pieces: list[str] = []
     position = 0
-    for finding in find(text, names=names):
-        pieces.append(text[position : finding.start])
-        pieces.append(MARKERS[finding.kind])
-        counts[finding.kind] += 1
-        position = finding.end
+    for start, end, kind in findings:
+        pieces.append(text[position:start])
+        pieces.append(MARKERS[kind])
+        position = end
     pieces.append(text[position:])
-    return "".join(pieces), counts
+    return "".join(pieces), Counter(finding.kind for finding in findings)
 
 
 def redact_url(url: str) -> tuple[str, Counter[str]]:
