@@ -108,12 +108,12 @@ def emails(text: str) -> Iterator[tuple[int, int]]:
 def phones(text: str) -> Iterator[tuple[int, int]]:
     for match in _PHONE.finditer(text):
         value = match.group(0)
-        digits = sum(ch.isdigit() for ch in value)
+        lengths = [len(group) for group in _DIGIT_GROUPS.findall(value)]  # the pattern holds no other digits
         international = value.lstrip("(").startswith(("+", "00"))
         low, high = (8, 15) if international else (7, 12)
-        if not low <= digits <= high or _DATE.fullmatch(value) or _code_like(value):
+        if not low <= sum(lengths) <= high or max(lengths) < 3:  # "0-0-0-0-0-0-0-0" is no phone
             continue
-        if max(len(group) for group in _DIGIT_GROUPS.findall(value)) < 3:  # "0-0-0-0-0-0-0-0" is no phone
+        if _DATE.fullmatch(value) or _code_like(value):
             continue
         yield match.start(), match.end()
 

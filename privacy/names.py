@@ -17,13 +17,14 @@ before it, so the work is linear in the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from privacy.language import is_base_form, word_classes
 from privacy.streets import is_street
-from privacy.words import CAPITALISED, only_space_between, sentence_start, word_start
+from privacy.words import CAPITALISED, sentence_start
 
 _PERSON = frozenset({"etunimi", "sukunimi"})
 _PROPER = _PERSON | {"paikannimi"}
@@ -43,6 +44,8 @@ _NEVER = frozenset(
     thanks hello hi dear regards my name is am dr mr mrs ms tri rouva herra fru herr""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 _MAX_CUED = 3
+# Reversed: one to three of " .,:" then a word no longer than the longest cue (a longer word is no cue).
+_CUE_BACKWARDS = re.compile(rf"([ .,:]{{1,3}})([^\W\d_]{{1,{max(map(len, _CUES))}}})(?![^\W\d_])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,41 +92,44 @@ def _reading(word: str) -> _Reading | None:
 
 
 def names(text: str) -> Iterator[tuple[int, int]]:
-    starts: list[int] = []
-    ends: list[int] = []
-    readings: list[_Reading] = []
-    for match in CAPITALISED.finditer(text):
-        reading = _reading(match.group(0))
-        if reading is not None:
-            starts.append(match.start())
-            ends.append(match.end())
-            readings.append(reading)
+    found = [(m.start(), m.end(), r) for m in CAPITALISED.finditer(text) if (r := _reading(m.group())) is not None]
+    if not found:
+        return
+    starts, ends, readings = (list(column) for column in zip(*found, strict=True))
     count = len(readings)
     # joined[i]: word i follows word i - 1 with only a space or two between (as in "Matti Virtanen")
-    joined = [False] + [only_space_between(text, ends[i - 1], starts[i]) for i in range(1, count)]
+    joined = [False] + [0 < s - e <= 2 and not text[e:s].strip() for e, s in zip(ends, starts[1:], strict=False)]
     name = [
         r.strong or (r.strong_inside and not sentence_start(text, s)) for r, s in zip(readings, starts, strict=True)
     ]
     cue_before: dict[int, bool] = {}
+    backwards = text[::-1]  # for ``_cue_before``
     for i, reading in enumerate(readings):
         if name[i]:
             continue
-        after_first_name = joined[i] and name[i - 1] and readings[i - 1].first_name and reading.may_follow
-        before_name = False
-        if i + 1 < count and joined[i + 1] and name[i + 1]:
-            following = readings[i + 1]
-            before_name = (
-                following.surname or reading.surname or _nominative_proper(text, starts[i], ends[i], reading)
-            ) and (reading.proper or not sentence_start(text, starts[i]))
-        # "Hilkka tässä": "X here" introduces the writer
-        introduced = reading.cue_member and text.startswith(" tässä", ends[i])
         name[i] = (
-            after_first_name
-            or before_name
-            or introduced
-            or (reading.may_be_cued and _cued(text, starts, joined, readings, name, cue_before, i))
+            # a surname after a first name ("Heikki Lindroos")
+            (joined[i] and name[i - 1] and readings[i - 1].first_name and reading.may_follow)
+            # a surname-like word before a name ("Nieminen Pekka")
+            or (
+                i + 1 < count
+                and joined[i + 1]
+                and name[i + 1]
+                and _before_name(text, starts[i], ends[i], reading, readings[i + 1])
+            )
+            # "Hilkka tässä": "X here" introduces the writer
+            or (reading.cue_member and text.startswith(" tässä", ends[i]))
+            or (reading.may_be_cued and _cued(backwards, starts, joined, readings, name, cue_before, i))
         )
     yield from _spans(starts, ends, joined, name)
+
+
+def _before_name(text: str, start: int, end: int, reading: _Reading, following: _Reading) -> bool:
+    """A word right before a name is a name too when either has a surname reading or it is a proper noun in its
+    base form, and it is a proper noun or stands inside a sentence."""
+    return (following.surname or reading.surname or _nominative_proper(text, start, end, reading)) and (
+        reading.proper or not sentence_start(text, start)
+    )
 
 
 def _nominative_proper(text: str, start: int, end: int, reading: _Reading) -> bool:
@@ -132,7 +138,7 @@ def _nominative_proper(text: str, start: int, end: int, reading: _Reading) -> bo
 
 
 def _cued(
-    text: str,
+    backwards: str,
     starts: list[int],
     joined: list[bool],
     readings: list[_Reading],
@@ -151,21 +157,22 @@ def _cued(
     for j in range(first, i + 1):
         cued = cue_before.get(j)
         if cued is None:
-            cued = cue_before[j] = _cue_before(text, starts[j])
+            cued = cue_before[j] = _cue_before(backwards, starts[j])
         if cued:
             return all(readings[k].cue_member or name[k] for k in range(j, i + 1))
     return False
 
 
-def _cue_before(text: str, start: int) -> bool:
-    """The word before ``start`` (across at most three of " .,:") is a cue word; "t" only as "t." or "t:"."""
-    gap_start = start
-    while gap_start > 0 and start - gap_start < 3 and text[gap_start - 1] in " .,:":
-        gap_start -= 1
-    if gap_start == start or not text[gap_start - 1 : gap_start].isalpha():
+def _cue_before(backwards: str, start: int) -> bool:
+    """The word before ``start`` (across one to three of " .,:") is a cue word; "t" only as "t." or "t:".
+
+    Read as one match on the reversed text (``backwards``), from the character before ``start``.
+    """
+    match = _CUE_BACKWARDS.match(backwards, len(backwards) - start)
+    if match is None:
         return False
-    previous = text[word_start(text, gap_start) : gap_start].lower()
-    return previous in _CUES and (previous != "t" or text[gap_start : gap_start + 1] in ".:")
+    previous = match.group(2)[::-1].lower()
+    return previous in _CUES and (previous != "t" or match.group(1)[-1] in ".:")
 
 
 def _spans(starts: list[int], ends: list[int], joined: list[bool], name: list[bool]) -> Iterator[tuple[int, int]]:
