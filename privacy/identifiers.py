@@ -62,6 +62,10 @@ _CODE_LIKE = re.compile(r"(\d\d)(\d\d)(\d\d)-\d{3,4}")
 _IBAN = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)\d(?: ?[A-Za-z0-9]){11,34}+")
 _COMPACT_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
+# The first n characters of a candidate, spaces between them not counted, for each known length n.
+_IBAN_PREFIXES = {
+    length: re.compile(rf"[A-Za-z0-9](?: ?[A-Za-z0-9]){{{length - 1}}}") for length in set(_IBAN_LENGTHS.values())
+}
 
 
 def identity_codes(text: str) -> Iterator[tuple[int, int]]:
@@ -124,10 +128,14 @@ def ibans(text: str) -> Iterator[tuple[int, int]]:
         candidate = text[start : match.end()]
         # A candidate may run on into following words and numbers: take the longest valid prefix,
         # of the country's length when it is known, else of 15 characters or more.
-        ends = [end for end, char in enumerate(candidate, 1) if char != " "]  # after each compact character
         expected = _IBAN_LENGTHS.get(candidate[:2].upper())
-        tries = ends[:13:-1] if expected is None else ends[expected - 1 : expected]  # longest first
-        for end in tries:
+        if expected is not None:
+            prefix = _IBAN_PREFIXES[expected].match(candidate)
+            if prefix is not None and is_valid_iban(prefix.group(0)):
+                yield start, start + prefix.end()
+            continue
+        ends = [end for end, char in enumerate(candidate, 1) if char != " "]  # after each compact character
+        for end in ends[:13:-1]:  # longest first
             if is_valid_iban(candidate[:end]):
                 yield start, start + end
                 break

@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from privacy.language import is_base_form, word_classes
-from privacy.streets import is_street
+from privacy.language import is_base_form, is_nominative_noun, word_classes
+from privacy.streets import has_surname_ending, is_street
 from privacy.words import CAPITALISED, sentence_start
 
 _PERSON = frozenset({"etunimi", "sukunimi"})
 _PROPER = _PERSON | {"paikannimi"}
+_NOMINAL = _PROPER | {"nimisana", "nimisana_laatusana"}
 
 # Words after which the next capitalised words are someone's name.
 _CUES = frozenset(
@@ -37,6 +38,13 @@ _CUES = frozenset(
     son dotter make vän regards sincerely thanks dear hi hello mr mrs ms miss dr signed am by owner
     contact wife husband daughter sister brother grandmother grandfather mother father friend""".split()  # noqa: SIM905 (a word list reads better as words)
 )
+# Cues that can only be followed by a person (kinship words, honorifics): after them, with a single space,
+# any capitalised word in its base form continues the name ("Naapurini Kaija Rinne", "rouva Koski").
+_PERSON_CUES = frozenset(
+    """rouva herra tri poikani tyttäreni naapurini vaimoni mieheni äitini isäni mummoni siskoni veljeni
+    ystäväni kaveri fru herr syster bror son dotter make mr mrs ms miss dr wife husband daughter sister
+    brother grandmother grandfather mother father friend""".split()  # noqa: SIM905 (a word list reads better as words)
+)
 # Capitalised words that are never names themselves, whatever their neighbours.
 _NEVER = frozenset(
     """hei moi terveisin kiitos kiitokset olen minä me te he hän se ne tämä tässä ja tai mutta jag
@@ -44,6 +52,10 @@ _NEVER = frozenset(
     thanks hello hi dear regards my name is am dr mr mrs ms tri rouva herra fru herr""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 _MAX_CUED = 3
+# Cue words reversed (they are read backwards from the word they cue), with their kind.
+_CUE_KINDS = {cue[::-1]: "person" if cue in _PERSON_CUES else "cue" for cue in _CUES}
+_NUMBER_AFTER = re.compile(r" {1,2}\d")  # a street's house number
+_AND = re.compile(r" (?:and|och|ja|&) ")  # "Noah and Emma Wilson", "Jean-Luc och Marie"
 # Reversed: one to three of " .,:" then a word no longer than the longest cue (a longer word is no cue).
 _CUE_BACKWARDS = re.compile(rf"([ .,:]{{1,3}})([^\W\d_]{{1,{max(map(len, _CUES))}}})(?![^\W\d_])")
 
@@ -63,8 +75,13 @@ class _Reading:
     # "Kivimäki"), and inflected ones may be unknown ("Tiina Elovaaralle"); measured on the
     # development set, refusing inflected places here lost names and gained no precision.
     may_follow: bool
+    # A street-like word that may be a surname too ("Jyrki Kivimäki"): a surname after a first name
+    # unless a house number follows ("Kivimäki 4").
+    may_follow_unless_number: bool
+    street: bool
+    # may end a run of names after a cue: no street, and unknown, a person's name or (after a person cue) a noun
+    may_be_cued: bool
     cue_member: bool  # may belong to a run of names after a cue word: unknown, or a person's name
-    may_be_cued: bool  # may itself end such a run: a ``cue_member`` that is no street name
 
 
 @lru_cache(maxsize=65536)
@@ -86,12 +103,19 @@ def _reading(word: str) -> _Reading | None:
         surname=surname,
         proper=bool(classes & _PROPER),
         may_follow=surname or not street,
+        may_follow_unless_number=street and has_surname_ending(word.lower()),
+        street=street,
+        may_be_cued=not street and (cue_member or bool(classes & _NOMINAL)),
         cue_member=cue_member,
-        may_be_cued=cue_member and not street,
     )
 
 
 def names(text: str) -> Iterator[tuple[int, int]]:
+    yield from _capitalised(text)
+    yield from _lower_case(text)
+
+
+def _capitalised(text: str) -> Iterator[tuple[int, int]]:
     found = [(m.start(), m.end(), r) for m in CAPITALISED.finditer(text) if (r := _reading(m.group())) is not None]
     if not found:
         return
@@ -102,14 +126,29 @@ def names(text: str) -> Iterator[tuple[int, int]]:
     name = [
         r.strong or (r.strong_inside and not sentence_start(text, s)) for r, s in zip(readings, starts, strict=True)
     ]
-    cue_before: dict[int, bool] = {}
+    cue_before: dict[int, str] = {}
     backwards = text[::-1]  # for ``_cue_before``
     for i, reading in enumerate(readings):
         if name[i]:
             continue
         name[i] = (
             # a surname after a first name ("Heikki Lindroos")
-            (joined[i] and name[i - 1] and readings[i - 1].first_name and reading.may_follow)
+            (
+                joined[i]
+                and name[i - 1]
+                and readings[i - 1].first_name
+                and (
+                    reading.may_follow or (reading.may_follow_unless_number and not _NUMBER_AFTER.match(text, ends[i]))
+                )
+            )
+            # a first name or unknown word joined to a first name by "and" ("Noah and Emma Wilson")
+            or (
+                reading.cue_member
+                and i + 1 < count
+                and name[i + 1]
+                and readings[i + 1].first_name
+                and _AND.fullmatch(text, ends[i], starts[i + 1]) is not None
+            )
             # a surname-like word before a name ("Nieminen Pekka")
             or (
                 i + 1 < count
@@ -119,7 +158,15 @@ def names(text: str) -> Iterator[tuple[int, int]]:
             )
             # "Hilkka tässä": "X here" introduces the writer
             or (reading.cue_member and text.startswith(" tässä", ends[i]))
-            or (reading.may_be_cued and _cued(backwards, starts, joined, readings, name, cue_before, i))
+            # after a cue; a noun only after a person cue and in the nominative, so never at a sentence's start
+            or (
+                reading.may_be_cued
+                and (
+                    reading.cue_member
+                    or (not sentence_start(text, starts[i]) and is_nominative_noun(text[starts[i] : ends[i]]))
+                )
+                and _cued(text, backwards, starts, ends, joined, readings, name, cue_before, i)
+            )
         )
     yield from _spans(starts, ends, joined, name)
 
@@ -138,41 +185,101 @@ def _nominative_proper(text: str, start: int, end: int, reading: _Reading) -> bo
 
 
 def _cued(
+    text: str,
     backwards: str,
     starts: list[int],
+    ends: list[int],
     joined: list[bool],
     readings: list[_Reading],
     name: list[bool],
-    cue_before: dict[int, bool],
+    cue_before: dict[int, str],
     i: int,
 ) -> bool:
     """A cue word just before this word, or before the run of capitalised words that ends with it.
 
     The run's words must be unknown words or persons' names (or already names): "Terveisin
-    Espoon kaupunki" is an ordinary word and a place after a cue, no name.
+    Espoon kaupunki" is an ordinary word and a place after a cue, no name. After a person cue
+    and a single space, nouns in the nominative count too: "Naapurini Kaija Rinne" ("Kaija" is a place to
+    the dictionary, "Rinne" a slope), but not "poikani Kilon koulussa".
     """
     first = i
     while first > 0 and i - first < _MAX_CUED - 1 and joined[first]:
         first -= 1
     for j in range(first, i + 1):
-        cued = cue_before.get(j)
-        if cued is None:
-            cued = cue_before[j] = _cue_before(backwards, starts[j])
-        if cued:
+        cue = cue_before.get(j)
+        if cue is None:
+            cue = cue_before[j] = _cue_before(backwards, starts[j])
+        if cue == "person":
+            return all(
+                readings[k].cue_member
+                or name[k]
+                or (not readings[k].street and is_nominative_noun(text[starts[k] : ends[k]]))
+                for k in range(j, i + 1)
+            )
+        if cue:
             return all(readings[k].cue_member or name[k] for k in range(j, i + 1))
     return False
 
 
-def _cue_before(backwards: str, start: int) -> bool:
-    """The word before ``start`` (across one to three of " .,:") is a cue word; "t" only as "t." or "t:".
+def _cue_before(backwards: str, start: int) -> str:
+    """What precedes ``start``: "person" for a person cue and a space, "cue" for another cue, else "".
 
-    Read as one match on the reversed text (``backwards``), from the character before ``start``.
+    A cue is a cue word across one to three of " .,:" ("t" only as "t." or "t:"), or a
+    signature's "//" ("//Liisa"). Read as one match on the reversed text (``backwards``), from
+    the character before ``start``.
     """
-    match = _CUE_BACKWARDS.match(backwards, len(backwards) - start)
+    position = len(backwards) - start
+    if backwards.startswith(("//", " //"), position):
+        return "cue"
+    match = _CUE_BACKWARDS.match(backwards, position)
     if match is None:
-        return False
-    previous = match.group(2)[::-1].lower()
-    return previous in _CUES and (previous != "t" or match.group(1)[-1] in ".:")
+        return ""
+    kind = _CUE_KINDS.get(match.group(2).lower(), "")
+    if kind == "person":
+        return kind if match.group(1) == " " else "cue"
+    if kind and match.group(2) in "tT" and match.group(1)[-1] not in ".:":
+        return ""
+    return kind
+
+
+# Lower-case names are looked for only right after a word that introduces a person ("moi oon eetu",
+# "mun kaveri aleksi", "hi its jake again"): one pattern that starts with a space (the engine skips
+# quickly to those), and a dictionary look-up of the one or two words after it.
+_LOWER_CUES = """olen oon terveisin kaveri kaverini ystäväni poikani tyttäreni naapurini siskoni veljeni
+    heter i'm i’m im it's it’s its Olen Oon Im I'm I’m Its It's It’s""".split()  # noqa: SIM905 (a word list reads better as words)
+# Literal alternatives only (capitalised where a sentence may open with them): the engine then
+# rejects most spaces at the first character of each.
+_LOWER_CUE = re.compile(
+    " (?:"
+    + "|".join(re.escape(cue) for cue in _LOWER_CUES)
+    + r") ([a-zåäöéü][^\W\d_]*+)(?: ([a-zåäöéü][^\W\d_]*+))?(?![\w\-])"
+)
+_FIRST_NAME_ONLY = frozenset({"etunimi", "sukunimi", "nimisana"})
+
+
+def _lower_case(text: str) -> Iterator[tuple[int, int]]:
+    """A lower-case first name after a word that introduces a person, with a lower-case surname after it."""
+    opening = _LOWER_CUE.match(" " + text[:80])  # a cue that opens the text has no space before it
+    if opening is not None:
+        yield from _lower_case_name(opening, -1)
+    for match in _LOWER_CUE.finditer(text):
+        yield from _lower_case_name(match, 0)
+
+
+def _lower_case_name(match: re.Match[str], shift: int) -> Iterator[tuple[int, int]]:
+    if not _is_lower_case_first_name(match.group(1)):
+        return
+    end = match.end(1)
+    if match.group(2) and "sukunimi" in word_classes(match.group(2)):
+        end = match.end(2)
+    yield match.start(1) + shift, end + shift
+
+
+@lru_cache(maxsize=4096)
+def _is_lower_case_first_name(word: str) -> bool:
+    """A first name with no reading but a name's or a noun's: "eetu", "aleksi", "onni"; not "aina" (an adverb)."""
+    classes = word_classes(word)
+    return "etunimi" in classes and classes <= _FIRST_NAME_ONLY
 
 
 def _spans(starts: list[int], ends: list[int], joined: list[bool], name: list[bool]) -> Iterator[tuple[int, int]]:
