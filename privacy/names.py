@@ -116,10 +116,12 @@ def names(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _capitalised(text: str) -> Iterator[tuple[int, int]]:
-    found = [(m.start(), m.end(), r) for m in CAPITALISED.finditer(text) if (r := _reading(m.group())) is not None]
+    found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
     if not found:
         return
-    starts, ends, readings = (list(column) for column in zip(*found, strict=True))
+    starts = [m.start() for m, _ in found]
+    ends = [m.end() for m, _ in found]
+    readings = [r for _, r in found]
     count = len(readings)
     # joined[i]: word i follows word i - 1 with only a space or two between (as in "Matti Virtanen")
     joined = [False] + [0 < s - e <= 2 and not text[e:s].strip() for e, s in zip(ends, starts[1:], strict=False)]
