@@ -42,13 +42,14 @@ _LOCAL_BACKWARDS = re.compile(rf"[\w.%+\-']{{0,{_LOCAL_MAX + 1}}}")
 
 # Phones: a Finnish/Swedish trunk prefix 0, an international +CC or 00CC, optionally glued to
 # "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
-# separated by at most two of " . - / ( )" each; each group is atomic, so a digit run is never re-split.
+# separated by at most three of " . - / ( )" each ("040 - 123 4567"); each group is atomic, so a digit run is
+# never re-split.
 _PHONE = re.compile(
     # the first character (the engine skips quickly to these), then the boundary checks before it
     r"[+0(](?<![\w+].)(?<!\d[.,/\- ].)(?<!\d [.,/\-].)"
     # +CC, 00CC, the trunk 0 with up to three more digits, or (0..)
     r"(?:(?<=\+) ?\d{1,3}|(?<=0)0 ?\d{1,3}|(?<=0)\d{0,3}\)?|(?<=\()0\d{0,3}\)?)"
-    r"(?:(?>[ .\-/]{0,2}\(?\d{1,5}\)?)){1,7}+"
+    r"(?:(?>[ .\-/]{0,3}\(?\d{1,5}\)?)){1,7}+"
     r"(?![\w])"
 )
 _DIGIT_GROUPS = re.compile(r"\d+")
@@ -57,14 +58,40 @@ _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}
 # A date's six digits, a dash and a serial: an identity code without its control character, or a case number.
 _CODE_LIKE = re.compile(r"(\d\d)(\d\d)(\d\d)-\d{3,4}")
 
-# Anchored on the first check digit (the engine skips quickly to digits); the country code and the
-# word boundary before it are checked by look-behinds, and the match is widened by two in Python.
-_IBAN = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)\d(?: ?[A-Za-z0-9]){11,34}+")
+# Anchored on the first check digit (the engine skips quickly to digits); the country code (glued
+# or followed by a space: "FI21", "fi21", "FI 21") and the word boundary before it are checked by
+# look-behinds, and the match is widened back to the country code in Python. Any grouping: one or
+# two spaces or a dash between any two characters ("FI21 1234 5600", "FI21-1234-5600", "FI21  1234").
+_IBAN_SEPARATOR = r"[ \-]{0,2}"
+_IBAN = re.compile(
+    r"\d(?:(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)|(?<=[A-Za-z]{2} \d)(?<![A-Za-z0-9]....))"
+    rf"\d(?:{_IBAN_SEPARATOR}[A-Za-z0-9]){{11,34}}+"
+)
 _COMPACT_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
-_IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
+# The length of each country's IBAN (ISO 13616 registry): a candidate with another country code is no IBAN.
+_IBAN_LENGTHS = {
+    **{country: 15 for country in ["NO"]},
+    **{country: 16 for country in ["BE"]},
+    **{country: 18 for country in ["DK", "FI", "FO", "GL", "NL"]},
+    **{country: 19 for country in ["MK", "SI"]},
+    **{country: 20 for country in ["AT", "BA", "EE", "KZ", "LT", "LU", "XK"]},
+    **{country: 21 for country in ["CH", "HR", "LI", "LV"]},
+    **{country: 22 for country in ["BG", "BH", "CR", "DE", "GB", "GE", "IE", "ME", "RS", "VA"]},
+    **{country: 23 for country in ["AE", "GI", "IL", "IQ", "TL"]},
+    **{country: 24 for country in ["AD", "CZ", "ES", "MD", "PK", "RO", "SA", "SE", "SK", "TN", "VG"]},
+    **{country: 25 for country in ["PT", "ST"]},
+    **{country: 26 for country in ["IS", "TR"]},
+    **{country: 27 for country in ["FR", "GR", "IT", "MC", "MR", "SM"]},
+    **{country: 28 for country in ["AL", "AZ", "BY", "CY", "DO", "GT", "HU", "LB", "PL", "SV"]},
+    **{country: 29 for country in ["BR", "EG", "PS", "QA", "UA"]},
+    **{country: 30 for country in ["JO", "KW", "MU"]},
+    **{country: 31 for country in ["MT", "SC"]},
+    **{country: 32 for country in ["LC"]},
+}
 # The first n characters of a candidate, spaces between them not counted, for each known length n.
 _IBAN_PREFIXES = {
-    length: re.compile(rf"[A-Za-z0-9](?: ?[A-Za-z0-9]){{{length - 1}}}") for length in set(_IBAN_LENGTHS.values())
+    length: re.compile(rf"[A-Za-z0-9](?:{_IBAN_SEPARATOR}[A-Za-z0-9]){{{length - 1}}}")
+    for length in set(_IBAN_LENGTHS.values())
 }
 
 
@@ -123,22 +150,32 @@ def phones(text: str) -> Iterator[tuple[int, int]]:
 
 
 def ibans(text: str) -> Iterator[tuple[int, int]]:
-    for match in _IBAN.finditer(text):
-        start = match.start() - 2
-        candidate = text[start : match.end()]
-        # A candidate may run on into following words and numbers: take the longest valid prefix,
-        # of the country's length when it is known, else of 15 characters or more.
-        expected = _IBAN_LENGTHS.get(candidate[:2].upper())
-        if expected is not None:
-            prefix = _IBAN_PREFIXES[expected].match(candidate)
-            if prefix is not None and is_valid_iban(prefix.group(0)):
-                yield start, start + prefix.end()
+    """IBANs with valid check digits; a candidate that fails is searched again from its second character.
+
+    A false candidate ("at 040 332 1987 tilinumero FI60 6601 ...") may run into a real IBAN, which
+    must not be lost. Candidates are at most about a hundred characters long, so this stays linear.
+    """
+    match = _IBAN.search(text)
+    while match is not None:
+        span = _valid_iban_span(text, match)
+        if span is None:
+            match = _IBAN.search(text, match.start() + 1)
             continue
-        ends = [end for end, char in enumerate(candidate, 1) if char != " "]  # after each compact character
-        for end in ends[:13:-1]:  # longest first
-            if is_valid_iban(candidate[:end]):
-                yield start, start + end
-                break
+        yield span
+        match = _IBAN.search(text, span[1])
+
+
+def _valid_iban_span(text: str, match: re.Match[str]) -> tuple[int, int] | None:
+    start = match.start() - (3 if text[match.start() - 1] == " " else 2)
+    candidate = text[start : match.end()]
+    # A candidate may run on into following words and numbers: take its prefix of the country's length.
+    expected = _IBAN_LENGTHS.get(candidate[:2].upper())
+    if expected is None:
+        return None
+    prefix = _IBAN_PREFIXES[expected].match(candidate)
+    if prefix is None or not is_valid_iban(prefix.group(0)):
+        return None
+    return start, start + prefix.end()
 
 
 def is_valid_identity_code(code: str) -> bool:
@@ -147,11 +184,10 @@ def is_valid_identity_code(code: str) -> bool:
 
 
 def is_valid_iban(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
+    compact = candidate.replace(" ", "").replace("-", "").upper()
     if not _COMPACT_IBAN.fullmatch(compact):
         return False
-    expected = _IBAN_LENGTHS.get(compact[:2])
-    if expected is not None and len(compact) != expected:
+    if len(compact) != _IBAN_LENGTHS.get(compact[:2]):
         return False
     rearranged = compact[4:] + compact[:4]
     return int(rearranged.translate(_LETTER_VALUES)) % 97 == 1
