@@ -37,8 +37,9 @@ __all__ = [
 ]
 
 # Documents carry the version that redacted them, so an upgraded redactor can reach documents
-# indexed before it (1: identifiers only; 2: normalisation, more writings, names, house numbers).
-REDACTION_VERSION = 2
+# indexed before it (1: identifiers only; 2: normalisation, more writings, names, house numbers;
+# 3: lower-case and more inflected names, IBANs in any grouping and of every registry country).
+REDACTION_VERSION = 3
 
 MARKERS = {
     "identity_code": "[REDACTED:identity-code]",
