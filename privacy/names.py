@@ -128,7 +128,7 @@ def _capitalised(text: str) -> Iterator[tuple[int, int]]:
     name = [
         r.strong or (r.strong_inside and not sentence_start(text, s)) for r, s in zip(readings, starts, strict=True)
     ]
-    cue_before: dict[int, str] = {}
+    cue_before: list[str | None] = [None] * count  # what precedes each word, looked up when first needed
     backwards = text[::-1]  # for ``_cue_before``
     for i, reading in enumerate(readings):
         if name[i]:
@@ -194,7 +194,7 @@ def _cued(
     joined: list[bool],
     readings: list[_Reading],
     name: list[bool],
-    cue_before: dict[int, str],
+    cue_before: list[str | None],
     i: int,
 ) -> bool:
     """A cue word just before this word, or before the run of capitalised words that ends with it.
@@ -208,7 +208,7 @@ def _cued(
     while first > 0 and i - first < _MAX_CUED - 1 and joined[first]:
         first -= 1
     for j in range(first, i + 1):
-        cue = cue_before.get(j)
+        cue = cue_before[j]
         if cue is None:
             cue = cue_before[j] = _cue_before(backwards, starts[j])
         if cue == "person":
