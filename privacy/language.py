@@ -40,6 +40,8 @@ def _load() -> Any:
 def analyser() -> Any:
     """The shared Voikko instance, loaded on first use; raises ``LanguageResourceMissing``."""
     global _analyser
+    if _analyser is not None:  # loaded: no lock needed to read it
+        return _analyser
     with _lock:
         if _analyser is None:
             _analyser = _load()

@@ -90,6 +90,9 @@ class OffsetMap:
         return begins, finishes
 
 
+_UNCHANGED = OffsetMap()  # shared by every text that normalisation leaves alone; never added to
+
+
 def normalise(text: str) -> tuple[str, OffsetMap]:
     """The matching copy of ``text`` and the map from its positions back to ``text``'s.
 
@@ -98,9 +101,9 @@ def normalise(text: str) -> tuple[str, OffsetMap]:
     are looked at, each expanded by NFKC to at most a few characters. Most texts have none of
     those, and then the copy is the text itself.
     """
-    origin = OffsetMap()
     if text.isascii() or _SPECIAL.search(text) is None:
-        return text, origin
+        return text, _UNCHANGED
+    origin = OffsetMap()
     out: list[str] = []
     position = 0
     copied = 0  # length of the copy so far
