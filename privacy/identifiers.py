@@ -53,6 +53,7 @@ _PHONE = re.compile(
     r"(?![\w])"
 )
 _DIGIT_GROUPS = re.compile(r"\d+")
+_LIST_SEPARATOR = re.compile(r" [/\-] ")  # between two numbers of a list; within a number, separators are shorter
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
 
 # A date's six digits, a dash and a serial: an identity code without its control character, or a case number.
@@ -146,15 +147,30 @@ def _may_hold_separator(text: str) -> bool:
 
 def phones(text: str) -> Iterator[tuple[int, int]]:
     for match in _PHONE.finditer(text):
-        value = match.group(0)
-        lengths = [len(group) for group in _DIGIT_GROUPS.findall(value)]  # the pattern holds no other digits
-        international = value.lstrip("(").startswith(("+", "00"))
-        low, high = (8, 15) if international else (7, 12)
-        if not low <= sum(lengths) <= high or max(lengths) < 3:  # "0-0-0-0-0-0-0-0" is no phone
+        start, value = match.start(), match.group(0)
+        if _is_phone(value):
+            yield start, match.end()
             continue
-        if _DATE.fullmatch(value) or _code_like(value):
-            continue
-        yield match.start(), match.end()
+        # "040 123 4567 / 050 765 4321": a list of numbers read as one; each part may be a phone
+        position = 0
+        for between in _LIST_SEPARATOR.finditer(value):
+            part = value[position : between.start()]
+            if _is_phone(part):
+                yield start + position, start + between.start()
+            position = between.end()
+        if position and _is_phone(value[position:]):
+            yield start + position, match.end()
+
+
+def _is_phone(value: str) -> bool:
+    lengths = [len(group) for group in _DIGIT_GROUPS.findall(value)]  # the pattern holds no other digits
+    if not lengths:
+        return False
+    international = value.lstrip("(").startswith(("+", "00"))
+    low, high = (8, 15) if international else (7, 12)
+    if not low <= sum(lengths) <= high or max(lengths) < 3:  # "0-0-0-0-0-0-0-0" is no phone
+        return False
+    return not (_DATE.fullmatch(value) or _code_like(value))
 
 
 def ibans(text: str) -> Iterator[tuple[int, int]]:

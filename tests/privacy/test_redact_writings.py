@@ -175,3 +175,17 @@ def test_an_iban_is_not_lost_to_a_failed_candidate_that_runs_into_it():
 )
 def test_iban_and_phone_look_alikes_stay(text):
     assert redact(text, names=False) == (text, {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "soita 040 123 4567 / 050 765 4321 kiitos",
+        "numerot 040 123 4567 - 09 816 2100",
+        "+358 40 123 4567 / +46 70 123 45 67",
+    ],
+)
+def test_a_list_of_phone_numbers_loses_each_of_them(text):
+    out, found = redact(text, names=False)
+    assert found == {"phone": 2}
+    assert not any(ch.isdigit() for ch in out)
