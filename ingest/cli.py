@@ -184,9 +184,12 @@ def bench_group() -> None:
 @click.option(
     "--scaling", is_flag=True, help="also time each adversarial input at 25,000, 50,000 and 100,000 characters"
 )
-def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scaling: bool) -> None:
+@click.option(
+    "--events", default=0, show_default=True, help="also time the policy's redaction of this many demo events"
+)
+def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scaling: bool, events: int) -> None:
     """Recall per kind and precision on the labelled sets (dev and held-out apart), and timings."""
-    from privacy.bench import EVALUATION, bench_redaction
+    from privacy.bench import EVALUATION, bench_events, bench_redaction
 
     bench_redaction(
         click.echo,
@@ -195,6 +198,12 @@ def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scali
         runs=runs,
         scale=scaling,
     )
+    if events > 0:
+        from datetime import date
+
+        from ingest.demo_data import generate
+
+        bench_events(click.echo, list(generate(events, seed=7, until=date(2026, 1, 1))), runs=runs)
 
 
 @bench_group.command("ingest")

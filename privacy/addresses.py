@@ -22,9 +22,10 @@ from privacy.words import is_capitalised, sentence_start, word_start, words_befo
 _FLAT = r"(?:as|as\.|asunto|bst|lgh|lgh\.|apt|apt\.|flat)"
 # A word, one or two spaces, then the house number: number, optional range, optional staircase
 # letter (not the start of a word), optional flat number.
-# Anchored on the number's first digit (the engine skips quickly to digits), preceded by a letter and one or two spaces.
+# Anchored on the number's first digit (the engine skips quickly to digits), preceded by a letter and one or two
+# spaces; the cheap test for a space first, as most digits follow other digits.
 _ANCHOR = re.compile(
-    r"\d(?:(?<=[^\W\d_] \d)|(?<=[^\W\d_]  \d))"
+    r"\d(?<= \d)(?:(?<=[^\W\d_] \d)|(?<=[^\W\d_]  \d))"
     rf"(\d{{0,3}}(?:-\d{{1,4}})?(?: ?[A-Za-z](?![^\W\d_]))?"
     rf"(?: {_FLAT} ?\d{{1,4}}| \d{{1,4}}(?![.,:]\d))?)(?![\w\-]|[.,:]\d)"
 )

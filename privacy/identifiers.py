@@ -30,36 +30,70 @@ _HETU = re.compile(
 # 64, RFC 5321); the domain is matched forwards: labels joined by dots (or "dot"/"piste"/"punkt")
 # ending in an alphabetic top-level label. Labels and separators share no character.
 _SEPARATOR = re.compile(
-    # one character class first (the engine skips quickly to it), then which separator it starts
-    r"[@(\[{<aäAÄ](?:(?<=@)|(?<=[(\[{<]) ?(?:at|ät|a) ?[)\]}>]|(?<= [aäAÄ])[tT](?= ))",
-    re.IGNORECASE,
+    # one character class first (the engine skips quickly to it), then which separator it starts;
+    # cases spelt out rather than IGNORECASE, which makes the engine fold every character it reads
+    r"[@(\[{<aäAÄ](?:(?<=@)|(?<=[(\[{<]) ?(?:[aA][tT]|[äÄ][tT]|[aA]) ?[)\]}>]|(?<= [aäAÄ])[tT](?= ))"
 )
 _DOT = r"(?:\.| ?[(\[{<] ?(?:dot|piste|punkt) ?[)\]}>] ?| (?:dot|piste|punkt) )"
 _DOMAIN = re.compile(rf"(?:(?>[^\W_][\w\-]{{0,62}}){_DOT}){{1,8}}(?>[^\W\d_]{{2,24}})(?![\w\-])", re.IGNORECASE)
-_LOCAL_EXTRA = frozenset("._%+-'")
 _LOCAL_MAX = 64
+# Letters in any script, digits and . _ % + - ', one more than allowed so that too long is seen.
+_LOCAL_BACKWARDS = re.compile(rf"[\w.%+\-']{{0,{_LOCAL_MAX + 1}}}")
 
 # Phones: a Finnish/Swedish trunk prefix 0, an international +CC or 00CC, optionally glued to
 # "puh."/"tel." (the lookbehind lets a letter-and-dot precede). Groups of digits follow,
-# separated by at most two of " . - / ( )" each; each group is atomic, so a digit run is never re-split.
+# separated by at most three of " . - / ( )" each ("040 - 123 4567"); each group is atomic, so a digit run is
+# never re-split.
 _PHONE = re.compile(
     # the first character (the engine skips quickly to these), then the boundary checks before it
     r"[+0(](?<![\w+].)(?<!\d[.,/\- ].)(?<!\d [.,/\-].)"
     # +CC, 00CC, the trunk 0 with up to three more digits, or (0..)
     r"(?:(?<=\+) ?\d{1,3}|(?<=0)0 ?\d{1,3}|(?<=0)\d{0,3}\)?|(?<=\()0\d{0,3}\)?)"
-    r"(?:(?>[ .\-/]{0,2}\(?\d{1,5}\)?)){1,7}+"
+    r"(?:(?>[ .\-/]{0,3}\(?\d{1,5}\)?)){1,7}+"
     r"(?![\w])"
 )
 _DIGIT_GROUPS = re.compile(r"\d+")
+_LIST_SEPARATOR = re.compile(r" [/\-] ")  # between two numbers of a list; within a number, separators are shorter
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
 
 # A date's six digits, a dash and a serial: an identity code without its control character, or a case number.
 _CODE_LIKE = re.compile(r"(\d\d)(\d\d)(\d\d)-\d{3,4}")
 
-# Anchored on the first check digit (the engine skips quickly to digits); the country code and the
-# word boundary before it are checked by look-behinds, and the match is widened by two in Python.
-_IBAN = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)\d(?: ?[A-Za-z0-9]){11,34}+")
-_IBAN_LENGTHS = {"FI": 18, "SE": 24, "NO": 15, "DK": 18, "DE": 22, "EE": 20, "GB": 22, "FR": 27, "NL": 18, "ES": 24}
+# Anchored on the first check digit (the engine skips quickly to digits); the country code (glued
+# or followed by a space: "FI21", "fi21", "FI 21") and the word boundary before it are checked by
+# look-behinds, and the match is widened back to the country code in Python. Any grouping: one or
+# two spaces or a dash between any two characters ("FI21 1234 5600", "FI21-1234-5600", "FI21  1234").
+_IBAN_SEPARATOR = r"[ \-]{0,2}"
+_IBAN = re.compile(
+    r"\d(?:(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9]...)|(?<=[A-Za-z]{2} \d)(?<![A-Za-z0-9]....))"
+    rf"\d(?:{_IBAN_SEPARATOR}[A-Za-z0-9]){{11,34}}+"
+)
+_COMPACT_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+# The length of each country's IBAN (ISO 13616 registry): a candidate with another country code is no IBAN.
+_IBAN_LENGTHS = {
+    **{country: 15 for country in ["NO"]},
+    **{country: 16 for country in ["BE"]},
+    **{country: 18 for country in ["DK", "FI", "FO", "GL", "NL"]},
+    **{country: 19 for country in ["MK", "SI"]},
+    **{country: 20 for country in ["AT", "BA", "EE", "KZ", "LT", "LU", "XK"]},
+    **{country: 21 for country in ["CH", "HR", "LI", "LV"]},
+    **{country: 22 for country in ["BG", "BH", "CR", "DE", "GB", "GE", "IE", "ME", "RS", "VA"]},
+    **{country: 23 for country in ["AE", "GI", "IL", "IQ", "TL"]},
+    **{country: 24 for country in ["AD", "CZ", "ES", "MD", "PK", "RO", "SA", "SE", "SK", "TN", "VG"]},
+    **{country: 25 for country in ["PT", "ST"]},
+    **{country: 26 for country in ["IS", "TR"]},
+    **{country: 27 for country in ["FR", "GR", "IT", "MC", "MR", "SM"]},
+    **{country: 28 for country in ["AL", "AZ", "BY", "CY", "DO", "GT", "HU", "LB", "PL", "SV"]},
+    **{country: 29 for country in ["BR", "EG", "PS", "QA", "UA"]},
+    **{country: 30 for country in ["JO", "KW", "MU"]},
+    **{country: 31 for country in ["MT", "SC"]},
+    **{country: 32 for country in ["LC"]},
+}
+# The first n characters of a candidate, spaces between them not counted, for each known length n.
+_IBAN_PREFIXES = {
+    length: re.compile(rf"[A-Za-z0-9](?:{_IBAN_SEPARATOR}[A-Za-z0-9]){{{length - 1}}}")
+    for length in set(_IBAN_LENGTHS.values())
+}
 
 
 def identity_codes(text: str) -> Iterator[tuple[int, int]]:
@@ -70,7 +104,10 @@ def identity_codes(text: str) -> Iterator[tuple[int, int]]:
 
 def emails(text: str) -> Iterator[tuple[int, int]]:
     """E-mails: each separator does bounded work (64 characters back, a bounded domain pattern forwards)."""
+    if not _may_hold_separator(text):
+        return
     taken = 0
+    backwards: str | None = None
     for separator in _SEPARATOR.finditer(text):
         left, right = separator.start(), separator.end()
         if left < taken:
@@ -79,11 +116,15 @@ def emails(text: str) -> Iterator[tuple[int, int]]:
             left -= 1
         if text[right : right + 1] == " ":
             right += 1
-        begin = left
-        while begin > 0 and left - begin <= _LOCAL_MAX and _local(text[begin - 1]):
-            begin -= 1
-        if left - begin > _LOCAL_MAX:
+        if backwards is None:
+            backwards = text[::-1]
+        # the local part, read backwards from the separator (a match on the reversed text: no re-reading)
+        mirrored = len(text) - left
+        local = _LOCAL_BACKWARDS.match(backwards, mirrored)
+        length = local.end() - mirrored if local else 0
+        if length > _LOCAL_MAX:
             continue
+        begin = left - length
         while begin < left and text[begin] in ".'":
             begin += 1
         if begin == left:
@@ -98,40 +139,67 @@ def emails(text: str) -> Iterator[tuple[int, int]]:
         taken = domain.end()
 
 
-def _local(char: str) -> bool:
-    return char.isalnum() or char == "_" or char in _LOCAL_EXTRA
+def _may_hold_separator(text: str) -> bool:
+    """A few substring tests that every separator needs ("@", an opening bracket, or the "t " of " at "/" ät "):
+    codes, states and most short fields have none of them, and then the pattern need not run."""
+    return "@" in text or "t " in text or "T " in text or "(" in text or "[" in text or "{" in text or "<" in text
 
 
 def phones(text: str) -> Iterator[tuple[int, int]]:
     for match in _PHONE.finditer(text):
-        value = match.group(0)
-        digits = sum(ch.isdigit() for ch in value)
-        international = value.lstrip("(").startswith(("+", "00"))
-        low, high = (8, 15) if international else (7, 12)
-        if not low <= digits <= high or _DATE.fullmatch(value) or _code_like(value):
+        start, value = match.start(), match.group(0)
+        if _is_phone(value):
+            yield start, match.end()
             continue
-        if max(len(group) for group in _DIGIT_GROUPS.findall(value)) < 3:  # "0-0-0-0-0-0-0-0" is no phone
-            continue
-        yield match.start(), match.end()
+        # "040 123 4567 / 050 765 4321": a list of numbers read as one; each part may be a phone
+        position = 0
+        for between in _LIST_SEPARATOR.finditer(value):
+            part = value[position : between.start()]
+            if _is_phone(part):
+                yield start + position, start + between.start()
+            position = between.end()
+        if position and _is_phone(value[position:]):
+            yield start + position, match.end()
+
+
+def _is_phone(value: str) -> bool:
+    lengths = [len(group) for group in _DIGIT_GROUPS.findall(value)]  # the pattern holds no other digits
+    if not lengths:
+        return False
+    international = value.lstrip("(").startswith(("+", "00"))
+    low, high = (8, 15) if international else (7, 12)
+    if not low <= sum(lengths) <= high or max(lengths) < 3:  # "0-0-0-0-0-0-0-0" is no phone
+        return False
+    return not (_DATE.fullmatch(value) or _code_like(value))
 
 
 def ibans(text: str) -> Iterator[tuple[int, int]]:
-    for match in _IBAN.finditer(text):
-        start = match.start() - 2
-        candidate = text[start : match.end()]
-        # A candidate may run on into following words and numbers: take the longest valid prefix.
-        expected = _IBAN_LENGTHS.get(candidate[:2].upper())
-        compact = 0
-        ends = []
-        for end, char in enumerate(candidate, 1):
-            if char != " ":
-                compact += 1
-                if (expected is None and compact >= 15) or compact == expected:
-                    ends.append(end)
-        for end in reversed(ends):
-            if is_valid_iban(candidate[:end]):
-                yield start, start + end
-                break
+    """IBANs with valid check digits; a candidate that fails is searched again from its second character.
+
+    A false candidate ("at 040 332 1987 tilinumero FI60 6601 ...") may run into a real IBAN, which
+    must not be lost. Candidates are at most about a hundred characters long, so this stays linear.
+    """
+    match = _IBAN.search(text)
+    while match is not None:
+        span = _valid_iban_span(text, match)
+        if span is None:
+            match = _IBAN.search(text, match.start() + 1)
+            continue
+        yield span
+        match = _IBAN.search(text, span[1])
+
+
+def _valid_iban_span(text: str, match: re.Match[str]) -> tuple[int, int] | None:
+    start = match.start() - (3 if text[match.start() - 1] == " " else 2)
+    candidate = text[start : match.end()]
+    # A candidate may run on into following words and numbers: take its prefix of the country's length.
+    expected = _IBAN_LENGTHS.get(candidate[:2].upper())
+    if expected is None:
+        return None
+    prefix = _IBAN_PREFIXES[expected].match(candidate)
+    if prefix is None or not is_valid_iban(prefix.group(0)):
+        return None
+    return start, start + prefix.end()
 
 
 def is_valid_identity_code(code: str) -> bool:
@@ -140,15 +208,17 @@ def is_valid_identity_code(code: str) -> bool:
 
 
 def is_valid_iban(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+    compact = candidate.replace(" ", "").replace("-", "").upper()
+    if not _COMPACT_IBAN.fullmatch(compact):
         return False
-    expected = _IBAN_LENGTHS.get(compact[:2])
-    if expected is not None and len(compact) != expected:
+    if len(compact) != _IBAN_LENGTHS.get(compact[:2]):
         return False
     rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+    return int(rearranged.translate(_LETTER_VALUES)) % 97 == 1
+
+
+# ISO 13616: letters count as two-digit numbers, A = 10 ... Z = 35.
+_LETTER_VALUES = {ord(letter): str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)}
 
 
 def _valid_hetu(match: re.Match[str]) -> bool:

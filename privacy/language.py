@@ -40,6 +40,8 @@ def _load() -> Any:
 def analyser() -> Any:
     """The shared Voikko instance, loaded on first use; raises ``LanguageResourceMissing``."""
     global _analyser
+    if _analyser is not None:  # loaded: no lock needed to read it
+        return _analyser
     with _lock:
         if _analyser is None:
             _analyser = _load()
@@ -62,6 +64,21 @@ def is_base_form(word: str) -> bool:
     with _lock:
         analyses = voikko.analyze(word)
     return not analyses or any(a.get("SIJAMUOTO") in (None, "nimento") for a in analyses)
+
+
+_NOMINAL = frozenset({"nimisana", "etunimi", "sukunimi", "paikannimi", "nimisana_laatusana"})
+
+
+@lru_cache(maxsize=65536)
+def is_nominative_noun(word: str) -> bool:
+    """Some reading of ``word`` is a noun or proper noun in the nominative (or it is unknown).
+
+    Stricter than ``is_base_form``: "Rinne" and "Kaija" yes, "Jätin" (a verb) and "Kilon" no.
+    """
+    voikko = analyser()
+    with _lock:
+        analyses = voikko.analyze(word)
+    return not analyses or any(a.get("CLASS") in _NOMINAL and a.get("SIJAMUOTO") == "nimento" for a in analyses)
 
 
 def check_available() -> None:

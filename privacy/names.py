@@ -17,15 +17,18 @@ before it, so the work is linear in the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from privacy.language import is_base_form, word_classes
-from privacy.streets import is_street
-from privacy.words import CAPITALISED, only_space_between, sentence_start, word_start
+from privacy.language import is_base_form, is_nominative_noun, word_classes
+from privacy.streets import has_surname_ending, is_street
+from privacy.words import CAPITALISED, sentence_start
 
 _PERSON = frozenset({"etunimi", "sukunimi"})
 _PROPER = _PERSON | {"paikannimi"}
+_NOMINAL = _PROPER | {"nimisana", "nimisana_laatusana"}
 
 # Words after which the next capitalised words are someone's name.
 _CUES = frozenset(
@@ -35,6 +38,13 @@ _CUES = frozenset(
     son dotter make vän regards sincerely thanks dear hi hello mr mrs ms miss dr signed am by owner
     contact wife husband daughter sister brother grandmother grandfather mother father friend""".split()  # noqa: SIM905 (a word list reads better as words)
 )
+# Cues that can only be followed by a person (kinship words, honorifics): after them, with a single space,
+# any capitalised word in its base form continues the name ("Naapurini Kaija Rinne", "rouva Koski").
+_PERSON_CUES = frozenset(
+    """rouva herra tri poikani tyttäreni naapurini vaimoni mieheni äitini isäni mummoni siskoni veljeni
+    ystäväni kaveri fru herr syster bror son dotter make mr mrs ms miss dr wife husband daughter sister
+    brother grandmother grandfather mother father friend""".split()  # noqa: SIM905 (a word list reads better as words)
+)
 # Capitalised words that are never names themselves, whatever their neighbours.
 _NEVER = frozenset(
     """hei moi terveisin kiitos kiitokset olen minä me te he hän se ne tämä tässä ja tai mutta jag
@@ -42,108 +52,250 @@ _NEVER = frozenset(
     thanks hello hi dear regards my name is am dr mr mrs ms tri rouva herra fru herr""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 _MAX_CUED = 3
+# Cue words reversed (they are read backwards from the word they cue), with their kind.
+_CUE_KINDS = {cue[::-1]: "person" if cue in _PERSON_CUES else "cue" for cue in _CUES}
+_NUMBER_AFTER = re.compile(r" {1,2}\d")  # a street's house number
+_AND = re.compile(r" (?:and|och|ja|&) ")  # "Noah and Emma Wilson", "Jean-Luc och Marie"
+# Reversed: one to three of " .,:" then a word no longer than the longest cue (a longer word is no cue).
+_CUE_BACKWARDS = re.compile(rf"([ .,:]{{1,3}})([^\W\d_]{{1,{max(map(len, _CUES))}}})(?![^\W\d_])")
 
 
-@dataclass
-class _Word:
-    start: int
-    end: int
-    text: str
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a word form says by itself, whatever its neighbours: looked up once per form (forms repeat)."""
+
     classes: frozenset[str]
-    first: bool | None = None  # opens a sentence; looked up only when a rule needs it
-    name: bool = False
+    strong: bool  # a name wherever it stands: a person's name with no other reading and no place reading
+    strong_inside: bool  # a name unless it opens a sentence: a person's name with an ordinary reading too
+    first_name: bool
+    surname: bool
+    proper: bool
+    # May be a surname after a first name: any capitalised word but a street name. Many Finnish
+    # surnames are place names or ordinary words too ("Peltola", "Salo", "Lahti", "Rinne",
+    # "Kivimäki"), and inflected ones may be unknown ("Tiina Elovaaralle"); measured on the
+    # development set, refusing inflected places here lost names and gained no precision.
+    may_follow: bool
+    # A street-like word that may be a surname too ("Jyrki Kivimäki"): a surname after a first name
+    # unless a house number follows ("Kivimäki 4").
+    may_follow_unless_number: bool
+    street: bool
+    # may end a run of names after a cue: no street, and unknown, a person's name or (after a person cue) a noun
+    may_be_cued: bool
+    cue_member: bool  # may belong to a run of names after a cue word: unknown, or a person's name
+
+
+@lru_cache(maxsize=65536)
+def _reading(word: str) -> _Reading | None:
+    """The word form's reading, or ``None`` when it cannot be a name (one letter, all capitals, a never-name)."""
+    if len(word) < 2 or word.isupper() or word.lower() in _NEVER:
+        return None
+    classes = word_classes(word)
+    person = bool(classes & _PERSON)
+    surname = "sukunimi" in classes
+    street = is_street(word.lower())
+    place = "paikannimi" in classes
+    cue_member = not classes or person
+    return _Reading(
+        classes=classes,
+        strong=person and not place and not classes - _PROPER,
+        strong_inside=person and not place,
+        first_name="etunimi" in classes,
+        surname=surname,
+        proper=bool(classes & _PROPER),
+        may_follow=surname or not street,
+        may_follow_unless_number=street and has_surname_ending(word.lower()),
+        street=street,
+        may_be_cued=not street and (cue_member or bool(classes & _NOMINAL)),
+        cue_member=cue_member,
+    )
 
 
 def names(text: str) -> Iterator[tuple[int, int]]:
-    found = [
-        _Word(m.start(), m.end(), w, frozenset())
-        for m in CAPITALISED.finditer(text)
-        if len(w := m.group(0)) > 1 and not w.isupper() and w.lower() not in _NEVER
+    yield from _capitalised(text)
+    yield from _lower_case(text)
+
+
+def _capitalised(text: str) -> Iterator[tuple[int, int]]:
+    found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
+    if not found:
+        return
+    starts = [m.start() for m, _ in found]
+    ends = [m.end() for m, _ in found]
+    readings = [r for _, r in found]
+    count = len(readings)
+    # joined[i]: word i follows word i - 1 with only a space or two between (as in "Matti Virtanen")
+    joined = [False] + [0 < s - e <= 2 and not text[e:s].strip() for e, s in zip(ends, starts[1:], strict=False)]
+    name = [
+        r.strong or (r.strong_inside and not sentence_start(text, s)) for r, s in zip(readings, starts, strict=True)
     ]
-    for word in found:
-        word.classes = word_classes(word.text)
-        word.name = _strong(text, word)
-    for i, word in enumerate(found):
-        if word.name:
+    cue_before: list[str | None] = [None] * count  # what precedes each word, looked up when first needed
+    backwards = text[::-1]  # for ``_cue_before``
+    for i, reading in enumerate(readings):
+        if name[i]:
             continue
-        prev = found[i - 1] if i > 0 and only_space_between(text, found[i - 1].end, word.start) else None
-        nxt = found[i + 1] if i + 1 < len(found) and only_space_between(text, word.end, found[i + 1].start) else None
-        after_first_name = prev is not None and prev.name and "etunimi" in prev.classes and _may_follow(word)
-        before_name = (
-            nxt is not None
-            and nxt.name
-            and ("sukunimi" in nxt.classes or "sukunimi" in word.classes or _nominative_proper(word))
-            and bool(word.classes & _PROPER or not _first(text, word))
+        name[i] = (
+            # a surname after a first name ("Heikki Lindroos")
+            (
+                joined[i]
+                and name[i - 1]
+                and readings[i - 1].first_name
+                and (
+                    reading.may_follow or (reading.may_follow_unless_number and not _NUMBER_AFTER.match(text, ends[i]))
+                )
+            )
+            # a first name or unknown word joined to a first name by "and" ("Noah and Emma Wilson")
+            or (
+                reading.cue_member
+                and i + 1 < count
+                and name[i + 1]
+                and readings[i + 1].first_name
+                and _AND.fullmatch(text, ends[i], starts[i + 1]) is not None
+            )
+            # a surname-like word before a name ("Nieminen Pekka")
+            or (
+                i + 1 < count
+                and joined[i + 1]
+                and name[i + 1]
+                and _before_name(text, starts[i], ends[i], reading, readings[i + 1])
+            )
+            # "Hilkka tässä": "X here" introduces the writer
+            or (reading.cue_member and text.startswith(" tässä", ends[i]))
+            # after a cue; a noun only after a person cue and in the nominative, so never at a sentence's start
+            or (
+                reading.may_be_cued
+                and (
+                    reading.cue_member
+                    or (not sentence_start(text, starts[i]) and is_nominative_noun(text[starts[i] : ends[i]]))
+                )
+                and _cued(text, backwards, starts, ends, joined, readings, name, cue_before, i)
+            )
         )
-        # "Hilkka tässä": "X here" introduces the writer
-        introduced = text.startswith(" tässä", word.end) and (not word.classes or bool(word.classes & _PERSON))
-        word.name = after_first_name or before_name or introduced or _cued(text, found, i)
-    yield from _spans(text, found)
+    yield from _spans(starts, ends, joined, name)
 
 
-def _strong(text: str, word: _Word) -> bool:
-    classes = word.classes
-    if not classes & _PERSON or "paikannimi" in classes:
-        return False
-    return not (classes - _PROPER and _first(text, word))
+def _before_name(text: str, start: int, end: int, reading: _Reading, following: _Reading) -> bool:
+    """A word right before a name is a name too when either has a surname reading or it is a proper noun in its
+    base form, and it is a proper noun or stands inside a sentence."""
+    return (following.surname or reading.surname or _nominative_proper(text, start, end, reading)) and (
+        reading.proper or not sentence_start(text, start)
+    )
 
 
-def _first(text: str, word: _Word) -> bool:
-    if word.first is None:
-        word.first = sentence_start(text, word.start)
-    return word.first
-
-
-def _may_follow(word: _Word) -> bool:
-    """A surname after a first name: any capitalised word but a street name.
-
-    Many Finnish surnames are place names or ordinary words too ("Peltola", "Salo", "Lahti",
-    "Rinne", "Kivimäki"), and inflected ones may be unknown ("Tiina Elovaaralle"); measured on
-    the development set, refusing inflected places here lost names and gained no precision.
-    """
-    return "sukunimi" in word.classes or not is_street(word.text.lower())
-
-
-def _nominative_proper(word: _Word) -> bool:
+def _nominative_proper(text: str, start: int, end: int, reading: _Reading) -> bool:
     """A surname-like word before a first name ("Nieminen Pekka"): a proper noun in its base form."""
-    return bool(word.classes & _PROPER) and is_base_form(word.text)
+    return reading.proper and is_base_form(text[start:end])
 
 
-def _cued(text: str, found: list[_Word], i: int) -> bool:
-    """A cue word just before this word, or before the run of capitalised words that ends with it."""
-    word = found[i]
-    if word.classes and not word.classes & _PERSON:
-        return False  # an ordinary word or a place after a cue ("Terveisin Espoon kaupunki")
-    if is_street(word.text.lower()):
-        return False
+def _cued(
+    text: str,
+    backwards: str,
+    starts: list[int],
+    ends: list[int],
+    joined: list[bool],
+    readings: list[_Reading],
+    name: list[bool],
+    cue_before: list[str | None],
+    i: int,
+) -> bool:
+    """A cue word just before this word, or before the run of capitalised words that ends with it.
+
+    The run's words must be unknown words or persons' names (or already names): "Terveisin
+    Espoon kaupunki" is an ordinary word and a place after a cue, no name. After a person cue
+    and a single space, nouns in the nominative count too: "Naapurini Kaija Rinne" ("Kaija" is a place to
+    the dictionary, "Rinne" a slope), but not "poikani Kilon koulussa".
+    """
     first = i
-    while (
-        first > 0 and i - first < _MAX_CUED - 1 and only_space_between(text, found[first - 1].end, found[first].start)
-    ):
+    while first > 0 and i - first < _MAX_CUED - 1 and joined[first]:
         first -= 1
     for j in range(first, i + 1):
-        start = found[j].start
-        gap_start = start
-        while gap_start > 0 and start - gap_start < 3 and text[gap_start - 1] in " .,:":
-            gap_start -= 1
-        if gap_start == start or not text[gap_start - 1 : gap_start].isalpha():
-            continue
-        previous = text[word_start(text, gap_start) : gap_start].lower()
-        if previous in _CUES and (previous != "t" or text[gap_start : gap_start + 1] in ".:"):
-            return all(not found[k].classes or found[k].classes & _PERSON or found[k].name for k in range(j, i + 1))
+        cue = cue_before[j]
+        if cue is None:
+            cue = cue_before[j] = _cue_before(backwards, starts[j])
+        if cue == "person":
+            return all(
+                readings[k].cue_member
+                or name[k]
+                or (not readings[k].street and is_nominative_noun(text[starts[k] : ends[k]]))
+                for k in range(j, i + 1)
+            )
+        if cue:
+            return all(readings[k].cue_member or name[k] for k in range(j, i + 1))
     return False
 
 
-def _spans(text: str, found: list[_Word]) -> Iterator[tuple[int, int]]:
-    start = end = -1
-    for word in found:
-        if not word.name:
+def _cue_before(backwards: str, start: int) -> str:
+    """What precedes ``start``: "person" for a person cue and a space, "cue" for another cue, else "".
+
+    A cue is a cue word across one to three of " .,:" ("t" only as "t." or "t:"), or a
+    signature's "//" ("//Liisa"). Read as one match on the reversed text (``backwards``), from
+    the character before ``start``.
+    """
+    position = len(backwards) - start
+    if backwards.startswith(("//", " //"), position):
+        return "cue"
+    match = _CUE_BACKWARDS.match(backwards, position)
+    if match is None:
+        return ""
+    kind = _CUE_KINDS.get(match.group(2).lower(), "")
+    if kind == "person":
+        return kind if match.group(1) == " " else "cue"
+    if kind and match.group(2) in "tT" and match.group(1)[-1] not in ".:":
+        return ""
+    return kind
+
+
+# Lower-case names are looked for only right after a word that introduces a person ("moi oon eetu",
+# "mun kaveri aleksi", "hi its jake again"): one pattern that starts with a space (the engine skips
+# quickly to those), and a dictionary look-up of the one or two words after it.
+_LOWER_CUES = """olen oon terveisin kaveri kaverini ystäväni poikani tyttäreni naapurini siskoni veljeni
+    heter i'm i’m im it's it’s its Olen Oon Im I'm I’m Its It's It’s""".split()  # noqa: SIM905 (a word list reads better as words)
+# Literal alternatives only (capitalised where a sentence may open with them): the engine then
+# rejects most spaces at the first character of each.
+_LOWER_CUE = re.compile(
+    " (?:"
+    + "|".join(re.escape(cue) for cue in _LOWER_CUES)
+    + r") ([a-zåäöéü][^\W\d_]*+)(?: ([a-zåäöéü][^\W\d_]*+))?(?![\w\-])"
+)
+_FIRST_NAME_ONLY = frozenset({"etunimi", "sukunimi", "nimisana"})
+
+
+def _lower_case(text: str) -> Iterator[tuple[int, int]]:
+    """A lower-case first name after a word that introduces a person, with a lower-case surname after it."""
+    opening = _LOWER_CUE.match(" " + text[:80])  # a cue that opens the text has no space before it
+    if opening is not None:
+        yield from _lower_case_name(opening, -1)
+    for match in _LOWER_CUE.finditer(text):
+        yield from _lower_case_name(match, 0)
+
+
+def _lower_case_name(match: re.Match[str], shift: int) -> Iterator[tuple[int, int]]:
+    if not _is_lower_case_first_name(match.group(1)):
+        return
+    end = match.end(1)
+    if match.group(2) and "sukunimi" in word_classes(match.group(2)):
+        end = match.end(2)
+    yield match.start(1) + shift, end + shift
+
+
+@lru_cache(maxsize=4096)
+def _is_lower_case_first_name(word: str) -> bool:
+    """A first name with no reading but a name's or a noun's: "eetu", "aleksi", "onni"; not "aina" (an adverb)."""
+    classes = word_classes(word)
+    return "etunimi" in classes and classes <= _FIRST_NAME_ONLY
+
+
+def _spans(starts: list[int], ends: list[int], joined: list[bool], name: list[bool]) -> Iterator[tuple[int, int]]:
+    """Runs of names joined by spaces as one span each ("Matti Virtanen", not two)."""
+    start = -1
+    end = -1
+    for i, is_name in enumerate(name):
+        if not is_name:
             continue
-        if start >= 0 and only_space_between(text, end, word.start):
-            end = word.end
+        if start >= 0 and joined[i] and name[i - 1]:
+            end = ends[i]
             continue
         if start >= 0:
             yield start, end
-        start, end = word.start, word.end
+        start, end = starts[i], ends[i]
     if start >= 0:
         yield start, end

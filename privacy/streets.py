@@ -61,3 +61,12 @@ def is_street(word_lower: str) -> bool:
 _BY_LENGTH: dict[int, frozenset[str]] = {
     length: frozenset(e for e in _ENDINGS if len(e) == length) for length in sorted({len(e) for e in _ENDINGS})
 }
+
+
+# Street endings that are common Finnish surnames too ("Kivimäki", "Rinne", "Ranta", "Kallio", "Silta").
+_SURNAME_ENDINGS = ("mäki", "rinne", "ranta", "kallio", "silta", "kulma", "kumpu", "piha")
+
+
+def has_surname_ending(word_lower: str) -> bool:
+    """A street-like word that may as well be a surname ("Kivimäki"); "Kivenlahdentie" may not."""
+    return word_lower.endswith(_SURNAME_ENDINGS)

@@ -7,7 +7,8 @@ Reused by the redaction property tests here and by end-to-end tests over every e
 ``identity_codes()``, ``phones()``, ``emails()`` and ``ibans()`` draw one valid identifier in
 one of many writings (century signs incl. the 2023 ones and dash/space variants; Finnish,
 Swedish and international phone forms with ``. / - ( )`` and spaces, ``puh.``/``tel.`` glued on;
-non-ASCII and obfuscated e-mails; IBANs with right check digits in any case and spacing).
+non-ASCII and obfuscated e-mails; IBANs of several countries with right check digits in any case and
+grouping: fours, none, odd groups, dashes, doubled spaces, a space after the country code).
 ``seeded_text()`` draws ``Seeded(text, start, end, kind)``: harmless lower-case words around one
 such identifier at ``text[start:end]`` (phones with "puh."/"tel." glued on just before), so a test can assert the redactor covers exactly it.
 """
@@ -75,7 +76,7 @@ def phones(draw: st.DrawFn) -> str:
     else:
         area = draw(st.sampled_from(["70", "72", "73", "8"]))
     subscriber = draw(st.text("0123456789", min_size=7, max_size=7))
-    separator = draw(st.sampled_from([" ", "-", ".", "", *SPACES[1:]]))
+    separator = draw(st.sampled_from([" ", "-", ".", "", " - ", *SPACES[1:]]))
     body = _group(subscriber, draw(st.sampled_from([[3, 4], [3, 2, 2], [2, 3, 2], [7]])), separator)
     form = draw(st.sampled_from(["trunk", "plus", "double-zero", "plus-trunk", "slash", "parens"]))
     if form == "trunk":
@@ -117,14 +118,18 @@ def iban_check_digits(country: str, bban: str) -> str:
 
 @st.composite
 def ibans(draw: st.DrawFn) -> str:
-    country, length = draw(st.sampled_from([("FI", 14), ("SE", 20), ("DE", 18)]))
+    country, length = draw(st.sampled_from([("FI", 14), ("SE", 20), ("DE", 18), ("NO", 11), ("DK", 14), ("ES", 20)]))
     bban = draw(st.text("0123456789", min_size=length, max_size=length))
     compact = country + iban_check_digits(country, bban) + bban
-    spacing = draw(st.sampled_from(["groups", "none", "nbsp"]))
-    if spacing == "groups":
-        text = " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-    elif spacing == "nbsp":
-        text = "\u00a0".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    spacing = draw(st.sampled_from(["groups", "none", "nbsp", "dashes", "double", "country", "odd"]))
+    separator = {"groups": " ", "nbsp": "\u00a0", "dashes": "-", "double": "  "}.get(spacing)
+    if separator is not None:
+        text = separator.join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    elif spacing == "country":  # "FI 21 1234 ..."
+        text = f"{compact[:2]} {compact[2:4]} " + " ".join(compact[i : i + 4] for i in range(4, len(compact), 4))
+    elif spacing == "odd":  # groups of any size
+        cuts = sorted(draw(st.sets(st.integers(4, len(compact) - 1), max_size=4)))
+        text = " ".join(compact[a:b] for a, b in zip([0, *cuts], [*cuts, len(compact)], strict=True))
     else:
         text = compact
     case = draw(st.sampled_from(["upper", "lower", "title"]))
