@@ -68,6 +68,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
         "MITTARI_SEARCH": settings.search,
         "MITTARI_NAMESPACE": settings.namespace,
         "MITTARI_LOG_LEVEL": settings.log_level,
+        "MITTARI_RESPONSE_CACHE_BYTES": str(settings.response_cache_bytes),
     }
 
 
@@ -142,21 +143,36 @@ def _process_tree_cpu(pid: int) -> float:
     return total
 
 
+#: different searches to send: more than a 10-second step at 200/s with its warm-up asks for, so a search
+#: repeats only from one step to a later one (and then on the same worker only by chance)
+SEARCHES = 6000
+
+
 def request_paths(url: str, seed: int = 11) -> dict[str, list[str]]:
-    """The varied requests of each endpoint group, taken from the served instance itself."""
+    """The varied requests of each endpoint group, taken from the served instance itself: searches for one
+    word of the indexed texts, then for two words of one item (so most find something), as readers type them."""
     counts: Counter[str] = Counter()
-    for item_type in ("feedback", "decision", "initiative"):
+    texts: list[list[str]] = []
+    for item_type in ("feedback", "decision", "initiative", "case", "survey"):
         body = _get_json(f"{url}/v1/search?type={item_type}&size=100")
         for item in body["items"]:
-            for value in _strings(item):
-                counts.update(w.lower() for w in WORDS.findall(value))
-    words = sorted(w for w, n in counts.items() if n >= 2)
-    random.Random(seed).shuffle(words)  # noqa: S311 - a reproducible sample, not a secret
+            found = [w.lower() for value in _strings(item) for w in WORDS.findall(value)]
+            counts.update(found)
+            if len(set(found)) >= 2:
+                texts.append(sorted(set(found)))
+    draw = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
+    words = sorted(counts)
+    draw.shuffle(words)
+    queries = list(words)
+    for _ in range(SEARCHES * 2):
+        if len(queries) >= SEARCHES or not texts:
+            break
+        queries.append(" ".join(draw.sample(draw.choice(texts), 2)))
     codes = [i["code"] for i in _get_json(f"{url}/v1/indicators")["items"]]
     if not words or not codes:
         raise SystemExit(f"{url} has no documents or indicators: run `mittari demo --no-serve` first")
     return {
-        "search": [f"/v1/search?q={quote(w)}" for w in words[:200]],
+        "search": [f"/v1/search?q={quote(q)}" for q in dict.fromkeys(queries)],
         "indicators": [f"/v1/indicators/{c}" for c in codes],
         "pages": [f"/{lang}/indicators/{c}" for c in codes for lang in ("fi", "sv", "en")],
     }
@@ -208,24 +224,29 @@ def _development_ckan_url() -> str:
 def _line(result: StepResult, server_cpu: float | None) -> str:
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(result.errors.items())) or "0"
     cpu = f"{server_cpu * 100:6.0f}%" if server_cpu is not None else "      –"
+    stored = f"{result.stored / result.ok * 100:.0f}%" if result.ok else "–"
     return (
         f"{result.name:12} {result.rate:7.0f} {result.achieved:9.1f} {result.median:8.1f} {result.percentile(95):8.1f} "
-        f"{result.percentile(99):8.1f} {result.client_cpu * 100:7.1f}% {cpu}  {errors}"
+        f"{result.percentile(99):8.1f} {result.client_cpu * 100:7.1f}% {cpu} {stored:>7}  {errors}"
     )
 
 
 HEADER = (
     f"{'endpoint':12} {'rate/s':>7} {'achieved':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'client':>8} "
-    f"{'server':>7}  errors"
+    f"{'server':>7} {'stored':>7}  errors"
 )
 
 
 def _measure(
     url: str, pid: int | None, name: str, paths: Sequence[str], duration: float, echo: Callable[[str], None]
 ) -> Callable[[float], StepResult]:
+    offset = 0  # each step goes on through the requests where the last one stopped
+
     def measure(rate: float) -> StepResult:
+        nonlocal offset
         before, started = (_process_tree_cpu(pid), time.perf_counter()) if pid else (0.0, 0.0)
-        result = run(url, name, paths, rate, duration)
+        result = run(url, name, paths, rate, duration, offset=offset)
+        offset = result.next_offset
         server_cpu = (_process_tree_cpu(pid) - before) / (time.perf_counter() - started) if pid else None
         echo(_line(result, server_cpu))
         return result
@@ -250,8 +271,10 @@ def bench_api(
     figures: dict[str, Any] = {}
     with _target(settings, server, url) as (base, pid):
         echo(f"Mittari at {base}" + ("" if url else f" ({server.label()}; data: {settings.search})"))
-        echo("latency from each request's scheduled send time (open loop); client and server: CPU in % of one core")
+        echo("latency from each request's scheduled send time (open loop); client and server: CPU in % of one core;")
+        echo("stored: answers the server sent again from its store of answers (X-Mittari-Cache: hit)")
         paths = request_paths(base)
+        echo(", ".join(f"{name}: {len(paths[name])} different requests" for name in endpoints))
         echo(HEADER)
         for name in endpoints:
             measure = _measure(base, pid, name, paths[name], duration, echo)

@@ -42,10 +42,11 @@ from importlib import metadata
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from werkzeug.http import parse_etags
 
 from api import formats, i18n
+from api.response_cache import ResponseCache, Stored
 from api.services import services
 from search.index import Index
 
@@ -74,9 +75,14 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 
 
+#: says whether the answer came from the worker's store of answers (api/response_cache.py)
+STORE_HEADER = "X-Mittari-Cache"
+
+
 def register(app: Flask) -> None:
     """Called by the app factory after its own ``before_request`` (the request guard runs first)."""
-    app.before_request(_not_modified_before_the_view)
+    app.extensions["mittari_responses"] = ResponseCache(app.extensions["mittari"].settings.response_cache_bytes)
+    app.before_request(_before_the_view)
     app.after_request(_headers)
 
 
@@ -116,6 +122,12 @@ def request_key() -> str:
 
 def current_tag() -> str:
     """The weak entity tag of this request's answer (the opaque part only, without ``W/`` and quotes)."""
+    if "tag" not in g:
+        g.tag = _tag()
+    return str(g.tag)
+
+
+def _tag() -> str:
     parts: tuple[str, ...]
     if request.path in CODE_ONLY:
         parts = ("code", CODE_VERSION, request_key())
@@ -131,28 +143,41 @@ def _today() -> str:
 
 
 def _cacheable_request() -> bool:
+    path = request.path
     return (
         request.method in CONDITIONAL_METHODS
-        and request.path not in NEVER_STORED
-        and "If-None-Match" in request.headers
+        and path not in NEVER_STORED
+        and not path.startswith("/static/")
+        and path != "/favicon.ico"
     )
 
 
-def _not_modified_before_the_view() -> Response | None:
-    """``before_request``: a listed tag that matches answers ``304`` without running the view.
+def _before_the_view() -> Response | None:
+    """``before_request``: a listed tag that matches answers ``304``, and an answer stored for this tag is sent
+    again, both without running the view.
 
     ``*`` is left to :func:`_headers`: it matches only when the resource exists, which the view says.
     """
     if not _cacheable_request():
         return None
-    wanted = parse_etags(request.headers["If-None-Match"])
-    if wanted.star_tag:
+    if "If-None-Match" in request.headers:
+        wanted = parse_etags(request.headers["If-None-Match"])
+        if not wanted.star_tag and wanted.contains_weak(current_tag()):
+            g.not_modified = True
+            return _not_modified(current_tag())
+    stored = _store().get(current_tag(), request_generation())
+    if stored is None:
         return None
-    tag = current_tag()
-    if wanted.contains_weak(tag):
-        g.not_modified = True
-        return _not_modified(tag)
-    return None
+    g.from_store = True
+    response = Response(stored.body, status=stored.status)
+    response.headers.clear()
+    response.headers.extend(stored.headers)
+    response.headers[STORE_HEADER] = "hit"
+    return response
+
+
+def _store() -> ResponseCache:
+    return current_app.extensions["mittari_responses"]  # type: ignore[no-any-return]
 
 
 def _not_modified(tag: str) -> Response:
@@ -173,14 +198,21 @@ def _headers(response: Response) -> Response:
     if g.get("not_modified"):
         response.headers["Cache-Control"] = _read_cache_control()
         return response
+    if g.get("from_store"):
+        if _matches(current_tag()):
+            return _conditional(response, current_tag())
+        return response
     status = response.status_code
     if request.method not in CONDITIONAL_METHODS or path in NEVER_STORED:
         response.headers["Cache-Control"] = "no-store"
-    elif status == 200 and not path.startswith("/static/") and path != "/favicon.ico":
+    elif status == 200 and _cacheable_request():
         tag = current_tag()
         response.set_etag(tag, weak=True)
         response.headers["Cache-Control"] = _read_cache_control()
-        if "If-None-Match" in request.headers and parse_etags(request.headers["If-None-Match"]).contains_weak(tag):
+        if not response.is_streamed:
+            _store().put(tag, request_generation(), Stored(200, tuple(response.headers.items()), response.get_data()))
+            response.headers[STORE_HEADER] = "miss"
+        if _matches(tag):
             return _conditional(response, tag)
     elif status == 200:
         pass  # static files: werkzeug's send_file gives them their own tag and lifetime
@@ -191,6 +223,10 @@ def _headers(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _matches(tag: str) -> bool:
+    return "If-None-Match" in request.headers and parse_etags(request.headers["If-None-Match"]).contains_weak(tag)
 
 
 def _read_cache_control() -> str:

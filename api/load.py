@@ -40,6 +40,8 @@ class StepResult:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
+    next_offset: int = 0
+    stored: int = 0  # answers the server sent from its store of answers (X-Mittari-Cache: hit)
     wall: float = 0.0
     client_cpu: float = 0.0
 
@@ -90,25 +92,25 @@ class Client:
         self.idle: list[_Connection] = []
         self.slots = asyncio.Semaphore(max_connections)
 
-    async def get(self, path: str) -> tuple[int, bytes]:
+    async def get(self, path: str) -> tuple[int, bytes, dict[bytes, bytes]]:
         async with self.slots:
             connection = self.idle.pop() if self.idle else await self._open()
             try:
-                status, body, keep = await asyncio.wait_for(self._exchange(connection, path), TIMEOUT_SECONDS)
+                status, body, headers = await asyncio.wait_for(self._exchange(connection, path), TIMEOUT_SECONDS)
             except BaseException:
                 connection.close()
                 raise
-            if keep:
+            if headers.get(b"connection", b"").lower() != b"close":
                 self.idle.append(connection)
             else:
                 connection.close()
-            return status, body
+            return status, body, headers
 
     async def _open(self) -> _Connection:
         reader, writer = await asyncio.open_connection(self.host, self.port)
         return _Connection(reader, writer)
 
-    async def _exchange(self, connection: _Connection, path: str) -> tuple[int, bytes, bool]:
+    async def _exchange(self, connection: _Connection, path: str) -> tuple[int, bytes, dict[bytes, bytes]]:
         request = (
             f"GET {self.prefix}{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             "Accept: application/json\r\nUser-Agent: mittari-bench\r\n\r\n"
@@ -132,8 +134,7 @@ class Client:
                 pass
         else:
             body = bytearray(await reader.readexactly(int(headers.get(b"content-length", b"0"))))
-        keep = headers.get(b"connection", b"").lower() != b"close"
-        return status, bytes(body), keep
+        return status, bytes(body), headers
 
     def close(self) -> None:
         for connection in self.idle:
@@ -141,7 +142,9 @@ class Client:
         self.idle.clear()
 
 
-async def _step(client: Client, name: str, paths: Sequence[str], rate: float, duration: float) -> StepResult:
+async def _step(
+    client: Client, name: str, paths: Sequence[str], rate: float, duration: float, offset: int
+) -> StepResult:
     result = StepResult(name, rate, duration)
     loop = asyncio.get_running_loop()
     count = max(1, int(rate * duration))
@@ -149,7 +152,7 @@ async def _step(client: Client, name: str, paths: Sequence[str], rate: float, du
 
     async def one(i: int, due: float) -> None:
         try:
-            status, _ = await client.get(paths[i % len(paths)])
+            status, _, headers = await client.get(paths[(offset + i) % len(paths)])
         except TimeoutError:
             result.error("timeout")
             return
@@ -158,6 +161,7 @@ async def _step(client: Client, name: str, paths: Sequence[str], rate: float, du
             return
         if status == 200:
             result.latencies.append((loop.time() - due) * 1000)
+            result.stored += headers.get(b"x-mittari-cache") == b"hit"
         else:
             result.error(str(status))
 
@@ -177,17 +181,27 @@ async def _step(client: Client, name: str, paths: Sequence[str], rate: float, du
 
 
 def run(
-    base_url: str, name: str, paths: Sequence[str], rate: float, duration: float, warmup: float = 1.0
+    base_url: str,
+    name: str,
+    paths: Sequence[str],
+    rate: float,
+    duration: float,
+    warmup: float = 1.0,
+    offset: int = 0,
 ) -> StepResult:
-    """Send ``paths`` round-robin at ``rate`` per second for ``duration`` seconds (after a short warm-up at the
-    same rate, not counted, which opens the connections); return what came back."""
+    """Send ``paths`` round-robin from ``offset`` at ``rate`` per second for ``duration`` seconds (after a short
+    warm-up at the same rate, not counted, which opens the connections); return what came back. The next
+    unused offset is ``offset + result.sent + warm-up requests`` (``result.next_offset``)."""
 
     async def main() -> StepResult:
         client = Client(base_url)
         try:
-            if warmup > 0:
-                await _step(client, name, paths, rate, warmup)
-            return await _step(client, name, paths, rate, duration)
+            warm = max(1, int(rate * warmup)) if warmup > 0 else 0
+            if warm:
+                await _step(client, name, paths, rate, warmup, offset)
+            result = await _step(client, name, paths, rate, duration, offset + warm)
+            result.next_offset = offset + warm + result.sent
+            return result
         finally:
             client.close()
 

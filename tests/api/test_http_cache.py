@@ -109,7 +109,7 @@ def test_a_matching_tag_is_answered_without_running_the_view(client, monkeypatch
 
     monkeypatch.setattr(index._index, "search", fail)
     assert client.get("/v1/search?q=katuvalo", headers={"If-None-Match": tag}).status_code == 304
-    assert client.get("/v1/search?q=katuvalo").status_code >= 500  # without the tag the view runs (and fails)
+    assert client.get("/v1/search?q=katuvalo&size=3").status_code >= 500  # a new request runs the view (and fails)
 
 
 def test_the_generation_is_read_once_per_request(client, monkeypatch):
@@ -149,3 +149,84 @@ def test_the_day_is_part_of_the_tag(client, clock):
 
 def test_scripts_in_browsers_may_read_the_tag(client):
     assert "ETag" in client.get("/v1/search").headers["Access-Control-Expose-Headers"]
+
+
+# --- the worker's store of answers (api/response_cache.py) ---------------------------------------------
+def test_an_identical_get_is_sent_again_from_the_store_without_the_view(client, monkeypatch):
+    first = client.get("/v1/indicators/feedback_response_time_median?service=171")
+    assert first.status_code == 200 and first.headers["X-Mittari-Cache"] == "miss"
+    index = client.application.extensions["mittari"].index._index
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the view ran")
+
+    for name in ("search", "get", "scan", "facts", "stats"):
+        if hasattr(index, name):
+            monkeypatch.setattr(index, name, fail)
+    indicators = client.application.extensions["mittari"].indicators
+    monkeypatch.setattr(indicators, "detail", fail)
+    again = client.get("/v1/indicators/feedback_response_time_median?service=171")
+    assert again.status_code == 200 and again.headers["X-Mittari-Cache"] == "hit"
+    assert again.get_data() == first.get_data()
+    for name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Content-Security-Policy"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.headers["X-Request-Id"] != first.headers["X-Request-Id"]  # per request, never stored
+    star = client.get("/v1/indicators/feedback_response_time_median?service=171", headers={"If-None-Match": "*"})
+    assert star.status_code == 304
+
+
+def test_errors_and_live_answers_are_not_stored(client):
+    for path in ("/v1/feedback/nobody", "/v1/search?size=x", "/v1/status", "/healthz"):
+        client.get(path)
+        assert "X-Mittari-Cache" not in client.get(path).headers, path
+
+
+def test_a_write_to_the_index_empties_the_store(client, log, worker):
+    path = "/v1/search?q=katuvalo"
+    before = client.get(path)
+    assert client.get(path).headers["X-Mittari-Cache"] == "hit"
+    ingest(log, worker, feedback_item("fb-new", T0, respond_hours=5, service="171", text="Katuvalo taas rikki"))
+    after = client.get(path)
+    assert after.headers["X-Mittari-Cache"] == "miss"
+    assert after.json["total"] == before.json["total"] + 1
+    assert len(client.application.extensions["mittari_responses"]) >= 1
+
+
+def test_the_store_is_bounded_and_follows_the_generation():
+    from api.response_cache import ResponseCache, Stored
+
+    def answer(size):
+        return Stored(200, (("Content-Type", "application/json"),), b"x" * size)
+
+    store = ResponseCache(max_bytes=100, max_entry_bytes=60)
+    store.put("a", "1", answer(40))  # no generation seen yet: nothing is stored before a get
+    assert store.get("a", "1") is None
+    store.put("a", "1", answer(40))
+    store.put("b", "1", answer(40))
+    assert store.get("a", "1") is not None  # a is now the most recently used
+    store.put("c", "1", answer(40))  # over 100 bytes: the least recently used (b) goes
+    assert store.get("b", "1") is None and store.get("a", "1") and store.get("c", "1")
+    assert store.size == 80
+    store.put("d", "1", answer(61))  # bigger than one entry may be
+    assert store.get("d", "1") is None
+    assert store.get("a", "2") is None and len(store) == 0  # a new generation drops everything
+    store.put("a", "1", answer(10))  # computed from the replaced generation: not stored
+    assert len(store) == 0
+
+
+def test_a_store_of_no_bytes_stores_nothing(settings, clock, populated):
+    from api import create_app
+
+    client = create_app(settings.with_overrides(response_cache_bytes=0), clock=clock).test_client()
+    for _ in range(2):
+        response = client.get("/v1/indicators")
+        assert response.status_code == 200 and response.headers["X-Mittari-Cache"] == "miss"
+
+
+def test_the_store_size_is_a_setting_that_refuses_negative_bytes():
+    from core.errors import ConfigError
+    from core.settings import load_settings
+
+    assert load_settings({"MITTARI_RESPONSE_CACHE_BYTES": "0"}).response_cache_bytes == 0
+    with pytest.raises(ConfigError, match="MITTARI_RESPONSE_CACHE_BYTES"):
+        load_settings({"MITTARI_RESPONSE_CACHE_BYTES": "-1"})
