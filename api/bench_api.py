@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -76,6 +77,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
 def served(settings: Settings, server: Server) -> Iterator[tuple[str, int]]:
     """``mittari serve`` in a child process on a free loopback port; yields its URL and pid, stops it after."""
     port = _free_port()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop the server (finally below)
     command = [
         sys.executable,
         "-c",
@@ -153,7 +155,7 @@ def request_paths(url: str, seed: int = 11) -> dict[str, list[str]]:
     word of the indexed texts, then for two words of one item (so most find something), as readers type them."""
     counts: Counter[str] = Counter()
     texts: list[list[str]] = []
-    for item_type in ("feedback", "decision", "initiative", "case", "survey"):
+    for item_type in ("feedback", "decision", "initiative", "meeting"):
         body = _get_json(f"{url}/v1/search?type={item_type}&size=100")
         for item in body["items"]:
             found = [w.lower() for value in _strings(item) for w in WORDS.findall(value)]

@@ -24,7 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-#: an answer slower than this is an error (and its connection is dropped)
+#: an answer later than this after its scheduled send time is an error (a request still queued for a
+#: connection counts too), so an overloaded step ends this long after its schedule does
 TIMEOUT_SECONDS = 10.0
 #: the most connections open at once: a server that falls behind meets more concurrent requests, up to this
 MAX_CONNECTIONS = 64
@@ -96,8 +97,8 @@ class Client:
         async with self.slots:
             connection = self.idle.pop() if self.idle else await self._open()
             try:
-                status, body, headers = await asyncio.wait_for(self._exchange(connection, path), TIMEOUT_SECONDS)
-            except BaseException:
+                status, body, headers = await self._exchange(connection, path)
+            except BaseException:  # cancelled (late), reset or unreadable: the connection is unusable
                 connection.close()
                 raise
             if headers.get(b"connection", b"").lower() != b"close":
@@ -120,7 +121,8 @@ class Client:
         status_line = await reader.readline()
         if not status_line:
             raise ConnectionResetError("closed before answering")
-        status = int(status_line.split(b" ", 2)[1])
+        version, status_text = status_line.split(b" ", 2)[:2]
+        status = int(status_text)
         headers: dict[bytes, bytes] = {}
         while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
             name, _, value = line.partition(b":")
@@ -134,6 +136,10 @@ class Client:
                 pass
         else:
             body = bytearray(await reader.readexactly(int(headers.get(b"content-length", b"0"))))
+        if version != b"HTTP/1.1":  # an HTTP/1.0 answer closes unless it says keep-alive
+            headers.setdefault(
+                b"connection", b"keep-alive" if b"keep-alive" in headers.get(b"connection", b"") else b"close"
+            )
         return status, bytes(body), headers
 
     def close(self) -> None:
@@ -152,7 +158,8 @@ async def _step(
 
     async def one(i: int, due: float) -> None:
         try:
-            status, _, headers = await client.get(paths[(offset + i) % len(paths)])
+            left = due + TIMEOUT_SECONDS - loop.time()
+            status, _, headers = await asyncio.wait_for(client.get(paths[(offset + i) % len(paths)]), left)
         except TimeoutError:
             result.error("timeout")
             return

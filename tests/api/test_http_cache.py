@@ -230,3 +230,11 @@ def test_the_store_size_is_a_setting_that_refuses_negative_bytes():
     assert load_settings({"MITTARI_RESPONSE_CACHE_BYTES": "0"}).response_cache_bytes == 0
     with pytest.raises(ConfigError, match="MITTARI_RESPONSE_CACHE_BYTES"):
         load_settings({"MITTARI_RESPONSE_CACHE_BYTES": "-1"})
+
+
+def test_the_openapi_document_names_the_cache_headers_and_304(client):
+    spec = client.get("/v1/openapi.json").json
+    for path in ("/v1/search", "/v1/indicators/{code}"):
+        responses = spec["paths"][path]["get"]["responses"]
+        assert {"ETag", "Cache-Control"} <= set(responses["200"]["headers"])
+        assert "304" in responses
