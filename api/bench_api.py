@@ -246,6 +246,10 @@ def _measure(
 
     def measure(rate: float) -> StepResult:
         nonlocal offset
+        if pid:
+            _settle(pid)  # requests a late step left queued in the server must not slow this one
+        else:
+            time.sleep(2)
         before, started = (_process_tree_cpu(pid), time.perf_counter()) if pid else (0.0, 0.0)
         result = run(url, name, paths, rate, duration, offset=offset)
         offset = result.next_offset
