@@ -200,7 +200,18 @@ def bench_disclosure_cmd(settings: Settings) -> None:
 @click.option(
     "--find", is_flag=True, help="Step the rate up from the first --rate by 1.5× until p99 > 50 ms or errors."
 )
+@click.option(
+    "--p99",
+    "p99_bound",
+    default=50.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="With --find or --ckan: the p99 in ms a rate must keep to hold (the same bound for Mittari and CKAN).",
+)
 @click.option("--ckan", is_flag=True, help="Also CKAN's datastore_search on the same indicator tables, and the ratio.")
+@click.option(
+    "--ckan-rate", default=5.0, show_default=True, type=click.FloatRange(min=0.1), help="CKAN's first step, per second."
+)
 @click.pass_obj
 def bench_api_cmd(
     settings: Settings,
@@ -213,7 +224,9 @@ def bench_api_cmd(
     threads: int,
     endpoints: tuple[str, ...],
     find: bool,
+    p99_bound: float,
     ckan: bool,
+    ckan_rate: float,
 ) -> None:
     """Open-loop load at fixed rates on the served API: p50/p95/p99, achieved rate and errors per endpoint."""
     from api.bench_api import Server, bench_api
@@ -235,7 +248,9 @@ def bench_api_cmd(
         url=url,
         endpoints=endpoints or ("search", "indicators"),
         ckan=ckan,
+        ckan_rate=ckan_rate,
         find=find,
+        p99_bound=p99_bound,
     )
 
 
