@@ -3,7 +3,7 @@
 Modified`` for ``If-None-Match``.
 
 Why a tag from the generation rather than a hash of the body: every answer is a function of the
-index's content (its generation), the request (path, query, language, format), the code's version
+index's content (its generation), the request (path, query, language, format), the installed code
 and the day (figures such as "days waiting" move at midnight without an ingest). Hashing those
 costs microseconds and can be done *before* the view runs, so a client or proxy that already holds
 the answer gets its ``304`` without a search, a computation or a serialisation. The generation is
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from importlib import metadata
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,11 +65,22 @@ CODE_ONLY = frozenset({"/v1/openapi.json", "/v1/docs"})
 CONDITIONAL_METHODS = ("GET", "HEAD")
 
 
-def _code_version() -> str:
-    try:
-        return metadata.version("mittari")
-    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-        return "source"
+#: the packages whose code shapes an answer; a deploy that changes any of their files changes every tag
+SHAPING_PACKAGES = ("api", "figures", "search", "core", "privacy")
+
+
+def _code_version(root: Path | None = None) -> str:
+    """A digest of the installed code that shapes answers (sources, templates, static files), so a new release
+    is never answered ``304`` for an old representation even when the version number did not move; the same
+    on every worker and host of one install, read once at import (a few milliseconds)."""
+    digest = hashlib.blake2b(digest_size=8)
+    root = root or Path(__file__).resolve().parent.parent
+    for package in SHAPING_PACKAGES:
+        for path in sorted((root / package).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".css", ".svg", ".json", ".txt"):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 CODE_VERSION = _code_version()

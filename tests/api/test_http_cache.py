@@ -238,3 +238,16 @@ def test_the_openapi_document_names_the_cache_headers_and_304(client):
         responses = spec["paths"][path]["get"]["responses"]
         assert {"ETag", "Cache-Control"} <= set(responses["200"]["headers"])
         assert "304" in responses
+
+
+def test_a_new_release_changes_every_tag_even_with_the_same_version_number(tmp_path):
+    from api.http_cache import _code_version
+
+    (tmp_path / "api" / "templates").mkdir(parents=True)
+    (tmp_path / "api" / "views.py").write_text("x = 1\n")
+    (tmp_path / "api" / "templates" / "page.html").write_text("<p>{{ x }}</p>")
+    before = _code_version(tmp_path)
+    (tmp_path / "api" / "views.cpython-311.pyc").write_bytes(b"compiled")  # not code that shapes an answer
+    assert _code_version(tmp_path) == before
+    (tmp_path / "api" / "templates" / "page.html").write_text("<p>{{ x }}!</p>")
+    assert _code_version(tmp_path) != before
