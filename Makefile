@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest fuzz bench services services-stop screenshots clean
+.PHONY: demo test lint typecheck pytest fuzz bench bench-api services services-stop screenshots clean
 
 $(STAMP): pyproject.toml deploy/local/system-packages.sh
 	deploy/local/system-packages.sh
@@ -35,6 +35,10 @@ fuzz: $(STAMP)  ## schemathesis: at least 10,000 generated API requests; prints 
 
 bench: $(STAMP)  ## end-to-end ingest throughput, embedded backends
 	$(BIN)/mittari bench ingest --events 200000
+
+bench-api: $(STAMP)  ## open-loop load on the served API on the 50,000-event demo (README, Performance)
+	test -f data/demo/index.sqlite || $(BIN)/mittari demo --no-serve --events 50000
+	$(BIN)/mittari --data-dir data/demo bench api --rate 50,100,200 --duration 10
 
 services:  ## fetch (first time) and start real Kafka, Elasticsearch and CKAN on 127.0.0.1
 	deploy/local/services.sh start

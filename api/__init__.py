@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 
-from api import errors, request_guard, security_headers
+from api import errors, http_cache, request_guard, security_headers
 from api.services import Services
 from core.clock import Clock, SystemClock
 from core.errors import ConfigError
@@ -45,7 +45,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    index = index or open_index(settings, readonly=True)
+    index = cast(Index, http_cache.GenerationOncePerRequest(index or open_index(settings, readonly=True)))
     clock = clock or SystemClock()
     indicators = Indicators(index, settings, clock)
     app.extensions["mittari"] = Services(settings, index, indicators, clock)
@@ -68,6 +68,7 @@ def create_app(
     errors.register(app)
     app.before_request(_start)
     app.after_request(_finish)
+    http_cache.register(app)  # after the request guard; its after_request runs before _finish
     return app
 
 
@@ -76,27 +77,9 @@ def _start() -> None:
     request_guard.check()
 
 
-#: how long a shared cache (the nginx front, deploy/nginx) may reuse a successful /v1 answer; the
-#: index changes with each ingested batch, so a minute of staleness is the price of the cache
-API_MAX_AGE = 60
-
-
-def _cache_headers(response: Response) -> None:
-    """Cache-Control for /v1 answers: successful reads for a minute, the live counters and errors never."""
-    response.vary.add("Accept")  # JSON or CSV by the Accept header: a cache keeps them apart
-    if "Cache-Control" in response.headers:
-        return
-    if response.status_code == 200 and request.method in ("GET", "HEAD") and request.path != "/v1/status":
-        response.headers["Cache-Control"] = f"public, max-age={API_MAX_AGE}"
-    else:
-        response.headers["Cache-Control"] = "no-store"
-
-
 def _finish(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
     security_headers.apply(response, https=current_app.extensions["mittari"].settings.base_url.startswith("https:"))
-    if request.path.startswith("/v1/"):
-        _cache_headers(response)
     elapsed: Any = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
     log.info(
         "request",

@@ -63,7 +63,7 @@ def feed(
         if entry.get("summary"):
             _el(node, "summary", entry["summary"])
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return Response(body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"})
+    return Response(body, mimetype="application/atom+xml")  # its lifetime: api/http_cache.py
 
 
 def _suffix(scope: str | None) -> str:

@@ -30,8 +30,9 @@ GUNICORN_SETTINGS: dict[str, Any] = {
 }
 
 
-def gunicorn_settings(host: str, port: int, workers: int) -> dict[str, Any]:
-    """Every setting ``mittari serve`` gives gunicorn (those this gunicorn version knows)."""
+def gunicorn_settings(host: str, port: int, workers: int, **overrides: Any) -> dict[str, Any]:
+    """Every setting ``mittari serve`` gives gunicorn (those this gunicorn version knows); ``overrides``
+    (``worker_class``, ``threads``) replace the chosen ones, for measuring others (``mittari bench api``)."""
     from gunicorn.config import KNOWN_SETTINGS
 
     known = {s.name for s in KNOWN_SETTINGS}
@@ -40,18 +41,19 @@ def gunicorn_settings(host: str, port: int, workers: int) -> dict[str, Any]:
         "workers": workers,
         "accesslog": None,  # the app logs one structured line per request
         **GUNICORN_SETTINGS,
+        **{name: value for name, value in overrides.items() if value is not None},
     }
     return {name: value for name, value in chosen.items() if name in known}
 
 
-def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None:
+def run_gunicorn(settings: Settings, host: str, port: int, workers: int, **overrides: Any) -> None:
     from gunicorn.app.base import BaseApplication
 
     from api import create_app
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            for name, value in gunicorn_settings(host, port, workers).items():
+            for name, value in gunicorn_settings(host, port, workers, **overrides).items():
                 self.cfg.set(name, value)
 
         def load(self) -> Any:
@@ -64,10 +66,18 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option(
+    "--worker-class",
+    default=None,
+    help=f"gunicorn worker class (default: {GUNICORN_SETTINGS['worker_class']}, chosen by `mittari bench api`).",
+)
+@click.option("--threads", default=None, type=click.IntRange(min=1), help="Threads per gthread worker.")
 @click.pass_obj
-def serve_cmd(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve_cmd(
+    settings: Settings, host: str, port: int, workers: int, worker_class: str | None, threads: int | None
+) -> None:
     """Serve the public read-only API with gunicorn."""
-    run_gunicorn(settings, host, port, workers)
+    run_gunicorn(settings, host, port, workers, worker_class=worker_class, threads=threads)
 
 
 @click.command("report")
@@ -164,3 +174,89 @@ def bench_disclosure_cmd(settings: Settings) -> None:
     from figures.disclosure_bench import bench_disclosure
 
     bench_disclosure(settings, click.echo)
+
+
+@click.command("api")
+@click.option(
+    "--rate",
+    "rates",
+    default="50,100,200",
+    show_default=True,
+    help="Requests per second, or several comma-separated; each is one step per endpoint.",
+)
+@click.option("--duration", default=10.0, show_default=True, type=click.FloatRange(min=1), help="Seconds per step.")
+@click.option("--backend", type=click.Choice(["embedded", "kafka-es"]), default="embedded", show_default=True)
+@click.option("--url", default=None, help="Load a running instance instead of starting `mittari serve`.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--worker-class", default=GUNICORN_SETTINGS["worker_class"], show_default=True)
+@click.option("--threads", default=GUNICORN_SETTINGS["threads"], show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--endpoint",
+    "endpoints",
+    multiple=True,
+    type=click.Choice(["search", "indicators", "pages"]),
+    help="Endpoint groups to load (default: search and indicators).",
+)
+@click.option(
+    "--find", is_flag=True, help="Step the rate up from the first --rate by 1.5× until p99 > 50 ms or errors."
+)
+@click.option(
+    "--p99",
+    "p99_bound",
+    default=50.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="With --find or --ckan: the p99 in ms a rate must keep to hold (the same bound for Mittari and CKAN).",
+)
+@click.option("--ckan", is_flag=True, help="Also CKAN's datastore_search on the same indicator tables, and the ratio.")
+@click.option(
+    "--ckan-rate", default=5.0, show_default=True, type=click.FloatRange(min=0.1), help="CKAN's first step, per second."
+)
+@click.pass_obj
+def bench_api_cmd(
+    settings: Settings,
+    rates: str,
+    duration: float,
+    backend: str,
+    url: str | None,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    endpoints: tuple[str, ...],
+    find: bool,
+    p99_bound: float,
+    ckan: bool,
+    ckan_rate: float,
+) -> None:
+    """Open-loop load at fixed rates on the served API: p50/p95/p99, achieved rate and errors per endpoint."""
+    from api.bench_api import Server, bench_api
+
+    try:
+        steps = [float(r) for r in rates.split(",") if r.strip()]
+    except ValueError:
+        raise click.BadParameter("comma-separated numbers", param_hint="--rate") from None
+    if not steps or min(steps) <= 0:
+        raise click.BadParameter("positive numbers", param_hint="--rate")
+    if backend == "kafka-es" and not url:
+        settings = kafka_es_settings(settings)
+    bench_api(
+        settings,
+        steps,
+        duration,
+        click.echo,
+        server=Server(workers, worker_class, threads),
+        url=url,
+        endpoints=endpoints or ("search", "indicators"),
+        ckan=ckan,
+        ckan_rate=ckan_rate,
+        find=find,
+        p99_bound=p99_bound,
+    )
+
+
+def kafka_es_settings(settings: Settings) -> Settings:
+    """The Elasticsearch index of this namespace (filled by `mittari demo` or `mittari ingest` with the same
+    MITTARI_SEARCH and MITTARI_NAMESPACE): the API reads only the index."""
+    if settings.search.startswith("http"):
+        return settings
+    return settings.with_overrides(search="http://127.0.0.1:9200")

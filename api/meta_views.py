@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from api.errors import RETRY_AFTER_SECONDS
+from api.http_cache import request_generation
 from api.services import services
 from core.logs import fields
 from figures.status import public_stats
@@ -51,7 +52,7 @@ def status() -> Response:
     """Document counts and ingest counters, including events ignored as duplicates and late arrivals."""
     svc = services()
     stats = public_stats(svc.index.stats(), svc.settings.min_cell_count)
-    return jsonify(generation=svc.index.generation(), **stats)
+    return jsonify(generation=request_generation(), **stats)
 
 
 @blp.get("/v1/docs")

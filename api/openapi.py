@@ -27,6 +27,24 @@ _PROBLEM_TITLES = {
 }
 
 
+#: what every successful read carries (api/http_cache.py), and the answer to a matching If-None-Match
+CACHE_HEADERS = {
+    "ETag": {
+        "description": "Weak tag of this answer: the index generation, the day and the request. Send it back in "
+        "`If-None-Match` to get `304` while nothing changed.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`public, max-age=60` for data (the index changes with each ingested batch)",
+        "schema": {"type": "string"},
+    },
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: the `If-None-Match` tag is still this answer's (no body)",
+    "headers": {"ETag": CACHE_HEADERS["ETag"]},
+}
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
 
@@ -94,6 +112,9 @@ class ProblemResponses(BasePlugin):
             responses.setdefault("400", _problem(_PROBLEM_TITLES["400"]))
             responses.setdefault("503", _problem(_PROBLEM_TITLES["503"]))
             ok = responses.get("200") or responses.get(200)
+            if isinstance(ok, dict):
+                ok.setdefault("headers", {}).update(CACHE_HEADERS)
+                responses.setdefault("304", NOT_MODIFIED)
             if isinstance(ok, dict) and path in CSV_PATHS:
                 ok.setdefault("content", {}).update(_CSV)
             if isinstance(ok, dict) and path == "/v1/catalog":

@@ -38,7 +38,7 @@ def apply(response: Response, *, https: bool) -> Response:
     headers["Cross-Origin-Resource-Policy"] = "cross-origin"  # open data: other sites may embed the CSV and feeds
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    headers["Access-Control-Expose-Headers"] = "X-Request-Id"
+    headers["Access-Control-Expose-Headers"] = "X-Request-Id, ETag"  # scripts in browsers revalidate too
     headers.pop("Access-Control-Allow-Credentials", None)
     headers.pop("Server", None)
     if https:

@@ -34,6 +34,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or a positive whole number")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if not value > 0:
@@ -111,6 +118,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting("max_page_size", "MITTARI_MAX_PAGE_SIZE", "100", "Largest `size` the API accepts.", _positive_int),
+    Setting(
+        "response_cache_bytes",
+        "MITTARI_RESPONSE_CACHE_BYTES",
+        "33554432",
+        "Bytes of answers each API worker keeps to send again for identical GETs until the index changes (0: none).",
+        _non_negative_int,
+    ),
     Setting(
         "min_cell_count",
         "MITTARI_MIN_CELL_COUNT",
@@ -201,6 +215,7 @@ class Settings:
     import_max_bytes: int = 209_715_200
     import_time_limit: float = 300.0
     max_page_size: int = 100
+    response_cache_bytes: int = 33_554_432
     min_cell_count: int = 5
     response_target_hours: int = 120
     timezone: str = "Europe/Helsinki"

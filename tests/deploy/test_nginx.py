@@ -176,6 +176,23 @@ def test_api_answers_are_cached_as_their_cache_control_says(proxy):
         assert status.getheader("Cache-Control") == "no-store" and status.getheader("X-Cache-Status") != "HIT"
 
 
+def test_conditional_requests_are_answered_304_through_the_proxy(proxy):
+    """From nginx's cache (/v1/) and from the app through nginx (pages); gzip keeps the tag as the app made it."""
+    tags = {}
+    for path in ("/v1/indicators?service=171", "/fi/"):
+        first = get(proxy, path)
+        tag = tags[path] = first.getheader("ETag")
+        assert first.status == 200 and tag.startswith('W/"'), (path, tag)
+        again = get(proxy, path, {"If-None-Match": tag})
+        assert again.status == 304 and again.body == b"" and again.getheader("ETag") == tag, path
+        assert get(proxy, path, {"If-None-Match": 'W/"not-it"'}).status == 200
+    zipped = get(proxy, "/v1/indicators?service=171", {"Accept-Encoding": "gzip"})
+    assert (
+        zipped.getheader("Content-Encoding") == "gzip"
+        and zipped.getheader("ETag") == tags["/v1/indicators?service=171"]
+    )
+
+
 def test_json_is_compressed(proxy):
     response = get(proxy, "/v1/search?size=50", {"Accept-Encoding": "gzip"})
     assert response.status == 200 and response.getheader("Content-Encoding") == "gzip"
