@@ -4,7 +4,9 @@ Modified`` for ``If-None-Match``.
 
 Why a tag from the generation rather than a hash of the body: every answer is a function of the
 index's content (its generation), the request (path, query, language, format), the installed code
-and the day (figures such as "days waiting" move at midnight without an ingest). Hashing those
+and the hour in the city's time zone (figures move with time alone: "days waiting" at midnight, an
+unanswered item becomes late and a provisional month becomes final on the hour; the figures
+themselves are cached per generation and hour, figures/indicators.py). Hashing those
 costs microseconds and can be done *before* the view runs, so a client or proxy that already holds
 the answer gets its ``304`` without a search, a computation or a serialisation. The generation is
 read once per request, before the view: the body is therefore at least as new as its tag (an index
@@ -143,14 +145,14 @@ def _tag() -> str:
     if request.path in CODE_ONLY:
         parts = ("code", CODE_VERSION, request_key())
     else:
-        parts = (request_generation(), CODE_VERSION, _today(), request_key())
+        parts = (request_generation(), CODE_VERSION, _this_hour(), request_key())
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
-def _today() -> str:
+def _this_hour() -> str:
     svc = services()
     now: datetime = svc.clock.now()
-    return now.astimezone(ZoneInfo(svc.settings.timezone)).date().isoformat()
+    return now.astimezone(ZoneInfo(svc.settings.timezone)).strftime("%Y-%m-%dT%H")
 
 
 def _cacheable_request() -> bool:

@@ -5,7 +5,7 @@ Why: on the 50,000-event demo an indicator answer costs about 30 ms of CPU (its 
 per request) and a search about 25 ms in SQLite, against well under a millisecond to send stored bytes;
 readers ask for the same dozen indicators, pages and popular searches over and over between two ingested
 batches. The key is the answer's entity tag (api/http_cache.py), which already names everything the
-answer depends on (generation, day, code version, path, query, language, format), so a stored answer
+answer depends on (generation, hour, code version, path, query, language, format), so a stored answer
 is exactly what the view would give. When the generation changes, everything stored is dropped at once.
 
 Bounded by the bytes of the stored bodies (``MITTARI_RESPONSE_CACHE_BYTES`` per worker, 0: nothing is

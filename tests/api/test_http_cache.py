@@ -140,10 +140,14 @@ def test_a_write_to_the_index_changes_the_tag(client, log, worker):
         assert client.get(path, headers={"If-None-Match": fresh.headers["ETag"]}).status_code == 304
 
 
-def test_the_day_is_part_of_the_tag(client, clock):
-    """Days waiting and the current month move at midnight without an ingest."""
+def test_the_hour_is_part_of_the_tag(client, clock):
+    """Figures move with time alone (days waiting, late unanswered items, months becoming final): a tag
+    holds within the hour and not past it."""
+    now = clock.now()
+    clock.advance(3600 - now.minute * 60 - now.second - 2)  # two seconds before the next full hour
     tag = client.get("/v1/initiatives").headers["ETag"]
-    clock.advance(24 * 3600)
+    assert client.get("/v1/initiatives", headers={"If-None-Match": tag}).status_code == 304
+    clock.advance(3)
     assert client.get("/v1/initiatives", headers={"If-None-Match": tag}).status_code == 200
 
 
