@@ -312,8 +312,16 @@ def make_event(
 
 
 def format_time(value: datetime) -> str:
-    """UTC, microseconds, 'Z': one format, so string order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, 'Z': one format, so string order is time order.
+
+    ``isoformat`` writes the same characters as the ``strftime`` pattern about ten
+    times faster (it was a tenth of validation); years below 1000, where
+    ``strftime`` does not pad ``%Y`` the same on every platform, keep ``strftime``.
+    """
+    utc = value.astimezone(UTC)
+    if utc.year >= 1000:
+        return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _flatten(messages: Any, prefix: str = "") -> str:
