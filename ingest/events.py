@@ -20,6 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from core.errors import InvalidEvent
 from core.vocabulary import FEEDBACK_STATES, INITIATIVE_STATES
 from ingest import bounded_json
+from ingest.compiled_schema import compile_schema, load
 
 SCHEMA_VERSION = 1
 MAX_EVENT_BYTES = 256 * 1024
@@ -217,6 +218,9 @@ class Envelope(Schema):
 
 
 _ENVELOPE = Envelope()
+#: the schemas compiled once (``ingest/compiled_schema.py``): marshmallow loads only what these cannot vouch for
+_ENVELOPE_LOADER = compile_schema(_ENVELOPE)
+_PAYLOAD_LOADERS = {event_type: compile_schema(schema) for event_type, (_, schema) in EVENT_TYPES.items()}
 
 
 def topic_for(event_type: str) -> str:
@@ -231,12 +235,12 @@ def validate_event(data: Any) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise InvalidEvent("event is not a JSON object")
     try:
-        event = _ENVELOPE.load(data)
+        event = load(_ENVELOPE, _ENVELOPE_LOADER, data)
     except ValidationError as exc:
         raise InvalidEvent(f"envelope: {_flatten(exc.messages)}") from exc
     schema = EVENT_TYPES[event["type"]][1]
     try:
-        payload = schema.load(event["payload"])
+        payload = load(schema, _PAYLOAD_LOADERS[event["type"]], event["payload"])
     except ValidationError as exc:
         raise InvalidEvent(f"{event['type']} payload: {_flatten(exc.messages)}") from exc
     event["payload"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
@@ -308,8 +312,16 @@ def make_event(
 
 
 def format_time(value: datetime) -> str:
-    """UTC, microseconds, 'Z': one format, so string order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, 'Z': one format, so string order is time order.
+
+    ``isoformat`` writes the same characters as the ``strftime`` pattern about ten
+    times faster (it was a tenth of validation); years below 1000, where
+    ``strftime`` does not pad ``%Y`` the same on every platform, keep ``strftime``.
+    """
+    utc = value.astimezone(UTC)
+    if utc.year >= 1000:
+        return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _flatten(messages: Any, prefix: str = "") -> str:

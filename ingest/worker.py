@@ -64,6 +64,11 @@ class Batch:
     counters: Counter[str] = field(default_factory=Counter)
 
 
+def _origin(record: Record) -> str:
+    """Where a dead-lettered record came from: written only for refused records."""
+    return f"{record.topic}[{record.partition}]@{record.offset}"
+
+
 def refusal_reason(exc: BaseException) -> str:
     """Why an unexpected exception refused a record, short enough for a dead letter's header."""
     return f"record could not be processed: {type(exc).__name__}: {str(exc)[:300]}"
@@ -106,7 +111,6 @@ class Worker:
         by_subject: dict[str, list[dict[str, Any]]] = {}
         erased = self.log.erased()
         for record in records:
-            origin = f"{record.topic}[{record.partition}]@{record.offset}"
             if record.key in erased:
                 batch.result.forgotten += 1
                 continue
@@ -118,20 +122,21 @@ class Worker:
                 event.pop("raw", None)  # the source record stays in the log; it never reaches the index
                 redact_event(event, found)  # by the publication policy (privacy/policy.py)
             except InvalidEvent as exc:
-                batch.letters.append(DeadLetter(origin, record.value, exc.reason))
+                batch.letters.append(DeadLetter(_origin(record), record.value, exc.reason))
                 continue
             except PersonalDataInId as exc:
-                batch.letters.append(DeadLetter(origin, record.value, str(exc)))
+                batch.letters.append(DeadLetter(_origin(record), record.value, str(exc)))
                 continue
             except TransientError:
                 raise
             except Exception as exc:  # one record must never stop the log: it is refused with the reason
-                batch.letters.append(DeadLetter(origin, record.value, refusal_reason(exc)))
+                batch.letters.append(DeadLetter(_origin(record), record.value, refusal_reason(exc)))
                 continue
             if event["subject_id"] in erased:
                 batch.result.forgotten += 1
                 continue
-            batch.counters.update(found)
+            if found:  # most records have nothing redacted
+                batch.counters.update(found)
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
         for record in records:  # dead-lettered records are consumed too

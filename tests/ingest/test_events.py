@@ -1,9 +1,12 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import InvalidEvent
-from ingest.events import EVENT_TYPES, MAX_EVENT_BYTES, parse_event, validate_event
+from ingest.events import EVENT_TYPES, MAX_EVENT_BYTES, format_time, parse_event, validate_event
 from tests.builders import at, ev
 
 VALID = {
@@ -110,3 +113,9 @@ def test_bytes_that_are_not_json_or_too_big():
         parse_event(b" " * (MAX_EVENT_BYTES + 1))
     with pytest.raises(InvalidEvent, match="not a JSON object"):
         parse_event(json.dumps([1, 2]).encode())
+
+
+@settings(max_examples=500, deadline=None)
+@given(when=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()))
+def test_time_format_is_the_strftime_pattern(when):
+    assert format_time(when) == when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
