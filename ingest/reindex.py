@@ -53,7 +53,13 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         raise ConfigError(f"MITTARI_SEARCH={settings.search!r}: use sqlite:///PATH or http://HOST:PORT")
     from search.es_index import ElasticIndex
 
-    live = ElasticIndex(settings.search, settings.namespace, shards=settings.es_shards, replicas=settings.es_replicas)
+    live = ElasticIndex(
+        settings.search,
+        settings.namespace,
+        shards=settings.es_shards,
+        replicas=settings.es_replicas,
+        timezone=settings.timezone,
+    )
     event_log = open_log(settings)
     try:
         versions = live.versions()
@@ -62,7 +68,9 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         new = f"{settings.namespace}-docs-v{number}"
         live.create_version(new)
         echo(f"building {new} from the event log (reading alias still on {old})")
-        target = ElasticIndex(settings.search, settings.namespace, concrete=new, replicas=settings.es_replicas)
+        target = ElasticIndex(
+            settings.search, settings.namespace, concrete=new, replicas=settings.es_replicas, timezone=settings.timezone
+        )
         group = f"reindex-v{number}"
         event_log.reset(group, TOPICS)
         replayed = Worker(event_log, target, group=group, batch_size=settings.batch_size).run(until_caught_up=True)
@@ -92,7 +100,7 @@ def reindex_embedded(settings: Settings, *, drop_old: bool = False, echo: Callab
         leftover.unlink(missing_ok=True)
     group = f"reindex-v{number}"
     event_log = open_log(settings)
-    target = SqliteIndex(new, counting=False)
+    target = SqliteIndex(new, counting=False, timezone=settings.timezone)
     try:
         echo(f"building {new.name} from the event log (readers still on {old.name if old else 'nothing'})")
         event_log.reset(group, TOPICS)

@@ -29,7 +29,9 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from core.errors import MittariError, TransientError
 from core.logs import fields
 from core.times import iso
+from search import cells
 from search.analysis import query_terms
+from search.cells import Atom
 from search.index import Document, WriteResult
 from search.mappings import COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_settings
 from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
@@ -68,8 +70,10 @@ class ElasticIndex:
         replicas: int = 0,
         timeout: float = 30.0,
         concrete: str | None = None,
+        timezone: str = "Europe/Helsinki",
     ) -> None:
         self.namespace = namespace
+        self.timezone = timezone  # decides a document's month (its atom), as on every backend
         self.read_alias = f"{namespace}-docs"
         self.write_alias = f"{namespace}-docs-write"
         self.counters_index = f"{namespace}-counters"
@@ -359,6 +363,11 @@ class ElasticIndex:
             if len(hits) < 5000:
                 return
             after = hits[-1]["sort"]
+
+    def cells(self, doc_type: str) -> Iterator[tuple[Atom, dict[str, Any]]]:
+        """Atoms and summaries computed from the type's scanned fact rows with the shared
+        :func:`search.cells.from_rows`, so figures equal the embedded index's stored cells."""
+        yield from cells.from_rows(doc_type, self.scan(doc_type), self.timezone).items()
 
     def stats(self) -> dict[str, Any]:
         try:
