@@ -108,6 +108,11 @@ class Index(Protocol):
         """Every atom of a type with its summary (see the module docstring)."""
         ...
 
+    def stored_cells(self, doc_type: str) -> dict[Atom, str]:
+        """Each atom's summary exactly as stored (canonical JSON, :func:`search.cells.encode`), so a test can
+        see that a write left the atoms it did not touch byte for byte as they were."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Document counts per type and per redaction version (``redaction_versions``), and the ingest counters."""
         ...

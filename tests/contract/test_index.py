@@ -302,11 +302,15 @@ def test_forget_recomputes_the_atoms_of_the_removed_items(filled):
 
 def test_a_late_event_changes_only_its_atom(filled):
     before = _cells(filled)
+    stored = filled.stored_cells("feedback")
     late = doc_of(feedback_item("fb-old", at(days=-40), respond_hours=7, service="171", area="Suur-Tapiola"))
     filled.write([late])
     cells = _cells(filled)
     assert cells[("2026-01", "171", "Suur-Tapiola", "")]["hours"] == [7.0]
     assert {k: v for k, v in cells.items() if k[0] != "2026-01"} == before
+    after = filled.stored_cells("feedback")
+    assert {k: v for k, v in after.items() if k[0] != "2026-01"} == stored  # byte for byte
+    assert set(after) - set(stored) == {("2026-01", "171", "Suur-Tapiola", "")}
 
 
 def test_the_month_is_the_citys(any_index):
