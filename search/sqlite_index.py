@@ -335,10 +335,18 @@ class SqliteIndex:
         conn = self._read_conn()
         if conn is None:
             return
-        cursor = conn.execute(
-            "SELECT month, service, area, code, summary FROM cells WHERE type = ? ORDER BY month, service, area, code",
-            (doc_type,),
-        )
+        try:
+            cursor = conn.execute(
+                "SELECT month, service, area, code, summary FROM cells WHERE type = ?"
+                " ORDER BY month, service, area, code",
+                (doc_type,),
+            )
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            # an index from before cells, opened read-only before a worker added them: the whole-scan way
+            yield from atoms.from_rows(doc_type, self.scan(doc_type), self.timezone).items()
+            return
         for month, service, area, code, summary in cursor:
             yield (month, service, area, code), json.loads(summary)
 
