@@ -51,7 +51,7 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         return reindex_embedded(settings, drop_old=drop_old, echo=echo)
     if not settings.search.startswith(("http://", "https://")):
         raise ConfigError(f"MITTARI_SEARCH={settings.search!r}: use sqlite:///PATH or http://HOST:PORT")
-    from search.es_index import ElasticIndex
+    from search.es_index import ElasticIndex, cells_index_name
 
     live = ElasticIndex(
         settings.search,
@@ -81,7 +81,7 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         echo(f"{new} holds {replayed} events; readers and the worker now use it")
         log.info("reindexed", extra=fields(old=old, new=new, events=replayed))
         if drop_old and old and old != new:
-            live.es.indices.delete(index=old)
+            live.es.indices.delete(index=[old, cells_index_name(old)], ignore_unavailable=True)
             echo(f"dropped {old}")
         return new
     finally:

@@ -141,7 +141,7 @@ class ElasticIndex:
         self.es.indices.create(index=name)
         try:
             self.es.indices.create(
-                index=_cells_name(name),
+                index=cells_index_name(name),
                 mappings=CELLS_MAPPING,
                 settings={"number_of_shards": 1, "number_of_replicas": self.replicas, "refresh_interval": "1s"},
             )
@@ -313,7 +313,7 @@ class ElasticIndex:
     def _has_cells(self, concrete: str) -> bool:
         if concrete in self._cells_known:
             return True
-        exists = bool(self._call(self.es.indices.exists, index=_cells_name(concrete)))
+        exists = bool(self._call(self.es.indices.exists, index=cells_index_name(concrete)))
         if exists:
             self._cells_known.add(concrete)
         return exists
@@ -343,7 +343,7 @@ class ElasticIndex:
         for doc_type, atom in sorted(touched):
             by_type.setdefault(doc_type, []).append(atom)
         operations: list[dict[str, Any]] = []
-        cells_index = _cells_name(concrete)
+        cells_index = cells_index_name(concrete)
         for doc_type, atoms in by_type.items():
             for start in range(0, len(atoms), 500):
                 chunk = atoms[start : start + 500]
@@ -420,7 +420,7 @@ class ElasticIndex:
             }
             if after:
                 body["search_after"] = after
-            response = self._call(self.es.search, index=_cells_name(concrete), **body)
+            response = self._call(self.es.search, index=cells_index_name(concrete), **body)
             _complete(response)
             hits = response["hits"]["hits"]
             for hit in hits:
@@ -596,7 +596,7 @@ _CELL_FIELDS = ("cell_month", "cell_service", "cell_area", "cell_code")  # on do
 _CELL_KEYS = ("month", "service", "area", "code")  # on cells
 
 
-def _cells_name(concrete: str) -> str:
+def cells_index_name(concrete: str) -> str:
     """``ns-docs-v3`` → ``ns-cells-v3``: outside the documents' template pattern and ``versions()``."""
     return concrete.replace("-docs-v", "-cells-v")
 
