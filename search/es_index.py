@@ -368,7 +368,9 @@ class ElasticIndex:
             operations += self._side_operations({}, generation=True)
         if not operations:
             return
-        response = self._call(self.es.bulk, operations=operations, refresh="wait_for", timeout="60s")
+        # refresh now rather than wait for the next periodic one: the cells index is small, and a batch
+        # already waited for its documents' refresh
+        response = self._call(self.es.bulk, operations=operations, refresh="true", timeout="60s")
         failed = [
             item
             for item in response["items"]
