@@ -118,7 +118,11 @@ bench = LazyGroup(
     "bench",
     help=bench_group.help,
     commands=bench_group.commands,
-    lazy_commands={"pages": "api.cli:bench_pages_cmd", "disclosure": "api.cli:bench_disclosure_cmd"},
+    lazy_commands={
+        "pages": "api.cli:bench_pages_cmd",
+        "disclosure": "api.cli:bench_disclosure_cmd",
+        "figures": "api.cli:bench_figures_cmd",
+    },
 )
 for command in (
     import_group,
