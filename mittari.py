@@ -126,6 +126,7 @@ bench = LazyGroup(
         "pages": "api.cli:bench_pages_cmd",
         "disclosure": "api.cli:bench_disclosure_cmd",
         "api": "api.cli:bench_api_cmd",
+        "figures": "api.cli:bench_figures_cmd",
     },
 )
 for command in (

@@ -167,6 +167,16 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
     bench_pages(settings, runs, click.echo)
 
 
+@click.command("figures")
+@click.option("--runs", default=3, show_default=True, help="Cold recomputations, each from a fresh read model.")
+@click.pass_obj
+def bench_figures_cmd(settings: Settings, runs: int) -> None:
+    """What a reader pays for the figures after an index change: reading the cells, then the overview's."""
+    from figures.cold_bench import bench_figures
+
+    bench_figures(settings, click.echo, runs)
+
+
 @click.command("disclosure")
 @click.pass_obj
 def bench_disclosure_cmd(settings: Settings) -> None:

@@ -181,7 +181,7 @@ def feedback_list() -> str:
         raise BadQuery("status", f"unknown status {query.status!r}")
     result = svc.index.search(query)
     catalog = service_catalog.catalog(svc.indicators)
-    areas = sorted({r["area"] for r in svc.indicators.facts("feedback") if r.get("area")})
+    areas = svc.indicators.areas("feedback")
     next_url = _url("pages.feedback_list", {**args, "cursor": result.next_cursor}) if result.next_cursor else None
     first_url = _url("pages.feedback_list", {k: v for k, v in args.items() if k != "cursor"}) if query.cursor else None
     return render_template(

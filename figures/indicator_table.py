@@ -17,8 +17,7 @@ its own, but protected like any other cell since it is the city less the rest.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,13 +54,13 @@ def served_period(month_from: str | None, month_to: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Table:
-    """Counts per cell and the withheld pattern; ``rows`` are the facts behind each atom."""
+    """Counts per cell and the withheld pattern; ``atoms`` are the summaries behind each atom (search/cells.py)."""
 
     protection: Protection
     months: tuple[str, ...]
     services: tuple[str, ...]
     areas: tuple[str, ...]
-    rows: dict[tuple[str, str, str], list[dict[str, Any]]]
+    atoms: dict[tuple[str, str, str], list[Any]]
     members: dict[Key, set[Key]]
 
     def count(self, key: Key) -> int:
@@ -73,18 +72,16 @@ class Table:
     def small(self, key: Key) -> bool:
         return key in self.protection.primary
 
-    def rows_of(self, key: Key) -> list[dict[str, Any]]:
-        return [row for atom in sorted(self.members.get(key, ())) for row in self.rows[atom]]
+    def summaries_of(self, key: Key) -> list[Any]:
+        """The summaries of every atom in a cell, atoms in order."""
+        return [summary for atom in sorted(self.members.get(key, ())) for summary in self.atoms[atom]]
 
 
-def build(rows: list[dict[str, Any]], weight: Callable[[dict[str, Any]], int], threshold: int) -> Table:
-    """The protected table of an indicator from its facts; ``weight`` is a fact's share of a cell's n."""
-    atoms: dict[tuple[str, str, str], int] = defaultdict(int)
-    by_atom: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        atom = (row["month"], row.get("service_code") or UNKNOWN, row.get("area") or UNKNOWN)
-        atoms[atom] += weight(row)
-        by_atom[atom].append(row)
+def build(
+    by_atom: Mapping[tuple[str, str, str], list[Any]], weight: Callable[[list[Any]], int], threshold: int
+) -> Table:
+    """The protected table of an indicator from its atoms' summaries; ``weight`` is an atom's share of a cell's n."""
+    atoms: dict[tuple[str, str, str], int] = {atom: weight(summaries) for atom, summaries in by_atom.items()}
     months = _month_range(sorted({a[0] for a in by_atom}))
     services = tuple(sorted({a[1] for a in by_atom} - {UNKNOWN}))
     areas = tuple(sorted({a[2] for a in by_atom} - {UNKNOWN}))

@@ -16,11 +16,13 @@ backend gives the same figures by construction (percentiles are exact).
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,10 +30,11 @@ from typing import Any
 from core.clock import Clock, SystemClock
 from core.errors import BadQuery, NotFound
 from core.settings import Settings
-from core.times import month_of, parse
+from core.times import parse
 from figures import indicator_table, provisional
 from figures.indicator_table import Table
 from privacy import disclosure, policy
+from search.cells import CELL_TYPES, Atom
 from search.index import Index
 
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
@@ -51,7 +54,8 @@ class Indicator:
     direction: str  # 'higher' or 'lower' is better
     kind: str  # input / output / outcome / experience
     sources: tuple[str, ...]  # document types it reads
-    compute: Callable[[list[dict[str, Any]], Context], tuple[float | None, int]]
+    #: value and n of a cell from its atoms' summaries (search/cells.py); n is additive over atoms
+    compute: Callable[[Sequence[Mapping[str, Any]], Context], tuple[float | None, int]]
     dynamic: bool = False
 
 
@@ -62,78 +66,89 @@ class Context:
 
 
 def median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return _median_sorted(sorted(values))
 
 
 def nearest_rank(values: Sequence[float], pct: float) -> float:
     """The nearest-rank percentile: the smallest value with at least pct % of values at or below it."""
-    ordered = sorted(values)
+    return _nearest_rank_sorted(sorted(values), pct)
+
+
+def _median_sorted(ordered: Sequence[float]) -> float:
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _nearest_rank_sorted(ordered: Sequence[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-def _response_hours(rows: list[dict[str, Any]]) -> list[float]:
-    return [
-        r["first_response_hours"] for r in rows if r.get("has_received") and r.get("first_response_hours") is not None
-    ]
+Summaries = Sequence[Mapping[str, Any]]  # the atom summaries behind a cell (search/cells.py)
 
 
-def _median_response(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
-    values = _response_hours(rows)
-    return (median(values) if values else None), len(values)
+def _merged(summaries: Summaries, key: str) -> list[float]:
+    """The cell's sorted values: the atoms' sorted lists merged (so a median over atoms is exact)."""
+    lists = [s[key] for s in summaries if s.get(key)]
+    if len(lists) == 1:
+        return list(lists[0])
+    return list(heapq.merge(*lists))
 
 
-def _p90_response(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
-    values = _response_hours(rows)
-    return (nearest_rank(values, 90) if values else None), len(values)
+def _median_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    values = _merged(summaries, "hours")
+    return (_median_sorted(values) if values else None), len(values)
 
 
-def _answered_on_time(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+def _p90_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    values = _merged(summaries, "hours")
+    return (_nearest_rank_sorted(values, 90) if values else None), len(values)
+
+
+def _answered_on_time(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    """Answered items with an exact time are judged by it; still-unanswered ones count as late once they
+    waited longer than the target (decided now, from their stored received times)."""
+    target = ctx.response_target_hours
     on_time = judged = 0
-    for r in rows:
-        if not r.get("has_received"):
-            continue
-        hours = r.get("first_response_hours")
-        if hours is not None:
-            judged += 1
-            on_time += hours <= ctx.response_target_hours
-        elif not r.get("responded"):
-            waited = (ctx.now - parse(r["date"])).total_seconds() / 3600
-            if waited > ctx.response_target_hours:  # still unanswered and already late
-                judged += 1
+    for s in summaries:
+        hours = s.get("hours") or ()
+        judged += len(hours)
+        on_time += bisect.bisect_right(hours, target)
+        unanswered = s.get("unanswered") or ()
+        if unanswered:
+            judged += sum(1 for received in unanswered if (ctx.now - parse(received)).total_seconds() / 3600 > target)
     return _share(on_time, judged), judged
 
 
-def _closed_share(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
-    counted = [r for r in rows if r.get("has_received")]
-    return _share(sum(1 for r in counted if r.get("closed")), len(counted)), len(counted)
+def _closed_share(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    received = sum(s.get("received", 0) for s in summaries)
+    return _share(sum(s.get("closed", 0) for s in summaries), received), received
 
 
-def _reopened_share(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
-    counted = [r for r in rows if r.get("has_received")]
-    return _share(sum(1 for r in counted if r.get("reopened_or_recontacted")), len(counted)), len(counted)
+def _reopened_share(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    received = sum(s.get("received", 0) for s in summaries)
+    return _share(sum(s.get("reopened", 0) for s in summaries), received), received
 
 
-def _satisfaction(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
-    values = [r["satisfaction"] for r in rows if r.get("satisfaction") is not None]
-    return (sum(values) / len(values) if values else None), len(values)
+def _satisfaction(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    """The mean rating; ``math.fsum`` so the value does not depend on the order atoms are combined in."""
+    values = [v for s in summaries for v in s.get("satisfaction") or ()]
+    return (math.fsum(values) / len(values) if values else None), len(values)
 
 
-def _waiting_time(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
-    values = [r["waiting_days"] for r in rows if r.get("waiting_days") is not None]
-    return (median(values) if values else None), len(values)
+def _waiting_time(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
+    values = _merged(summaries, "waiting_days")
+    return (_median_sorted(values) if values else None), len(values)
 
 
-def _outcome(rows: list[dict[str, Any]], ctx: Context) -> tuple[float | None, int]:
+def _outcome(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
     """Mean of reported values, weighted by sample size; n is the summed sample size."""
-    if not rows:
+    measures = [m for s in summaries for m in s.get("measures") or ()]
+    if not measures:
         return None, 0
-    weights: list[int] = [int(r["sample_size"]) if r.get("sample_size") is not None else 1 for r in rows]
-    total = sum(weights)
+    total = sum(int(w) for _, w in measures)
     if total == 0:
         return None, 0
-    return sum(r["value"] * w for r, w in zip(rows, weights, strict=True)) / total, total
+    return math.fsum(v * w for v, w in measures) / total, total
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -322,48 +337,93 @@ class Filters:
     month_to: str | None = None  # YYYY-MM, inclusive
 
 
+class Snapshot:
+    """The read model at one index generation: the atoms' summaries per type, the targets, and every result
+    computed from them. A result is stored only in the snapshot it was computed from, so it can never be
+    served under a generation it was not computed at, however reads, writes and the warmer interleave."""
+
+    def __init__(self, generation: str, cells: dict[str, dict[Atom, dict[str, Any]]], targets: list[dict[str, Any]]):
+        self.generation = generation
+        self.cells = cells
+        self.targets = targets
+        self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
+        self._result_bytes: dict[Any, int] = {}  # estimated size of each cached result
+        self._lock = threading.Lock()
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A result cached in this snapshot, at most ``MAX_RESULTS`` of them (least recently used go first, so
+        any number of distinct filters cannot grow it); callers must treat it as read-only."""
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        value = compute()
+        size = _estimated_bytes(value)
+        with self._lock:
+            self._results[key] = value
+            self._result_bytes[key] = size
+            while len(self._results) > MAX_RESULTS or (
+                len(self._results) > 1 and sum(self._result_bytes.values()) > MAX_RESULT_BYTES
+            ):
+                evicted, _ = self._results.popitem(last=False)
+                self._result_bytes.pop(evicted, None)
+        return value
+
+    def cached_bytes(self) -> int:
+        with self._lock:
+            return sum(self._result_bytes.values())
+
+    def cached_keys(self) -> list[Any]:
+        with self._lock:
+            return list(self._results)
+
+
 class Indicators:
-    """Computes indicators from an index; caches scanned facts per index generation."""
+    """Computes indicators from the index's atom summaries, through one snapshot per index generation."""
+
+    #: how often a snapshot is reread when the generation moves while it is being read
+    READ_ATTEMPTS = 3
 
     def __init__(self, index: Index, settings: Settings, clock: Clock | None = None) -> None:
         self.index = index
         self.settings = settings
         self.clock = clock or SystemClock()
         self._lock = threading.Lock()
-        self._cache_generation: str | None = None
-        self._rows: dict[str, list[dict[str, Any]]] = {}
-        self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
-        self._result_bytes: dict[Any, int] = {}  # estimated size of each cached result
-        self._results_lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
 
     # -- data --------------------------------------------------------------
-    def _scan(self, doc_type: str) -> list[dict[str, Any]]:
-        with self._lock:
-            generation = self.index.generation()
-            if generation != self._cache_generation:
-                self._rows.clear()
-                self._results.clear()
-                self._result_bytes.clear()
-                self._cache_generation = generation
-            if doc_type not in self._rows:
-                tz = self.settings.timezone
-                rows = list(self.index.scan(doc_type))
-                for row in rows:
-                    row["month"] = row["period"] if doc_type == "outcome" else month_of(row["date"], tz)
-                self._rows[doc_type] = rows
-            return self._rows[doc_type]
+    def snapshot(self) -> Snapshot:
+        """The read model at the index's current generation, read once per generation.
 
-    def facts(self, doc_type: str) -> list[dict[str, Any]]:
-        """The cached facts of every document of a type (shared: callers must not change them)."""
-        return self._scan(doc_type)
+        The generation is read before and after the data: when it moved in between, the data is read again,
+        and if it keeps moving the snapshot gets a label no generation has, so no one shares it."""
+        with self._lock:
+            current = self._snapshot
+            generation = self.index.generation()
+            if current is not None and current.generation == generation:
+                return current
+            for _ in range(self.READ_ATTEMPTS):
+                cells = {doc_type: dict(self.index.cells(doc_type)) for doc_type in CELL_TYPES}
+                targets = list(self.index.scan("target"))
+                after = self.index.generation()
+                if after == generation:
+                    break
+                generation = after
+            else:
+                generation = f"{generation}~unsettled"
+            self._snapshot = Snapshot(generation, cells, targets)
+            return self._snapshot
+
+    def cells(self, doc_type: str) -> dict[Atom, dict[str, Any]]:
+        """The atoms of a type with their summaries (shared: callers must not change them)."""
+        return self.snapshot().cells.get(doc_type, {})
+
+    def areas(self, doc_type: str) -> list[str]:
+        """The areas the documents of a type name, sorted."""
+        return sorted({area for _, _, area, _ in self.cells(doc_type) if area})
 
     def definitions(self) -> list[Indicator]:
-        found: dict[str, Indicator] = {i.code: i for i in BUILT_IN}
-        for row in self._scan("outcome"):
-            code = row["indicator_code"]
-            if code not in found:
-                found[code] = _outcome_indicator(code, row)
-        return list(found.values())
+        return _definitions(self.snapshot())
 
     def definition(self, code: str) -> Indicator:
         for indicator in self.definitions():
@@ -372,39 +432,33 @@ class Indicators:
         raise NotFound(f"no indicator {code!r}")
 
     def targets(self) -> list[dict[str, Any]]:
-        return self._scan("target")
+        return self.snapshot().targets
 
     # -- computation -------------------------------------------------------
     def _context(self) -> Context:
         return Context(now=self.clock.now(), response_target_hours=self.settings.response_target_hours)
 
-    def _rows_for(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for doc_type in indicator.sources:
-            for row in self._scan(doc_type):
-                if indicator.dynamic and row.get("indicator_code") != indicator.code:
-                    continue
-                if filters.service and row.get("service_code") != filters.service:
-                    continue
-                if filters.area and row.get("area") != filters.area:
-                    continue
-                if filters.month_from and row["month"] < filters.month_from:
-                    continue
-                if filters.month_to and row["month"] > filters.month_to:
-                    continue
-                rows.append(row)
-        return rows
+    def _memo(
+        self, snap: Snapshot, kind: str, indicator: Indicator, filters: Filters, compute: Callable[[], Any]
+    ) -> Any:
+        """A result cached in the snapshot it is computed from, per hour (on-time shares move with the clock)."""
+        key = (kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
+        return snap.memo(key, compute)
 
     def table(self, indicator: Indicator) -> Table:
         """The indicator's protected table (every publishable cell and which are withheld), once per generation."""
+        return self._table(self.snapshot(), indicator)
+
+    def _table(self, snap: Snapshot, indicator: Indicator) -> Table:
         ctx = self._context()
         result: Table = self._memo(
+            snap,
             "table",
             indicator,
             Filters(),
             lambda: indicator_table.build(
-                self._rows_for(indicator, Filters()),
-                lambda row: indicator.compute([row], ctx)[1],
+                _atoms_for(snap, indicator, Filters()),
+                lambda summaries: indicator.compute(summaries, ctx)[1],
                 self.settings.min_cell_count,
             ),
         )
@@ -424,7 +478,7 @@ class Indicators:
                 "reason": reason.format(n=minimum),
                 **self._provisional(indicator, key[0], ctx),
             }
-        value, n = indicator.compute(table.rows_of(key), ctx) if table.count(key) else (None, 0)
+        value, n = indicator.compute(table.summaries_of(key), ctx) if table.count(key) else (None, 0)
         return {
             "value": round(value, 2) if value is not None else None,
             "n": n,
@@ -454,38 +508,7 @@ class Indicators:
 
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
-        start = month + "-01"
-        end = month + "-31"
-        candidates = [
-            t
-            for t in self.targets()
-            if t["indicator_code"] == indicator.code
-            and t["valid_from"] <= end
-            and (not t.get("valid_to") or t["valid_to"] >= start)
-            and (t.get("service_code") in (None, service))
-        ]
-        if not candidates:
-            return None
-        best = max(
-            candidates,
-            key=lambda t: (
-                t.get("service_code") == service and service is not None,
-                t.get("decision_date") or "",
-                t["set_at"],
-            ),
-        )
-        return {
-            "value": best["target_value"],
-            "service_code": best.get("service_code"),
-            "valid_from": best["valid_from"],
-            "valid_to": best.get("valid_to"),
-            "decision": {
-                "body": best["body"],
-                "case_id": best.get("case_id"),
-                "decision_id": best.get("decision_id"),
-                "date": best.get("decision_date"),
-            },
-        }
+        return _target_for(self.targets(), indicator, month, service)
 
     @staticmethod
     def status(indicator: Indicator, value: float | None, target: dict[str, Any] | None) -> str:
@@ -496,51 +519,15 @@ class Indicators:
         met = value >= target["value"] if indicator.direction == "higher" else value <= target["value"]
         return "met" if met else "not_met"
 
-    def _memo(self, kind: str, indicator: Indicator, filters: Filters, compute: Callable[[], Any]) -> Any:
-        """A result cached per index generation and hour, at most ``MAX_RESULTS`` of them (least recently
-        used go first, so any number of distinct filters cannot grow it); callers must treat it as read-only."""
-        self._scan(indicator.sources[0])  # refresh the cache generation first
-        key = (self._cache_generation, kind, indicator.code, filters, self._context().now.strftime("%Y-%m-%dT%H"))
-        with self._results_lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
-        value = compute()
-        size = _estimated_bytes(value)
-        with self._results_lock:
-            self._results[key] = value
-            self._result_bytes[key] = size
-            while len(self._results) > MAX_RESULTS or (
-                len(self._results) > 1 and sum(self._result_bytes.values()) > MAX_RESULT_BYTES
-            ):
-                evicted, _ = self._results.popitem(last=False)
-                self._result_bytes.pop(evicted, None)
-        return value
-
     def cached_bytes(self) -> int:
         """The estimated size of the cached results (for tests and status)."""
-        with self._results_lock:
-            return sum(self._result_bytes.values())
+        snap = self._snapshot
+        return snap.cached_bytes() if snap is not None else 0
 
     def known_scopes(self) -> tuple[frozenset[str], frozenset[str]]:
         """The service codes and areas any document names, for checking filters before computing."""
-        self._scan("feedback")
-        key = (self._cache_generation, "scopes")
-        with self._results_lock:
-            if key in self._results:
-                found: tuple[frozenset[str], frozenset[str]] = self._results[key]
-                return found
-        services: set[str] = set()
-        areas: set[str] = set()
-        for doc_type in ("feedback", "case", "survey", "outcome"):
-            for row in self._scan(doc_type):
-                if row.get("service_code"):
-                    services.add(row["service_code"])
-                if row.get("area"):
-                    areas.add(row["area"])
-        found = (frozenset(services), frozenset(areas))
-        with self._results_lock:
-            self._results[key] = found
+        snap = self.snapshot()
+        found: tuple[frozenset[str], frozenset[str]] = snap.memo("scopes", lambda: _scopes(snap))
         return found
 
     def check_filters(self, filters: Filters) -> None:
@@ -554,20 +541,23 @@ class Indicators:
 
     def series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
         """Monthly cells with target and status."""
+        return self._series(self.snapshot(), indicator, filters)
+
+    def _series(self, snap: Snapshot, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._memo(
-            "series", indicator, filters, lambda: self._series(indicator, filters)
+            snap, "series", indicator, filters, lambda: self._compute_series(snap, indicator, filters)
         )
         return result
 
-    def _series(self, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
+    def _compute_series(self, snap: Snapshot, indicator: Indicator, filters: Filters) -> list[dict[str, Any]]:
         check_scope(filters)
         ctx = self._context()
-        table = self.table(indicator)
-        months = {row["month"] for row in self._rows_for(indicator, replace(filters, month_from=None, month_to=None))}
+        table = self._table(snap, indicator)
+        months = {atom[0] for atom in _atoms_for(snap, indicator, replace(filters, month_from=None, month_to=None))}
         out = []
         for month in _months_between(months, filters):
             cell = self._cell(indicator, table, _key(month, filters), ctx)
-            target = self.target_for(indicator, month, filters.service)
+            target = _target_for(snap.targets, indicator, month, filters.service)
             cell.update(
                 period=month,
                 target=target["value"] if target else None,
@@ -598,21 +588,24 @@ class Indicators:
 
     def summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         """The indicator's description with its latest month and its whole-range value."""
-        result: dict[str, Any] = self._memo("summary", indicator, filters, lambda: self._summary(indicator, filters))
+        snap = self.snapshot()
+        result: dict[str, Any] = self._memo(
+            snap, "summary", indicator, filters, lambda: self._summary(snap, indicator, filters)
+        )
         return result
 
-    def _summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
-        series = self.series(indicator, filters)
+    def _summary(self, snap: Snapshot, indicator: Indicator, filters: Filters) -> dict[str, Any]:
+        series = self._series(snap, indicator, filters)
         latest = next((s for s in reversed(series) if not s["suppressed"]), series[-1] if series else None)
         final = next((s for s in reversed(series) if s["value"] is not None and not s["provisional"]), None)
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         overall = (
-            self._cell(indicator, self.table(indicator), _key(period, filters), self._context())
+            self._cell(indicator, self._table(snap, indicator), _key(period, filters), self._context())
             if period is not None
             else self._unserved()
         )
         current_month = latest["period"] if latest else self.clock.now().strftime("%Y-%m")
-        target = self.target_for(indicator, current_month, filters.service)
+        target = _target_for(snap.targets, indicator, current_month, filters.service)
         result = {
             **describe(indicator),
             "current": latest,
@@ -654,6 +647,88 @@ class Indicators:
         for indicator in self.definitions():
             self.summary(indicator, Filters())
             self.series(indicator, Filters())
+
+
+def _atoms_for(snap: Snapshot, indicator: Indicator, filters: Filters) -> dict[tuple[str, str, str], list[Any]]:
+    """The indicator's atoms (month, service, area) within the filters, each with its summaries (one per type)."""
+    out: dict[tuple[str, str, str], list[Any]] = {}
+    for doc_type in indicator.sources:
+        for (month, service, area, code), summary in snap.cells.get(doc_type, {}).items():
+            if indicator.dynamic and code != indicator.code:
+                continue
+            if filters.service and service != filters.service:
+                continue
+            if filters.area and area != filters.area:
+                continue
+            if filters.month_from and month < filters.month_from:
+                continue
+            if filters.month_to and month > filters.month_to:
+                continue
+            out.setdefault((month, service, area), []).append(summary)
+    return out
+
+
+def _definitions(snap: Snapshot) -> list[Indicator]:
+    """The built-in indicators, then one per outcome code (named by its report with the smallest id)."""
+    found: dict[str, Indicator] = {i.code: i for i in BUILT_IN}
+    firsts: dict[str, dict[str, Any]] = {}
+    for (_, _, _, code), summary in snap.cells.get("outcome", {}).items():
+        first = summary.get("first")
+        if code and first and (code not in firsts or first["id"] < firsts[code]["id"]):
+            firsts[code] = first
+    for code in sorted(firsts, key=lambda c: firsts[c]["id"]):
+        if code not in found:
+            found[code] = _outcome_indicator(code, firsts[code])
+    return list(found.values())
+
+
+def _scopes(snap: Snapshot) -> tuple[frozenset[str], frozenset[str]]:
+    services: set[str] = set()
+    areas: set[str] = set()
+    for doc_type in CELL_TYPES:
+        for _, service, area, _ in snap.cells.get(doc_type, {}):
+            if service:
+                services.add(service)
+            if area:
+                areas.add(area)
+    return frozenset(services), frozenset(areas)
+
+
+def _target_for(
+    targets: list[dict[str, Any]], indicator: Indicator, month: str, service: str | None
+) -> dict[str, Any] | None:
+    start = month + "-01"
+    end = month + "-31"
+    candidates = [
+        t
+        for t in targets
+        if t["indicator_code"] == indicator.code
+        and t["valid_from"] <= end
+        and (not t.get("valid_to") or t["valid_to"] >= start)
+        and (t.get("service_code") in (None, service))
+    ]
+    if not candidates:
+        return None
+    best = max(
+        candidates,
+        key=lambda t: (
+            t.get("service_code") == service and service is not None,
+            t.get("decision_date") or "",
+            t["set_at"],
+        ),
+    )
+    return {
+        "value": best["target_value"],
+        "service_code": best.get("service_code"),
+        "valid_from": best["valid_from"],
+        "valid_to": best.get("valid_to"),
+        "decision": {
+            "body": best["body"],
+            "case_id": best.get("case_id"),
+            "decision_id": best.get("decision_id"),
+            "date": best.get("decision_date"),
+        },
+    }
 
 
 def _key(period: str, filters: Filters) -> indicator_table.Key:

@@ -64,9 +64,9 @@ def build(indicators: Indicators, index: Index, body: str, period: str, now: dat
     open_initiatives = [i for i in initiatives(index, now, body=body) if i["status"] in ("submitted", "being_prepared")]
     month_decisions = [d for d in body_decisions if str(d.get("date", "")).startswith(period)]
     topics: Counter[str] = Counter()
-    for row in indicators.facts("feedback"):
-        if row.get("month") == period and (not services or row.get("service_code") in services):
-            topics[names.get(row.get("service_code") or "", row.get("service_code") or "?")] += 1
+    for (month, code, _, _), summary in indicators.cells("feedback").items():
+        if month == period and (not services or (code or None) in services):
+            topics[names.get(code, code or "?")] += summary["items"]
     minimum = indicators.settings.min_cell_count
     return {
         "body": body,

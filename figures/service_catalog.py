@@ -3,6 +3,7 @@ and how long first responses take (the distribution behind the medians)."""
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -22,20 +23,18 @@ def catalog(indicators: Indicators) -> list[dict[str, Any]]:
     names: dict[str, Counter[str]] = defaultdict(Counter)
     feedback: Counter[str] = Counter()
     cases: Counter[str] = Counter()
-    for row in indicators.facts("feedback"):
-        code = row.get("service_code")
-        if code:
-            feedback[code] += 1
-            if row.get("service_name"):
-                names[code][row["service_name"]] += 1
     unnamed = Counter({"feedback": 0, "cases": 0})
-    for row in indicators.facts("feedback"):
-        unnamed["feedback"] += not row.get("service_code")
-    for row in indicators.facts("case"):
-        if row.get("service_code"):
-            cases[row["service_code"]] += 1
+    for (_, code, _, _), summary in indicators.cells("feedback").items():
+        if code:
+            feedback[code] += summary["items"]
+            names[code].update(summary["names"])
         else:
-            unnamed["cases"] += 1
+            unnamed["feedback"] += summary["items"]
+    for (_, code, _, _), summary in indicators.cells("case").items():
+        if code:
+            cases[code] += summary["items"]
+        else:
+            unnamed["cases"] += summary["items"]
     codes = set(feedback) | set(cases)
     minimum = indicators.settings.min_cell_count
     shown_feedback = protected_counts(feedback, minimum, unnamed["feedback"])
@@ -84,14 +83,16 @@ def response_distribution(indicators: Indicators, service_code: str | None = Non
     the same disclosure control as indicator cells, and a withheld band gives a count band.
     """
     counts = [0] * (len(RESPONSE_BANDS) + 1)
-    for row in indicators.facts("feedback"):
-        if service_code and row.get("service_code") != service_code:
+    for (_, code, _, _), summary in indicators.cells("feedback").items():
+        if service_code and code != service_code:
             continue
-        hours = row.get("first_response_hours")
-        if hours is None:
-            continue
-        band = next((i for i, bound in enumerate(RESPONSE_BANDS) if hours <= bound), len(RESPONSE_BANDS))
-        counts[band] += 1
+        for values in (summary["hours"], summary["hours_unreceived"]):  # sorted: count each band by bisection
+            below = 0
+            for i, bound in enumerate(RESPONSE_BANDS):
+                upto = bisect.bisect_right(values, bound)
+                counts[i] += upto - below
+                below = upto
+            counts[len(RESPONSE_BANDS)] += len(values) - below
     minimum = indicators.settings.min_cell_count
     protected = protected_counts({str(i): count for i, count in enumerate(counts)}, minimum)
     out = []

@@ -51,9 +51,15 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         return reindex_embedded(settings, drop_old=drop_old, echo=echo)
     if not settings.search.startswith(("http://", "https://")):
         raise ConfigError(f"MITTARI_SEARCH={settings.search!r}: use sqlite:///PATH or http://HOST:PORT")
-    from search.es_index import ElasticIndex
+    from search.es_index import ElasticIndex, cells_index_name
 
-    live = ElasticIndex(settings.search, settings.namespace, shards=settings.es_shards, replicas=settings.es_replicas)
+    live = ElasticIndex(
+        settings.search,
+        settings.namespace,
+        shards=settings.es_shards,
+        replicas=settings.es_replicas,
+        timezone=settings.timezone,
+    )
     event_log = open_log(settings)
     try:
         versions = live.versions()
@@ -62,7 +68,9 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         new = f"{settings.namespace}-docs-v{number}"
         live.create_version(new)
         echo(f"building {new} from the event log (reading alias still on {old})")
-        target = ElasticIndex(settings.search, settings.namespace, concrete=new, replicas=settings.es_replicas)
+        target = ElasticIndex(
+            settings.search, settings.namespace, concrete=new, replicas=settings.es_replicas, timezone=settings.timezone
+        )
         group = f"reindex-v{number}"
         event_log.reset(group, TOPICS)
         replayed = Worker(event_log, target, group=group, batch_size=settings.batch_size).run(until_caught_up=True)
@@ -73,7 +81,7 @@ def reindex(settings: Settings, *, drop_old: bool = False, echo: Callable[[str],
         echo(f"{new} holds {replayed} events; readers and the worker now use it")
         log.info("reindexed", extra=fields(old=old, new=new, events=replayed))
         if drop_old and old and old != new:
-            live.es.indices.delete(index=old)
+            live.es.indices.delete(index=[old, cells_index_name(old)], ignore_unavailable=True)
             echo(f"dropped {old}")
         return new
     finally:
@@ -92,7 +100,7 @@ def reindex_embedded(settings: Settings, *, drop_old: bool = False, echo: Callab
         leftover.unlink(missing_ok=True)
     group = f"reindex-v{number}"
     event_log = open_log(settings)
-    target = SqliteIndex(new, counting=False)
+    target = SqliteIndex(new, counting=False, timezone=settings.timezone)
     try:
         echo(f"building {new.name} from the event log (readers still on {old.name if old else 'nothing'})")
         event_log.reset(group, TOPICS)

@@ -15,6 +15,7 @@ worker keeps its offsets uncommitted.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -29,9 +30,11 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from core.errors import MittariError, TransientError
 from core.logs import fields
 from core.times import iso
+from search import cells
 from search.analysis import query_terms
+from search.cells import Atom
 from search.index import Document, WriteResult
-from search.mappings import COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_settings
+from search.mappings import CELLS_MAPPING, COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_mapping, docs_settings
 from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
@@ -68,8 +71,11 @@ class ElasticIndex:
         replicas: int = 0,
         timeout: float = 30.0,
         concrete: str | None = None,
+        timezone: str = "Europe/Helsinki",
     ) -> None:
         self.namespace = namespace
+        self.timezone = timezone  # decides a document's month (its atom), as on every backend
+        self._cells_known: set[str] = set()  # concrete indices known to have a cells index beside them
         self.read_alias = f"{namespace}-docs"
         self.write_alias = f"{namespace}-docs-write"
         self.counters_index = f"{namespace}-counters"
@@ -97,7 +103,7 @@ class ElasticIndex:
         self.es.indices.put_index_template(
             name=f"{self.namespace}-docs",
             index_patterns=[f"{self.namespace}-docs-v*"],
-            template={"mappings": DOCS_MAPPING, "settings": docs_settings(self.shards, self.replicas)},
+            template={"mappings": docs_mapping(), "settings": docs_settings(self.shards, self.replicas)},
             priority=100,
         )
         if not self.es.indices.exists_alias(name=self.read_alias):
@@ -128,8 +134,20 @@ class ElasticIndex:
                         raise
 
     def create_version(self, name: str) -> None:
-        """A new concrete index; its mappings and settings come from the template."""
+        """A new concrete index (mappings and settings from the template) and its cells index beside it.
+
+        Only versions created with a cells index keep cells; an index from before cells existed is read
+        the whole-scan way (``cells``) until ``mittari reindex`` builds a new version."""
         self.es.indices.create(index=name)
+        try:
+            self.es.indices.create(
+                index=cells_index_name(name),
+                mappings=CELLS_MAPPING,
+                settings={"number_of_shards": 1, "number_of_replicas": self.replicas, "refresh_interval": "1s"},
+            )
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):
+                raise
 
     def versions(self) -> list[str]:
         found = self.es.indices.get(index=f"{self.namespace}-docs-v*", allow_no_indices=True, expand_wildcards="open")
@@ -176,13 +194,22 @@ class ElasticIndex:
         """
         result = WriteResult()
         pending = list(docs)
-        side = self._side_operations((counters or {}) if self.counting else {}, generation=bool(docs))
+        concrete = self._concrete(self.target) if docs else None
+        keeps_cells = concrete is not None and self._has_cells(concrete)
+        # with cells, the generation moves after them: a reader never sees a new generation with old cells
+        side = self._side_operations(
+            (counters or {}) if self.counting else {}, generation=bool(docs) and not keeps_cells
+        )
+        touched: set[tuple[str, cells.Atom]] = set()
+        if keeps_cells and concrete is not None:
+            touched = self._stored_atoms(concrete, [d.id for d in docs])
+        atom_fields = {d.id: self._atom_fields(d) for d in docs}
         attempt = 0
         while pending or side:
             operations: list[dict[str, Any]] = []
             for doc in pending:
                 action = {"_index": self.target, "_id": doc.id, "version": doc.version, "version_type": "external"}
-                operations += [{"index": action}, _source(doc)]
+                operations += [{"index": action}, {**_source(doc), **atom_fields[doc.id]}]
             response = self._call(self.es.bulk, operations=operations + side, refresh="wait_for", timeout="60s")
             if any(item["index"].get("status", 500) >= 300 for item in response["items"][len(pending) :]):
                 raise TransientError("Elasticsearch did not take the ingest counters")
@@ -193,6 +220,9 @@ class ElasticIndex:
                 status = outcome.get("status", 500)
                 if status in (200, 201):
                     result.written += 1
+                    if atom_fields[doc.id]:
+                        fields_ = atom_fields[doc.id]
+                        touched.add((doc.type, _atom(fields_)))
                 elif status == 409:
                     result.ignored_older += 1
                     result.ignored_ids.append(doc.id)
@@ -213,6 +243,8 @@ class ElasticIndex:
         if result.ignored_older and self.counting:
             stale = self._side_operations({"stale_writes_ignored": result.ignored_older}, generation=False)
             self._call(self.es.bulk, operations=stale, refresh="wait_for", timeout="60s")
+        if keeps_cells and concrete is not None:
+            self._recompute(concrete, touched)
         return result
 
     def _side_operations(self, counters: Mapping[str, int], *, generation: bool) -> list[dict[str, Any]]:
@@ -249,6 +281,7 @@ class ElasticIndex:
             for index in sorted(concrete)
             for doc_id in ids
         ]
+        touched = {name: self._stored_atoms(name, list(ids)) for name in sorted(concrete) if self._has_cells(name)}
         response = self._call(self.es.bulk, operations=operations, refresh="wait_for", timeout="60s")
         removed = {
             item["delete"]["_id"]
@@ -258,9 +291,146 @@ class ElasticIndex:
         failed = [i["delete"] for i in response["items"] if i["delete"].get("status", 500) not in (200, 404, 409)]
         if failed:
             raise TransientError(f"Elasticsearch did not delete {len(failed)} forgotten documents: {failed[0]}")
+        for name, atoms in touched.items():
+            self._recompute(name, atoms, generation=False)
         side = self._side_operations({"erasures": len(removed)}, generation=True)
         self._call(self.es.bulk, operations=side, refresh="wait_for", timeout="60s")
         return len(removed)
+
+    # -- cells -------------------------------------------------------------------------------------
+    def _concrete(self, name: str) -> str | None:
+        """The concrete documents index an alias (or a concrete name) leads to."""
+        try:
+            resolved = self._call(self.es.indices.resolve_index, name=name)
+        except MittariError:
+            return None
+        found = [i for alias in resolved.get("aliases", []) for i in alias.get("indices", [])]
+        found += [i["name"] for i in resolved.get("indices", [])]
+        if len(found) != 1:
+            return None
+        return str(found[0])
+
+    def _has_cells(self, concrete: str) -> bool:
+        if concrete in self._cells_known:
+            return True
+        exists = bool(self._call(self.es.indices.exists, index=cells_index_name(concrete)))
+        if exists:
+            self._cells_known.add(concrete)
+        return exists
+
+    def _atom_fields(self, doc: Document) -> dict[str, Any]:
+        atom = cells.atom_of(doc.type, _fact_row(doc), self.timezone)
+        if atom is None:
+            return {}
+        return dict(zip(_CELL_FIELDS, atom, strict=True))
+
+    def _stored_atoms(self, concrete: str, ids: list[str]) -> set[tuple[str, cells.Atom]]:
+        """The atoms the stored versions of these documents are in (they are recomputed after the write)."""
+        found: set[tuple[str, cells.Atom]] = set()
+        for start in range(0, len(ids), 1000):
+            response = self._call(
+                self.es.mget, index=concrete, ids=ids[start : start + 1000], source=["type", *_CELL_FIELDS]
+            )
+            for hit in response["docs"]:
+                src = hit.get("_source") if hit.get("found") else None
+                if src and src.get("cell_month") is not None:
+                    found.add((src["type"], _atom(src)))
+        return found
+
+    def _recompute(self, concrete: str, touched: set[tuple[str, cells.Atom]], *, generation: bool = True) -> None:
+        """Each touched atom's summary from its stored items, written with a new generation after it."""
+        by_type: dict[str, list[cells.Atom]] = {}
+        for doc_type, atom in sorted(touched):
+            by_type.setdefault(doc_type, []).append(atom)
+        operations: list[dict[str, Any]] = []
+        cells_index = cells_index_name(concrete)
+        for doc_type, atoms in by_type.items():
+            for start in range(0, len(atoms), 500):
+                chunk = atoms[start : start + 500]
+                rows: dict[cells.Atom, list[dict[str, Any]]] = {atom: [] for atom in chunk}
+                for src in self._atom_items(concrete, doc_type, chunk):
+                    atom = _atom(src)
+                    if atom in rows:
+                        row = dict(src.get("facts") or {})
+                        row.update({k: src.get(k) for k in ("id", "date", "service_code", "area", "status")})
+                        rows[atom].append(row)
+                for atom, items in rows.items():
+                    key = _cell_id(doc_type, atom)
+                    if items:
+                        summary = cells.encode(cells.summarise(doc_type, items))
+                        operations += [
+                            {"index": {"_index": cells_index, "_id": key}},
+                            {"type": doc_type, **dict(zip(_CELL_KEYS, atom, strict=True)), "summary": summary},
+                        ]
+                    else:
+                        operations.append({"delete": {"_index": cells_index, "_id": key}})
+        if generation:
+            operations += self._side_operations({}, generation=True)
+        if not operations:
+            return
+        # refresh now rather than wait for the next periodic one: the cells index is small, and a batch
+        # already waited for its documents' refresh
+        response = self._call(self.es.bulk, operations=operations, refresh="true", timeout="60s")
+        failed = [
+            item
+            for item in response["items"]
+            for outcome in item.values()
+            if outcome.get("status", 500) not in (200, 201, 404)
+        ]
+        if failed:
+            raise TransientError(f"Elasticsearch did not take {len(failed)} cells: {failed[0]}")
+
+    def _atom_items(self, concrete: str, doc_type: str, atoms: list[cells.Atom]) -> Iterator[dict[str, Any]]:
+        """The stored documents of some atoms of one type, paged with ``search_after``."""
+        should = [
+            {"bool": {"filter": [{"term": {f: v}} for f, v in zip(_CELL_FIELDS, atom, strict=True)]}} for atom in atoms
+        ]
+        query = {"bool": {"filter": [{"term": {"type": doc_type}}], "should": should, "minimum_should_match": 1}}
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": query,
+                "sort": [{"id": "asc"}],
+                "size": 5000,
+                "_source": ["id", "date", "service_code", "area", "status", "facts", *_CELL_FIELDS],
+            }
+            if after:
+                body["search_after"] = after
+            response = self._call(self.es.search, index=concrete, **body)
+            _complete(response)
+            hits = response["hits"]["hits"]
+            for hit in hits:
+                yield hit["_source"]
+            if len(hits) < 5000:
+                return
+            after = hits[-1]["sort"]
+
+    def stored_cells(self, doc_type: str) -> dict[cells.Atom, str]:
+        """Each atom's summary as stored (bytes-level view, for tests that nothing else moved)."""
+        concrete = self._concrete(self.source)
+        if concrete is None or not self._has_cells(concrete):
+            return {}
+        return {atom: encoded for atom, encoded in self._stored_cell_rows(concrete, doc_type)}
+
+    def _stored_cell_rows(self, concrete: str, doc_type: str) -> Iterator[tuple[cells.Atom, str]]:
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": {"term": {"type": doc_type}},
+                "sort": [{k: "asc"} for k in _CELL_KEYS],
+                "size": 5000,
+            }
+            if after:
+                body["search_after"] = after
+            response = self._call(self.es.search, index=cells_index_name(concrete), **body)
+            _complete(response)
+            hits = response["hits"]["hits"]
+            for hit in hits:
+                src = hit["_source"]
+                yield (src["month"], src["service"], src["area"], src["code"]), src["summary"]
+            if len(hits) < 5000:
+                return
+            after = hits[-1]["sort"]
 
     # -- reading -----------------------------------------------------------------------------------
     def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
@@ -360,6 +530,16 @@ class ElasticIndex:
                 return
             after = hits[-1]["sort"]
 
+    def cells(self, doc_type: str) -> Iterator[tuple[Atom, dict[str, Any]]]:
+        """The stored cells of the index readers use; for an index from before cells (no cells index
+        beside it), computed from the scanned fact rows with the same :func:`search.cells.from_rows`."""
+        concrete = self._concrete(self.source)
+        if concrete is None or not self._has_cells(concrete):
+            yield from cells.from_rows(doc_type, self.scan(doc_type), self.timezone).items()
+            return
+        for atom, encoded in self._stored_cell_rows(concrete, doc_type):
+            yield atom, json.loads(encoded)
+
     def stats(self) -> dict[str, Any]:
         try:
             docs = self._call(
@@ -412,6 +592,29 @@ class ElasticIndex:
 
     def close(self) -> None:
         self.es.close()
+
+
+_CELL_FIELDS = ("cell_month", "cell_service", "cell_area", "cell_code")  # on documents
+_CELL_KEYS = ("month", "service", "area", "code")  # on cells
+
+
+def cells_index_name(concrete: str) -> str:
+    """``ns-docs-v3`` → ``ns-cells-v3``: outside the documents' template pattern and ``versions()``."""
+    return concrete.replace("-docs-v", "-cells-v")
+
+
+def _atom(src: Mapping[str, Any]) -> cells.Atom:
+    return (src["cell_month"], src["cell_service"], src["cell_area"], src["cell_code"])
+
+
+def _cell_id(doc_type: str, atom: cells.Atom) -> str:
+    return json.dumps([doc_type, *atom], ensure_ascii=False, separators=(",", ":"))
+
+
+def _fact_row(doc: Document) -> dict[str, Any]:
+    row = dict(doc.facts)
+    row.update(id=doc.id, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status)
+    return row
 
 
 def _complete(response: Mapping[str, Any]) -> None:

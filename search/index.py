@@ -25,6 +25,18 @@ Contract (tests/contract/test_index.py checks it on every backend):
   ``WriteResult.forgotten``); Elasticsearch deletes with the highest external
   version, so writes are refused as older for ``index.gc_deletes`` (60 s). For
   longer, the worker's deny-list (``EventLog.erased``) keeps them out.
+* ``cells(doc_type)`` yields every atom of a type with its summary
+  (:mod:`search.cells`): an atom is (month in the index's time zone, service,
+  area, indicator code) and its summary is ``search.cells.summarise`` over the
+  fact rows ``scan`` would return for the atom's documents, so every backend
+  gives equal summaries for equal documents. When ``write`` or ``forget``
+  returns, the summaries of every atom it touched are recomputed from the
+  stored items: the atoms of the new documents, the atoms the replaced or
+  removed documents were in, and the stored atoms of documents whose write was
+  ignored as older (a redelivery repairs a crash between documents and cells).
+  Atoms no write touched are not rewritten (their stored summary stays
+  byte-identical); an atom left without items is absent. Atoms are yielded in
+  order (month, service, area, code).
 * Documents carry the ``redaction_version`` their text was redacted with (the
   lowest over their events); ``stats`` counts documents per redaction version,
   so an upgrade of :mod:`privacy.redact` shows what still needs a reindex.
@@ -37,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core.settings import Settings
+from search.cells import Atom
 from search.query import SearchQuery, SearchResult
 
 
@@ -91,6 +104,15 @@ class Index(Protocol):
         """Every document of a type as a flat row: id, date, service_code, area, status and its facts."""
         ...
 
+    def cells(self, doc_type: str) -> Iterator[tuple[Atom, dict[str, Any]]]:
+        """Every atom of a type with its summary (see the module docstring)."""
+        ...
+
+    def stored_cells(self, doc_type: str) -> dict[Atom, str]:
+        """Each atom's summary exactly as stored (canonical JSON, :func:`search.cells.encode`), so a test can
+        see that a write left the atoms it did not touch byte for byte as they were."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Document counts per type and per redaction version (``redaction_versions``), and the ingest counters."""
         ...
@@ -112,12 +134,17 @@ def open_index(settings: Settings, *, readonly: bool = False) -> Index:
     if url.startswith("sqlite:///"):
         from search.sqlite_index import SqliteIndex
 
-        return SqliteIndex(url.removeprefix("sqlite:///"), readonly=readonly)
+        return SqliteIndex(url.removeprefix("sqlite:///"), readonly=readonly, timezone=settings.timezone)
     if url.startswith(("http://", "https://")):
         from search.es_index import ElasticIndex
 
         return ElasticIndex(
-            url, settings.namespace, readonly=readonly, shards=settings.es_shards, replicas=settings.es_replicas
+            url,
+            settings.namespace,
+            readonly=readonly,
+            shards=settings.es_shards,
+            replicas=settings.es_replicas,
+            timezone=settings.timezone,
         )
     from core.errors import ConfigError
 

@@ -43,3 +43,30 @@ META_MAPPING: dict[str, Any] = {"dynamic": False, "properties": {"value": {"type
 
 def docs_settings(shards: int, replicas: int) -> dict[str, Any]:
     return {"number_of_shards": shards, "number_of_replicas": replicas, "refresh_interval": "1s"}
+
+
+#: the atom (search/cells.py) each document belongs to, on the document: cells are recomputed by filtering on these
+DOC_CELL_FIELDS: dict[str, Any] = {
+    "cell_month": {"type": "keyword"},
+    "cell_service": {"type": "keyword"},
+    "cell_area": {"type": "keyword"},
+    "cell_code": {"type": "keyword"},
+}
+
+#: ``{ns}-cells-vN`` beside ``{ns}-docs-vN``: one document per atom, its summary stored (canonical JSON), not indexed
+CELLS_MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "type": {"type": "keyword"},
+        "month": {"type": "keyword"},
+        "service": {"type": "keyword"},
+        "area": {"type": "keyword"},
+        "code": {"type": "keyword"},
+        "summary": {"type": "text", "index": False},
+    },
+}
+
+
+def docs_mapping() -> dict[str, Any]:
+    """The documents' mapping with their atom fields."""
+    return {**DOCS_MAPPING, "properties": {**DOCS_MAPPING["properties"], **DOC_CELL_FIELDS}}

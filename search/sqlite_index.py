@@ -22,6 +22,7 @@ from typing import Any
 
 from core.errors import TransientError
 from core.times import iso
+from search import cells as atoms
 from search.analysis import query_terms
 from search.index import Document, WriteResult
 from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
@@ -50,6 +51,22 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# Indicator cells (search/cells.py): each document row names its atom, and one row per atom holds its summary,
+# recomputed from the atom's stored items in the same transaction as every write or erasure that touches it.
+CELL_COLUMNS = ("cell_month", "cell_service", "cell_area", "cell_code")
+CELLS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cells (
+    type TEXT NOT NULL,
+    month TEXT NOT NULL,
+    service TEXT NOT NULL,
+    area TEXT NOT NULL,
+    code TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    PRIMARY KEY (type, month, service, area, code)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS docs_cell ON docs (type, cell_month, cell_service, cell_area, cell_code);
+"""
+
 _COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, facts, events, redaction_version"
 
 
@@ -66,8 +83,11 @@ _ADD_TO_COUNTER = (
 class SqliteIndex:
     remote = False
 
-    def __init__(self, path: str | Path, *, readonly: bool = False, counting: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, readonly: bool = False, counting: bool = True, timezone: str = "Europe/Helsinki"
+    ) -> None:
         self.path = Path(path)
+        self.timezone = timezone  # decides a document's month (its atom); stored, and cells rebuilt when it changes
         self.readonly = readonly
         # ingest counters describe live ingestion; a rebuild replaying the log must not add to them
         self.counting = counting
@@ -79,6 +99,7 @@ class SqliteIndex:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
             if "redaction_version" not in columns:  # an index made before documents carried it
                 conn.execute("ALTER TABLE docs ADD COLUMN redaction_version INTEGER NOT NULL DEFAULT 0")
+            self._ensure_cells(conn)
 
     # -- connections -----------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -125,19 +146,26 @@ class SqliteIndex:
                 for chunk in _chunks(ids, 500):
                     marks = ",".join("?" * len(chunk))
                     refused.update(r[0] for r in conn.execute(f"SELECT id FROM forgotten WHERE id IN ({marks})", chunk))
+                touched: set[tuple[str, atoms.Atom]] = set()  # atoms to recompute: where items left and arrived
+                stored_atoms: dict[str, tuple[str, atoms.Atom]] = {}
                 for chunk in _chunks(ids, 500):
                     marks = ",".join("?" * len(chunk))
-                    for doc_id, rowid, version in conn.execute(
-                        f"SELECT id, rowid, version FROM docs WHERE id IN ({marks})", chunk
+                    for doc_id, rowid, version, doc_type, *cell in conn.execute(
+                        f"SELECT id, rowid, version, type, {','.join(CELL_COLUMNS)} FROM docs WHERE id IN ({marks})",
+                        chunk,
                     ):
                         existing[doc_id] = (rowid, version)
+                        if cell[0] is not None:
+                            stored_atoms[doc_id] = (doc_type, (cell[0], cell[1], cell[2], cell[3]))
                 (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
-                inserts, updates, fts_rows, stale_rowids = [], [], [], []
+                inserts, updates, fts_rows, stale_rowids, cell_rows = [], [], [], [], []
                 for doc in docs:
                     if doc.id in refused:
                         result.forgotten.append(doc.id)
                         continue
                     row = _row(doc)
+                    if doc.id in stored_atoms:  # replaced or not, its stored atom is recomputed (a redelivery heals)
+                        touched.add(stored_atoms[doc.id])
                     if doc.id in existing:
                         rowid, version = existing[doc.id]
                         if doc.version <= version:
@@ -152,6 +180,10 @@ class SqliteIndex:
                         existing[doc.id] = (rowid, doc.version)
                         inserts.append((rowid, *row))
                     fts_rows.append((rowid, doc.text))
+                    atom = atoms.atom_of(doc.type, _fact_row(doc), self.timezone)
+                    cell_rows.append((*(atom or (None, None, None, None)), rowid))
+                    if atom is not None:
+                        touched.add((doc.type, atom))
                     result.written += 1
                 conn.executemany(f"INSERT INTO docs ({_COLUMNS}) VALUES ({','.join('?' * 12)})", inserts)
                 conn.executemany(
@@ -161,6 +193,8 @@ class SqliteIndex:
                 )
                 conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
                 conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
+                conn.executemany(_SET_CELL, cell_rows)
+                _recompute(conn, touched)
                 totals = dict(counters or {}) if self.counting else {}
                 if result.forgotten and self.counting:
                     totals["forgotten_events_ignored"] = totals.get("forgotten_events_ignored", 0) + sum(
@@ -186,13 +220,19 @@ class SqliteIndex:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                touched: set[tuple[str, atoms.Atom]] = set()
                 for chunk in _chunks(list(ids), 500):
                     marks = ",".join("?" * len(chunk))
-                    rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM docs WHERE id IN ({marks})", chunk)]
+                    found = conn.execute(
+                        f"SELECT rowid, type, {','.join(CELL_COLUMNS)} FROM docs WHERE id IN ({marks})", chunk
+                    ).fetchall()
+                    rowids = [r[0] for r in found]
+                    touched.update((r[1], (r[2], r[3], r[4], r[5])) for r in found if r[2] is not None)
                     conn.executemany("DELETE FROM fts WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("INSERT OR IGNORE INTO forgotten (id) VALUES (?)", [(i,) for i in chunk])
                     removed += len(rowids)
+                _recompute(conn, touched)
                 if removed:  # FTS5 keeps deleted terms in its segments until they are merged: merge them now
                     conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
                 conn.execute(_ADD_TO_COUNTER, ("erasures", removed))
@@ -291,6 +331,74 @@ class SqliteIndex:
             row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
             yield row
 
+    def cells(self, doc_type: str) -> Iterator[tuple[atoms.Atom, dict[str, Any]]]:
+        conn = self._read_conn()
+        if conn is None:
+            return
+        try:
+            cursor = conn.execute(
+                "SELECT month, service, area, code, summary FROM cells WHERE type = ?"
+                " ORDER BY month, service, area, code",
+                (doc_type,),
+            )
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            # an index from before cells, opened read-only before a worker added them: the whole-scan way
+            yield from atoms.from_rows(doc_type, self.scan(doc_type), self.timezone).items()
+            return
+        for month, service, area, code, summary in cursor:
+            yield (month, service, area, code), json.loads(summary)
+
+    def stored_cells(self, doc_type: str) -> dict[atoms.Atom, str]:
+        """Each atom's summary as stored (bytes-level view, for tests that nothing else moved)."""
+        conn = self._read_conn()
+        if conn is None:
+            return {}
+        rows = conn.execute("SELECT month, service, area, code, summary FROM cells WHERE type = ?", (doc_type,))
+        return {(m, s, a, c): summary for m, s, a, c, summary in rows}
+
+    def _ensure_cells(self, conn: sqlite3.Connection) -> None:
+        """Add the atom columns and the cells table; (re)build every cell when they are new or the time zone moved."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+            added = [c for c in CELL_COLUMNS if c not in columns]
+            for column in added:
+                conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
+            for statement in CELLS_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'cells_timezone'").fetchone()
+            if added or row is None or row[0] != self.timezone:
+                self._rebuild_cells(conn)
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('cells_timezone', ?)", (self.timezone,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _rebuild_cells(self, conn: sqlite3.Connection) -> None:
+        """Every document's atom and every atom's summary, from the stored documents."""
+        marks = ",".join("?" * len(atoms.CELL_TYPES))
+        updates = []
+        touched: set[tuple[str, atoms.Atom]] = set()
+        for rowid, doc_type, doc_id, date, service_code, area, status, facts in conn.execute(
+            f"SELECT rowid, type, id, date, service_code, area, status, facts FROM docs WHERE type IN ({marks})",
+            atoms.CELL_TYPES,
+        ).fetchall():
+            row = json.loads(facts)
+            row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
+            atom = atoms.atom_of(doc_type, row, self.timezone)
+            updates.append((*(atom or (None, None, None, None)), rowid))
+            if atom is not None:
+                touched.add((doc_type, atom))
+        conn.executemany(_SET_CELL, updates)
+        conn.execute("DELETE FROM cells")
+        _recompute(conn, touched)
+        if touched:
+            conn.execute(_NEXT_GENERATION)
+
     def stats(self) -> dict[str, Any]:
         conn = self._read_conn()
         if conn is None:
@@ -347,6 +455,40 @@ def _row(doc: Document) -> tuple[Any, ...]:
         json.dumps(doc.events, ensure_ascii=False, separators=(",", ":")),
         doc.redaction_version,
     )
+
+
+_SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHERE rowid = ?"
+
+
+def _fact_row(doc: Document) -> dict[str, Any]:
+    """A document as the flat row ``scan`` returns: what summaries are computed from."""
+    row = dict(doc.facts)
+    row.update(id=doc.id, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status)
+    return row
+
+
+def _recompute(conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]]) -> None:
+    """Each touched atom's summary from its stored items (an atom left empty loses its row)."""
+    where = " AND ".join(f"{c} = ?" for c in CELL_COLUMNS)
+    for doc_type, atom in sorted(touched):
+        rows = []
+        for doc_id, date, service_code, area, status, facts in conn.execute(
+            f"SELECT id, date, service_code, area, status, facts FROM docs WHERE type = ? AND {where}",
+            (doc_type, *atom),
+        ):
+            row = json.loads(facts)
+            row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
+            rows.append(row)
+        if rows:
+            conn.execute(
+                "INSERT OR REPLACE INTO cells (type, month, service, area, code, summary) VALUES (?, ?, ?, ?, ?, ?)",
+                (doc_type, *atom, atoms.encode(atoms.summarise(doc_type, rows))),
+            )
+        else:
+            conn.execute(
+                "DELETE FROM cells WHERE type = ? AND month = ? AND service = ? AND area = ? AND code = ?",
+                (doc_type, *atom),
+            )
 
 
 def _document(row: tuple[Any, ...]) -> Document:

@@ -107,3 +107,17 @@ def test_report_for_a_committee_meeting(runner, tmp_path):
     assert refused.exit_code != 0 and "no council, board or committee called 'Nobody'" in refused.output
     bad = runner.invoke(cli, ["--data-dir", demo, "report", "--body", "Tekninen lautakunta", "--period", "October"])
     assert bad.exit_code != 0 and "period" in bad.output
+
+
+def test_bench_figures_prints_each_cold_run(runner, tmp_path):
+    events = tmp_path / "events.jsonl"
+    items = [e for i in range(3) for e in feedback_item(f"fb-{i}", T0, 3 + i, service=f"{100 + i}")]
+    events.write_text("\n".join(json.dumps(e) for e in items) + "\n")
+    assert invoke(runner, tmp_path, "import", "events", str(events)).exit_code == 0
+    assert invoke(runner, tmp_path, "ingest", "--once").exit_code == 0
+    result = invoke(runner, tmp_path, "bench", "figures", "--runs", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].split() == ["run", "read", "ms", "read+warm", "ms", "atoms", "peak", "MB"]
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
+    assert all(line.split()[3] == "3" for line in lines[1:])  # one feedback atom per service

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.errors import BadQuery
+from core.times import iso
 from ingest.events import validate_event
 from ingest.fold import fold
 from search.index import Document
@@ -232,3 +233,87 @@ def test_documents_are_counted_per_redaction_version(any_index):
     any_index.write([a, b, c])
     assert any_index.stats()["redaction_versions"] == {1: 1, 2: 2}
     assert any_index.get("r-1").redaction_version == 1
+
+
+# -- cells: atom summaries kept with the documents (search/cells.py) -------------------------------------------
+
+
+def _cells(index, doc_type="feedback"):
+    return dict(index.cells(doc_type))
+
+
+def _atoms_from_scan(index, doc_type="feedback"):
+    """What the contract says the cells are: search.cells.summarise over the scanned rows of each atom."""
+    from search.cells import from_rows
+
+    return from_rows(doc_type, index.scan(doc_type), "Europe/Helsinki")
+
+
+def test_cells_are_the_summaries_of_the_stored_items(filled):
+    cells = _cells(filled)
+    assert cells == _atoms_from_scan(filled)
+    assert set(cells) == {
+        ("2026-03", "171", "Suur-Tapiola", ""),
+        ("2026-03", "210", "Suur-Leppävaara", ""),
+        ("2026-03", "171", "Suur-Leppävaara", ""),
+        ("2026-03", "320", "Suur-Tapiola", ""),
+        ("2026-03", "171", "Vanha-Espoo", ""),
+    }
+    answered = cells[("2026-03", "171", "Vanha-Espoo", "")]
+    assert answered["items"] == answered["received"] == answered["closed"] == 1
+    assert answered["hours"] == [3.0] and answered["unanswered"] == []
+    assert cells[("2026-03", "171", "Suur-Tapiola", "")]["unanswered"] == [iso(at(days=0))]
+    assert list(cells) == sorted(cells)  # in atom order
+    assert _cells(filled, "case") == {("2026-03", "210", "", ""): {"items": 1, "waiting_days": []}}
+    assert _cells(filled, "decision") == {}  # only the types indicators read have cells
+
+
+def test_an_item_moved_to_another_atom_leaves_the_old_one(filled):
+    from dataclasses import replace
+
+    (stored,) = filled.get_many(["fb-2"]).values()
+    filled.write([replace(stored, service_code="171", version=stored.version + 1)])
+    cells = _cells(filled)
+    assert ("2026-03", "210", "Suur-Leppävaara", "") not in cells  # its only item left
+    assert cells[("2026-03", "171", "Suur-Leppävaara", "")]["items"] == 2
+    assert cells == _atoms_from_scan(filled)
+
+
+def test_an_ignored_older_write_changes_no_cell(filled):
+    from dataclasses import replace
+
+    before = _cells(filled)
+    (stored,) = filled.get_many(["fb-2"]).values()
+    result = filled.write([replace(stored, service_code="999", facts={**stored.facts, "closed": True})])
+    assert result.ignored_older == 1
+    assert _cells(filled) == before
+
+
+def test_forget_recomputes_the_atoms_of_the_removed_items(filled):
+    before = _cells(filled)
+    filled.forget(["fb-1", "fb-5"])
+    cells = _cells(filled)
+    assert ("2026-03", "171", "Suur-Tapiola", "") not in cells
+    assert ("2026-03", "171", "Vanha-Espoo", "") not in cells
+    assert {
+        k: v for k, v in before.items() if k[2] != "Vanha-Espoo" and k[:3] != ("2026-03", "171", "Suur-Tapiola")
+    } == cells
+
+
+def test_a_late_event_changes_only_its_atom(filled):
+    before = _cells(filled)
+    stored = filled.stored_cells("feedback")
+    late = doc_of(feedback_item("fb-old", at(days=-40), respond_hours=7, service="171", area="Suur-Tapiola"))
+    filled.write([late])
+    cells = _cells(filled)
+    assert cells[("2026-01", "171", "Suur-Tapiola", "")]["hours"] == [7.0]
+    assert {k: v for k, v in cells.items() if k[0] != "2026-01"} == before
+    after = filled.stored_cells("feedback")
+    assert {k: v for k, v in after.items() if k[0] != "2026-01"} == stored  # byte for byte
+    assert set(after) - set(stored) == {("2026-01", "171", "Suur-Tapiola", "")}
+
+
+def test_the_month_is_the_citys(any_index):
+    # 23:30 UTC on 31 March is already April in Helsinki (UTC+3 in summer time)
+    any_index.write([doc_of([received("fb-tz", datetime(2026, 3, 31, 23, 30, tzinfo=UTC))])])
+    assert list(_cells(any_index)) == [("2026-04", "171", "Suur-Tapiola", "")]

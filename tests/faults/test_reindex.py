@@ -55,6 +55,8 @@ def test_reindex_rebuilds_from_the_log_and_swaps_aliases(make_settings):
     append_events(flog, ((str(i), e) for i, e in enumerate(EVENTS)))
     Worker(flog, findex).run(until_caught_up=True)
     assert after == snapshot(findex)
+    for doc_type in ("feedback", "case", "survey", "outcome"):  # the rebuilt version has its own cells, equal too
+        assert reader.stored_cells(doc_type) == findex.stored_cells(doc_type) != {}
     assert reader.search(SearchQuery(q="katuvalo")).total == findex.search(SearchQuery(q="katuvalo")).total
     assert reader.stats()["counters"]["events_indexed"] == len(EVENTS) >= counters_before["events_indexed"]
     for closable in (log, index, reader, flog, findex):

@@ -239,8 +239,9 @@ def test_cached_results_are_bounded_least_recently_used_first(city, monkeypatch)
     first = city.series(indicator, Filters(month_from="2026-03"))
     for month in range(1, 13):  # many distinct ranges, as a crawler or an attacker would ask
         city.series(indicator, Filters(month_to=f"2026-{month:02d}"))
-    assert len(city._results) <= 6
-    assert all(key[0] == city._cache_generation for key in city._results)  # keyed by index generation
+    snapshot = city.snapshot()
+    assert len(snapshot.cached_keys()) <= 6
+    assert snapshot.generation == city.index.generation()  # results live in the snapshot of this generation
     assert city.series(indicator, Filters(month_from="2026-03")) == first  # evicted, recomputed the same
 
 
@@ -255,7 +256,7 @@ def test_cached_results_are_bounded_in_bytes_too(city, monkeypatch):
     for day in range(1, 29):  # distinct filters with answers of about the same size
         city.series(indicator, Filters(month_to=f"2026-03-{day:02d}"))
     assert city.cached_bytes() <= 3 * size
-    assert 1 <= len(city._results) < 28
+    assert 1 <= len(city.snapshot().cached_keys()) < 28
 
 
 def test_unknown_service_or_area_is_refused_before_computing(city):

@@ -1,0 +1,38 @@
+"""``mittari bench figures``: what a reader pays for the figures after an index change, cold.
+
+Printed figures, never timed tests. Each run starts a fresh read model, reads the
+atoms' summaries and the targets (one snapshot), then computes what the overview
+needs (every indicator's summary and series, disclosure control included), as the
+cache warmer does after each index change. Peak memory is the process's so far.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+
+from core.settings import Settings
+from figures.indicators import Indicators
+from search.index import open_index
+
+
+def bench_figures(settings: Settings, echo: Callable[[str], None], runs: int = 3) -> dict[str, float]:
+    index = open_index(settings, readonly=True)
+    try:
+        echo(f"{'run':>3} {'read ms':>9} {'read+warm ms':>13} {'atoms':>7} {'peak MB':>8}")
+        figures: dict[str, float] = {}
+        for run in range(1, runs + 1):
+            indicators = Indicators(index, settings)
+            start = time.perf_counter()
+            snapshot = indicators.snapshot()
+            read = (time.perf_counter() - start) * 1000
+            indicators.warm()
+            total = (time.perf_counter() - start) * 1000
+            atoms = sum(len(cells) for cells in snapshot.cells.values())
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            echo(f"{run:3} {read:9.0f} {total:13.0f} {atoms:7} {peak:8.0f}")
+            figures = {"read ms": read, "read+warm ms": total, "peak MB": peak}
+        return figures
+    finally:
+        index.close()

@@ -1,0 +1,58 @@
+"""The embedded index's cells on an index made before them, and when the city's time zone changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ingest.events import validate_event
+from ingest.fold import fold
+from search.cells import from_rows
+from search.sqlite_index import SqliteIndex
+from tests.builders import at, feedback_item, received
+
+
+def doc_of(events):
+    return fold(events[0]["subject_id"], [validate_event(e) for e in events])
+
+
+def test_an_index_from_before_cells_is_read_by_scan_then_given_cells_by_the_worker(tmp_path):
+    path = tmp_path / "index.sqlite"
+    writer = SqliteIndex(path)
+    writer.write(
+        [
+            doc_of(feedback_item("fb-1", at(days=0), respond_hours=5)),
+            doc_of(feedback_item("fb-2", at(days=40), respond_hours=9, service="210")),
+        ]
+    )
+    expected = from_rows("feedback", writer.scan("feedback"), "Europe/Helsinki")
+    assert dict(writer.cells("feedback")) == expected and len(expected) == 2
+    conn = writer._conn()  # make it an index from before cells: no table, no atom columns
+    conn.executescript(
+        "DROP TABLE cells; DROP INDEX docs_cell; DELETE FROM meta WHERE key = 'cells_timezone';"
+        + "".join(
+            f"ALTER TABLE docs DROP COLUMN {c};" for c in ("cell_month", "cell_service", "cell_area", "cell_code")
+        )
+    )
+    writer.close()
+    reader = SqliteIndex(path, readonly=True)
+    assert dict(reader.cells("feedback")) == expected  # an API worker started before the ingest worker
+    SqliteIndex(path).close()  # the worker opens it: atom columns added and every cell built
+    reader.close()
+    reader = SqliteIndex(path, readonly=True)
+    assert dict(reader.cells("feedback")) == expected
+    assert set(reader.stored_cells("feedback")) == set(expected)
+    reader.close()
+
+
+def test_a_new_time_zone_moves_documents_to_their_months_there(tmp_path):
+    path = tmp_path / "index.sqlite"
+    late_evening = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)  # April already in Helsinki, still March in UTC
+    helsinki = SqliteIndex(path)
+    helsinki.write([doc_of([received("fb-1", late_evening)])])
+    assert [atom[0] for atom, _ in helsinki.cells("feedback")] == ["2026-04"]
+    generation = helsinki.generation()
+    helsinki.close()
+    utc = SqliteIndex(path, timezone="UTC")
+    assert [atom[0] for atom, _ in utc.cells("feedback")] == ["2026-03"]
+    assert utc.generation() != generation  # readers' cached figures notice
+    utc.close()
