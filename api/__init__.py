@@ -45,12 +45,9 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    store = index or open_index(settings, readonly=True)
-    index = cast(Index, http_cache.GenerationOncePerRequest(store))
+    index = cast(Index, http_cache.GenerationOncePerRequest(index or open_index(settings, readonly=True)))
     clock = clock or SystemClock()
-    # The figures read the generation themselves, before and after their data, so that a snapshot is never
-    # torn by a batch landing between two reads; the request's pinned generation would defeat that check.
-    indicators = Indicators(store, settings, clock)
+    indicators = Indicators(index, settings, clock)
     app.extensions["mittari"] = Services(settings, index, indicators, clock)
     if warm:
         from api import warmer

@@ -120,6 +120,12 @@ class GenerationOncePerRequest:
             return str(g.generation)
         return self._index.generation()
 
+    @property
+    def unpinned(self) -> Index:
+        """The index itself, whose ``generation()`` is read afresh: the figures read it before and after
+        building a snapshot (figures/indicators.py), so that a batch landing in between cannot tear it."""
+        return self._index
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._index, name)
 

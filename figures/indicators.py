@@ -402,10 +402,16 @@ class Indicators:
             generation = self.index.generation()
             if current is not None and current.generation == generation:
                 return current
+            # Inside a request the API pins the generation it read first (api/http_cache.py): the check
+            # around the data must read it afresh, or a batch landing in between would go unseen.
+            fresh: Index = getattr(self.index, "unpinned", self.index)
+            generation = fresh.generation()
+            if current is not None and current.generation == generation:
+                return current  # a batch landed after the request pinned its generation: the newer data is read
             for _ in range(self.READ_ATTEMPTS):
                 cells = {doc_type: dict(self.index.cells(doc_type)) for doc_type in CELL_TYPES}
                 targets = list(self.index.scan("target"))
-                after = self.index.generation()
+                after = fresh.generation()
                 if after == generation:
                     break
                 generation = after
