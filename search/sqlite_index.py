@@ -265,7 +265,7 @@ class SqliteIndex:
         if conn is None:
             return SearchResult(items=[], total=0)
         match = _match_expression(query.q)
-        if query.q.strip() and match is None:
+        if (query.q.strip() and match is None) or not query.types:
             return SearchResult(items=[], total=0, facets={f: [] for f in FACET_FIELDS} if query.facets else {})
         position = decode_cursor(query)
         where, params = _filters(query)
