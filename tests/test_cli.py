@@ -107,3 +107,20 @@ def test_report_for_a_committee_meeting(runner, tmp_path):
     assert refused.exit_code != 0 and "no council, board or committee called 'Nobody'" in refused.output
     bad = runner.invoke(cli, ["--data-dir", demo, "report", "--body", "Tekninen lautakunta", "--period", "October"])
     assert bad.exit_code != 0 and "period" in bad.output
+
+
+def test_bench_scale_prints_every_figure_and_can_measure_again(runner, tmp_path):
+    from api.scale_bench import PATHS
+
+    folder = tmp_path / "scale"
+    args = ("bench", "scale", "--events", "1500", "--runs", "1", "--data-dir", str(folder))
+    result = invoke(runner, tmp_path, *args)
+    assert result.exit_code == 0, result.output
+    assert "ingest (log to searchable): 1,500 events" in result.output
+    assert "index size on disk: " in result.output and "MiB" in result.output
+    for label, path in PATHS:  # every page and API call answered 200 (the child refuses anything else)
+        assert any(line.startswith(label) and path in line for line in result.output.splitlines()), label
+    assert "peak resident memory of the serving process (VmHWM):" in result.output
+    again = invoke(runner, tmp_path, *args, "--reuse")
+    assert "reusing the data there" in again.output and "ingest (log" not in again.output
+    assert "overview cold (fresh app)" in again.output
