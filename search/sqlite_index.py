@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import TransientError
+from core.logs import fields
 from core.times import iso
 from search.analysis import query_terms
 from search.index import Document, WriteResult
@@ -79,10 +80,10 @@ _COLUMNS = (
 )
 
 
-# Every change of stored content moves the generation, so readers' caches notice (search/index.py).
 #: facet counts kept per (index file, generation, filters): a bound on memory, not on correctness
 _FACET_CACHE_SIZE = 256
 
+# Every change of stored content moves the generation, so readers' caches notice (search/index.py).
 _NEXT_GENERATION = (
     "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
     " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
@@ -110,7 +111,7 @@ class SqliteIndex:
             if columns and "redaction_version" not in columns:  # an index made before documents carried it
                 conn.execute("ALTER TABLE docs ADD COLUMN redaction_version INTEGER NOT NULL DEFAULT 0")
             if "body" in columns:
-                _move_bodies_out(conn)
+                _move_bodies_out(conn, self.path)
             conn.executescript(SCHEMA)
 
     # -- connections -----------------------------------------------------
@@ -335,7 +336,8 @@ class SqliteIndex:
         """Exact counts per value of each facet field over every match, as Elasticsearch's terms aggregations.
 
         Counted from the covering indexes (never a table row) and kept per index generation: counting
-        every match is the one part of a search whose cost grows with the index.
+        every match is the one part of a search whose cost grows with the index. The generation is
+        read before counting, so a result is never older than its key. Callers must not change it.
         """
         key: tuple[Any, ...] = (_inode(self.path), self.generation(), query.q, query.types)
         key += (query.service, query.area, query.status, query.date_from, query.date_to)
@@ -440,9 +442,9 @@ def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
     return row, body
 
 
-def _move_bodies_out(conn: sqlite3.Connection) -> None:
+def _move_bodies_out(conn: sqlite3.Connection, path: Path) -> None:
     """An index from before issue 11 kept bodies and events in ``docs``: move them beside it, in one transaction."""
-    log.info("moving document bodies out of the searchable rows (once)", extra={"index": str(conn)})
+    log.info("moving document bodies out of the searchable rows (once)", extra=fields(index=str(path)))
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE doc_bodies (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL, events TEXT NOT NULL)")
