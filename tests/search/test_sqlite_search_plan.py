@@ -92,3 +92,22 @@ def test_an_index_from_before_issue_11_moves_its_bodies_out_and_keeps_everything
     assert store.generation() != "7"  # readers' caches notice the change
     reader = SqliteIndex(path, readonly=True)
     assert reader.search(SearchQuery(status="received")).items == [body]
+
+
+@pytest.mark.parametrize(
+    "position",
+    [["abc"], [3], [float("nan"), "fb-1"], [float("inf"), "fb-1"], [1e300, "fb-1"], [0.5, 7], [0.5, "x" * 501]],
+)
+def test_a_scored_relevance_cursor_takes_only_a_finite_score_and_an_id(position):
+    """Elasticsearch pages relevance with ``[score, id]``; anything else a client writes is a 400 naming cursor."""
+    from core.errors import BadQuery
+    from search.query import decode_cursor, encode_cursor
+
+    query = SearchQuery(q="katu", sort="relevance")
+    with pytest.raises(BadQuery) as caught:
+        decode_cursor(SearchQuery(q="katu", sort="relevance", cursor=encode_cursor(query, position)), scored=True)
+    assert caught.value.parameter == "cursor"
+    good = encode_cursor(query, [1.25, "fb-1"])
+    assert decode_cursor(SearchQuery(q="katu", sort="relevance", cursor=good), scored=True) == [1.25, "fb-1"]
+    with pytest.raises(BadQuery):  # SQLite pages relevance by offset: a score cursor is not one of its
+        decode_cursor(SearchQuery(q="katu", sort="relevance", cursor=good))
