@@ -1,4 +1,5 @@
-"""The embedded index's search reads indexes, not every document (issue 11), and old index files still open.
+"""The embedded index's search reads indexes, not every document (issue 11), old index files still open,
+and the relevance cursors Elasticsearch pages with take only the shape it gives out.
 
 Query plans are checked rather than timed: a plan that scans the table or sorts every match is
 the slowness at a million events, whatever the machine.
