@@ -118,10 +118,53 @@ def demo_cmd(
         run_gunicorn(settings, "127.0.0.1", port, workers=2)
 
 
+@click.command("scale")
+@click.option("--events", default=1_000_000, show_default=True, help="Demo events to generate and ingest.")
+@click.option(
+    "--data-dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the log and index go (default: DATA_DIR/bench-scale; emptied first unless --reuse).",
+)
+@click.option("--reuse", is_flag=True, help="Measure the data already in --data-dir instead of generating it.")
+@click.option("--runs", default=20, show_default=True, help="Warm requests per page or API call.")
+@click.pass_obj
+def bench_scale_cmd(settings: Settings, events: int, folder: Path | None, reuse: bool, runs: int) -> None:
+    """Ingest rate, index size, page and API times and a serving worker's peak memory at N events (issue 11)."""
+    from api.scale_bench import index_size_mb, measure_serving
+    from ingest.bench import fill
+
+    folder = folder or settings.data_dir / "bench-scale"
+    settings = settings.with_overrides(data_dir=folder)
+    configure("WARNING")
+    click.echo(f"data: {folder} ({settings.event_log}; {settings.search})")
+    if reuse:
+        click.echo("reusing the data there: no ingest figures")
+    else:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        fill(settings, events, click.echo)
+    index = open_index(settings, readonly=True)
+    documents = index.stats()["documents"]
+    index.close()
+    size = index_size_mb(settings)
+    click.echo(f"documents: {sum(documents.values()):,} {documents}")
+    click.echo(f"index size on disk: {f'{size:,.1f} MiB' if size is not None else 'n/a (not embedded)'}")
+    figures = measure_serving(settings, runs)
+    click.echo(f"server time through the Flask test client (no network), {runs} warm runs per path:")
+    click.echo(f"{'':36} {'path':66} {'first ms':>9} {'median ms':>10} {'p95 ms':>8}")
+    click.echo(f"{'overview cold (fresh app)':36} {'/fi/':66} {figures['cold']:9.1f} {'':>10} {'':>8}")
+    for row in figures["rows"]:
+        click.echo(f"{row['label']:36} {row['path']:66} {row['first']:9.1f} {row['median']:10.1f} {row['p95']:8.1f}")
+    click.echo(f"peak resident memory of the serving process (VmHWM): {figures['peak_rss_mb']:,.0f} MiB")
+
+
 bench = LazyGroup(
     "bench",
     help=bench_group.help,
-    commands=bench_group.commands,
+    commands={**bench_group.commands, "scale": bench_scale_cmd},
     lazy_commands={
         "pages": "api.cli:bench_pages_cmd",
         "disclosure": "api.cli:bench_disclosure_cmd",

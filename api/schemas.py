@@ -91,6 +91,13 @@ class SearchItem(Schema):
 class SearchResponse(Schema):
     items = fields.List(fields.Nested(SearchItem))
     total = fields.Integer()
+    total_relation = fields.String(
+        metadata={
+            "description": "`eq`: `total` is exact; `gte`: more matches than `total` (exact up to 10,000; always"
+            " exact when facets are included)",
+            "enum": ["eq", "gte"],
+        }
+    )
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(Facet)))
     next_cursor = fields.String(allow_none=True)
     next = fields.String(allow_none=True, metadata={"description": "URL of the next page"})
@@ -194,6 +201,13 @@ class Initiative(Schema):
 class InitiativeList(Schema):
     items = fields.List(fields.Nested(Initiative))
     total = fields.Integer()
+    total_relation = fields.String(
+        metadata={
+            "description": "`eq`: `total` is exact; `gte`: more matches than `total` (exact up to 10,000; always"
+            " exact when facets are included)",
+            "enum": ["eq", "gte"],
+        }
+    )
     next_cursor = fields.String(allow_none=True)
     next = fields.String(allow_none=True)
 

@@ -79,6 +79,7 @@ class Search(MethodView):
         return {
             "items": items,
             "total": result.total,
+            "total_relation": result.total_relation,
             "facets": result.facets,
             "next_cursor": result.next_cursor,
             "next": _next_url(result.next_cursor),
@@ -129,6 +130,7 @@ class Initiatives(MethodView):
         return {
             "items": items,
             "total": result.total,
+            "total_relation": result.total_relation,
             "next_cursor": result.next_cursor,
             "next": _next_url(result.next_cursor),
         }

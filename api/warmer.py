@@ -3,7 +3,9 @@
 Figures are computed once per index generation. Without this, the first reader after each
 ingested batch waits for the whole computation (a few hundred milliseconds on the demo data);
 with it, a daemon thread notices the new generation within ``interval`` seconds and computes
-them first. Started by ``mittari serve`` in each gunicorn worker, not in tests.
+them first. It also runs the unfiltered faceted search once, so the embedded index counts the
+facets of ``/v1/search`` (cached per generation) before a reader asks. Started by ``mittari
+serve`` in each gunicorn worker, not in tests.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from core.errors import MittariError
 from core.logs import fields
 from figures.indicators import Indicators
+from search.query import SearchQuery
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ def start(indicators: Indicators, interval: float = 2.0) -> threading.Event:
                 generation = indicators.index.generation()
                 if generation != seen:
                     indicators.warm()
+                    indicators.index.search(SearchQuery(size=1))  # facet counts of the default search
                     seen = generation
                     log.info("indicator cache warmed", extra=fields(generation=generation))
             except MittariError as exc:

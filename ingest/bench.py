@@ -102,3 +102,27 @@ def _drop(settings: Settings) -> None:
         if mine:
             admin.delete_topics(mine)
         admin.close()
+
+
+def fill(settings: Settings, events: int, echo: Callable[[str], None] = print, seed: int = 7) -> dict[str, float]:
+    """Generate ``events`` demo events into the settings' log and index them (``mittari bench scale``).
+
+    Events are streamed from the generator to the log, so two million of them never sit in memory.
+    """
+    log = open_log(settings)
+    index = open_index(settings)
+    try:
+        started = time.perf_counter()
+        report = append_events(log, ((f"scale#{i}", e) for i, e in enumerate(generate(events, seed=seed))))
+        appended_s = time.perf_counter() - started
+        echo(f"generated and appended {report.appended:,} events in {appended_s:.1f} s")
+        worker = Worker(log, index, batch_size=settings.batch_size)
+        started = time.perf_counter()
+        indexed = worker.run(until_caught_up=True)
+        ingest_s = time.perf_counter() - started
+        rate = indexed / ingest_s
+        echo(f"ingest (log to searchable): {indexed:,} events in {ingest_s:.1f} s, {rate:,.0f} events/s")
+        return {"events": float(indexed), "ingest_seconds": ingest_s, "events_per_second": rate}
+    finally:
+        log.close()
+        index.close()

@@ -35,7 +35,15 @@ from search.analysis import query_terms
 from search.cells import Atom
 from search.index import Document, WriteResult
 from search.mappings import CELLS_MAPPING, COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_mapping, docs_settings
-from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
+from search.query import (
+    FACET_FIELDS,
+    FACET_SIZE,
+    TOTAL_EXACT_UP_TO,
+    SearchQuery,
+    SearchResult,
+    decode_cursor,
+    encode_cursor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +63,6 @@ _SOURCE_FIELDS = [
 ]
 #: deleting with this external version makes every later write of the id "older" while ES keeps the tombstone
 FORGOTTEN_VERSION = 2**62
-MAX_OFFSET = 10_000
 
 
 class ElasticIndex:
@@ -455,30 +462,29 @@ class ElasticIndex:
         return self.get_many([doc_id]).get(doc_id)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        position = decode_cursor(query)
+        position = decode_cursor(query, scored=True)
         must = _word_clauses(query.q)
         if query.q.strip() and not must:
             return SearchResult(items=[], total=0, facets={f: [] for f in FACET_FIELDS} if query.facets else {})
+        # filters in filter context (cached, never scored); words alone score. Totals are counted up to a
+        # bound (exact below it, "gte" above); with facets the type facet counts every match exactly anyway.
         body: dict[str, Any] = {
             "query": {"bool": {"filter": _filters(query), "must": must}},
             "size": query.size + 1,
-            "track_total_hits": True,
+            "track_total_hits": TOTAL_EXACT_UP_TO,
             "_source": ["body"],
         }
         if query.sort == "relevance":
-            offset = int(position[0]) if position else 0
-            if offset + query.size > MAX_OFFSET:
-                offset = MAX_OFFSET - query.size
+            # search_after on (score, id) as for dates: from + size is capped at index.max_result_window (10,000)
             body["sort"] = [{"_score": "desc"}, {"id": "asc"}]
-            body["from"] = offset
         else:
             order = "desc" if query.sort == "newest" else "asc"
             body["sort"] = [{"date": order}, {"id": order}]
-            if position:
-                body["search_after"] = position
+        if position:
+            body["search_after"] = position
         if query.facets:
             body["aggs"] = {
-                name: {"terms": {"field": name, "size": 50, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+                name: {"terms": {"field": name, "size": FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
                 for name in FACET_FIELDS
             }
         response = self._call(self.es.search, index=self.read_alias if self.readonly else self.source, **body)
@@ -486,20 +492,23 @@ class ElasticIndex:
         hits = response["hits"]["hits"]
         has_more = len(hits) > query.size
         hits = hits[: query.size]
-        next_position: list[Any] | None = None
-        if has_more:
-            next_position = [body["from"] + query.size] if query.sort == "relevance" else list(hits[-1]["sort"])
+        next_position = list(hits[-1]["sort"]) if has_more else None
         facets = {}
         if query.facets:
             facets = {
                 name: [{"value": b["key"], "count": b["doc_count"]} for b in response["aggregations"][name]["buckets"]]
                 for name in FACET_FIELDS
             }
+            total, relation = sum(b["count"] for b in facets["type"]), "eq"
+        else:
+            counted = response["hits"]["total"]
+            total, relation = counted["value"], "gte" if counted["relation"] == "gte" else "eq"
         return SearchResult(
             items=[h["_source"]["body"] for h in hits],
-            total=response["hits"]["total"]["value"],
+            total=total,
             facets=facets,
             next_cursor=encode_cursor(query, next_position) if next_position is not None else None,
+            total_relation=relation,
         )
 
     def scan(self, doc_type: str) -> Iterator[dict[str, Any]]:

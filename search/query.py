@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,11 @@ from core.vocabulary import SEARCHABLE_TYPES
 
 SORTS = ("newest", "oldest", "relevance")
 FACET_FIELDS = ("type", "service_code", "area", "status")
+#: values shown per facet, the most frequent first
+FACET_SIZE = 50
+#: totals are exact up to this many matches; above it a search without facets says ``total_relation: "gte"``
+#: and ``total`` is this bound (counting every match of a broad query costs what the page itself does not)
+TOTAL_EXACT_UP_TO = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,9 @@ class SearchResult:
     total: int
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     next_cursor: str | None = None
+    #: "eq": ``total`` is exact; "gte": there are more than ``total`` (= TOTAL_EXACT_UP_TO) matches. Searches with
+    #: facets count every match anyway (the type facet), so their total is always exact.
+    total_relation: str = "eq"
 
 
 def encode_cursor(query: SearchQuery, position: list[Any]) -> str:
@@ -67,12 +76,13 @@ def encode_cursor(query: SearchQuery, position: list[Any]) -> str:
     return f"{body}.{_signature(body, _signing_keys(query)[0])}"
 
 
-def decode_cursor(query: SearchQuery) -> list[Any] | None:
+def decode_cursor(query: SearchQuery, *, scored: bool = False) -> list[Any] | None:
     """The position a cursor points after, or None for the first page.
 
     A cursor is refused (400 naming ``cursor``) unless one of the query's keys signed it, it
     belongs to this very query and its position has the shape the backends give out: a
-    hand-made position must never reach SQL or Elasticsearch.
+    hand-made position must never reach SQL or Elasticsearch. ``scored``: the backend pages by
+    relevance with ``[score, id]`` (Elasticsearch's ``search_after``) instead of ``[offset]``.
     """
     if not query.cursor:
         return None
@@ -88,7 +98,7 @@ def decode_cursor(query: SearchQuery) -> list[Any] | None:
         raise BadQuery("cursor", "is not a cursor this API gave out") from exc
     if fingerprint != _stable_fingerprint(query):
         raise BadQuery("cursor", "belongs to a different query; start again without a cursor")
-    if not _well_formed(position, query.sort):
+    if not _well_formed(position, query.sort, scored):
         raise BadQuery("cursor", "is not a cursor this API gave out")
     return position  # type: ignore[no-any-return]
 
@@ -107,13 +117,17 @@ def _signature(body: str, key: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _well_formed(position: Any, sort: str) -> bool:
-    """Relevance pages are ``[offset]``; date orders ``[date, id]``: SQLite a text date or None, Elasticsearch
-    epoch ms (a 64-bit extreme for a document without a date)."""
+def _well_formed(position: Any, sort: str, scored: bool) -> bool:
+    """Relevance pages are ``[offset]`` (SQLite) or ``[score, id]`` (Elasticsearch); date orders ``[date, id]``:
+    SQLite a text date or None, Elasticsearch epoch ms (a 64-bit extreme for a document without a date)."""
     if not isinstance(position, list):
         return False
-    if sort == "relevance":
+    if sort == "relevance" and not scored:
         return len(position) == 1 and type(position[0]) is int and 0 <= position[0] <= MAX_CURSOR_OFFSET
+    if sort == "relevance":
+        if len(position) != 2 or type(position[0]) not in (int, float) or not isinstance(position[1], str):
+            return False
+        return math.isfinite(position[0]) and abs(position[0]) <= 2**63 and len(position[1]) <= 500
     if len(position) != 2 or not isinstance(position[1], str) or len(position[1]) > 500:
         return False
     first = position[0]

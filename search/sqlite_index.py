@@ -8,6 +8,17 @@ that the path still leads to the file it has open and reopens when not, so
 readers and the live worker move to the rebuilt index without a restart.
 Terms arrive already analysed by :mod:`search.analysis`, so FTS5 only
 splits on spaces.
+
+How search stays fast on a big index (issue 11): the row ``search`` filters and
+sorts (``docs``) is slim — id, type, date, service, area, status, facts — and
+each document's body and folded events live in ``doc_bodies`` under the same
+rowid, read only for the page of hits. Four covering indexes, one per filter a
+query can lead with (type alone, type + status, type + service, type + area),
+hold every column a filter, a sort or a facet needs, so counting, facets and
+date-sorted pages never read a table row. A page sorted by date takes at most
+``size + 1`` rows per document type from an index in order and merges them;
+totals are counted exactly up to :data:`search.query.TOTAL_EXACT_UP_TO` and
+reported as a lower bound above it, as Elasticsearch does.
 """
 
 from __future__ import annotations
@@ -16,16 +27,26 @@ import json
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from core.errors import TransientError
+from core.logs import fields
 from core.times import iso
 from search import cells as atoms
 from search.analysis import query_terms
 from search.index import Document, WriteResult
-from search.query import FACET_FIELDS, SearchQuery, SearchResult, decode_cursor, encode_cursor
+from search.query import (
+    FACET_FIELDS,
+    FACET_SIZE,
+    TOTAL_EXACT_UP_TO,
+    SearchQuery,
+    SearchResult,
+    decode_cursor,
+    encode_cursor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +60,15 @@ CREATE TABLE IF NOT EXISTS docs (
     service_code TEXT,
     area TEXT,
     status TEXT,
-    body TEXT NOT NULL,
     facts TEXT NOT NULL,
-    events TEXT NOT NULL,
     redaction_version INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS doc_bodies (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL, events TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY);
-CREATE INDEX IF NOT EXISTS docs_type_date ON docs (type, date, id);
+CREATE INDEX IF NOT EXISTS docs_by_type ON docs (type, date, id, service_code, area, status);
+CREATE INDEX IF NOT EXISTS docs_by_status ON docs (type, status, date, id, service_code, area);
+CREATE INDEX IF NOT EXISTS docs_by_service ON docs (type, service_code, date, id, area, status);
+CREATE INDEX IF NOT EXISTS docs_by_area ON docs (type, area, date, id, service_code, status);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (terms, tokenize = 'unicode61', prefix = '2 3 4');
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,8 +90,15 @@ CREATE TABLE IF NOT EXISTS cells (
 CREATE INDEX IF NOT EXISTS docs_cell ON docs (type, cell_month, cell_service, cell_area, cell_code);
 """
 
-_COLUMNS = "rowid, id, type, version, date, service_code, area, status, body, facts, events, redaction_version"
+_DOC_COLUMNS = "rowid, id, type, version, date, service_code, area, status, facts, redaction_version"
+_COLUMNS = (
+    "d.rowid, d.id, d.type, d.version, d.date, d.service_code, d.area, d.status, b.body, d.facts, b.events,"
+    " d.redaction_version"
+)
 
+
+#: facet counts kept per (index file, generation, filters): a bound on memory, not on correctness
+_FACET_CACHE_SIZE = 256
 
 # Every change of stored content moves the generation, so readers' caches notice (search/index.py).
 _NEXT_GENERATION = (
@@ -92,13 +122,17 @@ class SqliteIndex:
         # ingest counters describe live ingestion; a rebuild replaying the log must not add to them
         self.counting = counting
         self._local = threading.local()
+        self._facet_lock = threading.Lock()
+        self._facet_cache: OrderedDict[tuple[Any, ...], dict[str, list[dict[str, Any]]]] = OrderedDict()
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()
-            conn.executescript(SCHEMA)
             columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
-            if "redaction_version" not in columns:  # an index made before documents carried it
+            if columns and "redaction_version" not in columns:  # an index made before documents carried it
                 conn.execute("ALTER TABLE docs ADD COLUMN redaction_version INTEGER NOT NULL DEFAULT 0")
+            if "body" in columns:
+                _move_bodies_out(conn, self.path)
+            conn.executescript(SCHEMA)
             self._ensure_cells(conn)
 
     # -- connections -----------------------------------------------------
@@ -158,12 +192,12 @@ class SqliteIndex:
                         if cell[0] is not None:
                             stored_atoms[doc_id] = (doc_type, (cell[0], cell[1], cell[2], cell[3]))
                 (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
-                inserts, updates, fts_rows, stale_rowids, cell_rows = [], [], [], [], []
+                inserts, updates, fts_rows, stale_rowids, cell_rows, bodies = [], [], [], [], [], []
                 for doc in docs:
                     if doc.id in refused:
                         result.forgotten.append(doc.id)
                         continue
-                    row = _row(doc)
+                    row, body = _row(doc)
                     if doc.id in stored_atoms:  # replaced or not, its stored atom is recomputed (a redelivery heals)
                         touched.add(stored_atoms[doc.id])
                     if doc.id in existing:
@@ -184,13 +218,16 @@ class SqliteIndex:
                     cell_rows.append((*(atom or (None, None, None, None)), rowid))
                     if atom is not None:
                         touched.add((doc.type, atom))
+                    bodies.append((rowid, *body))
                     result.written += 1
-                conn.executemany(f"INSERT INTO docs ({_COLUMNS}) VALUES ({','.join('?' * 12)})", inserts)
+                conn.executemany(f"INSERT INTO docs ({_DOC_COLUMNS}) VALUES ({','.join('?' * 10)})", inserts)
                 conn.executemany(
                     "UPDATE docs SET id=?, type=?, version=?, date=?, service_code=?, area=?, status=?,"
-                    " body=?, facts=?, events=?, redaction_version=? WHERE rowid=?",
+                    " facts=?, redaction_version=? WHERE rowid=?",
                     updates,
                 )
+                # body and folded events beside the slim row, under the same rowid (read only for a page of hits)
+                conn.executemany("INSERT OR REPLACE INTO doc_bodies (rowid, body, events) VALUES (?, ?, ?)", bodies)
                 conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
                 conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
                 conn.executemany(_SET_CELL, cell_rows)
@@ -230,6 +267,7 @@ class SqliteIndex:
                     touched.update((r[1], (r[2], r[3], r[4], r[5])) for r in found if r[2] is not None)
                     conn.executemany("DELETE FROM fts WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
+                    conn.executemany("DELETE FROM doc_bodies WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("INSERT OR IGNORE INTO forgotten (id) VALUES (?)", [(i,) for i in chunk])
                     removed += len(rowids)
                 _recompute(conn, touched)
@@ -254,7 +292,8 @@ class SqliteIndex:
             return found
         for chunk in _chunks(list(ids), 500):
             marks = ",".join("?" * len(chunk))
-            for row in conn.execute(f"SELECT {_COLUMNS} FROM docs WHERE id IN ({marks})", chunk):
+            sql = f"SELECT {_COLUMNS} FROM docs d JOIN doc_bodies b ON b.rowid = d.rowid WHERE d.id IN ({marks})"
+            for row in conn.execute(sql, chunk):
                 doc = _document(row)
                 found[doc.id] = doc
         return found
@@ -266,58 +305,108 @@ class SqliteIndex:
         conn = self._read_conn()
         if conn is None:
             return SearchResult(items=[], total=0)
-        where, params = _filters(query)
         match = _match_expression(query.q)
-        if query.q.strip() and match is None:
+        if (query.q.strip() and match is None) or not query.types:
             return SearchResult(items=[], total=0, facets={f: [] for f in FACET_FIELDS} if query.facets else {})
-        base_where = list(where)
-        base_params = list(params)
-        if match:
-            base_where.append("d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            base_params.append(match)
-        where_sql = " AND ".join(base_where) or "1"
-        (total,) = conn.execute(f"SELECT COUNT(*) FROM docs d WHERE {where_sql}", base_params).fetchone()
-
         position = decode_cursor(query)
-        page_where, page_params = list(base_where), list(base_params)
-        if query.sort == "relevance":
+        where, params = _filters(query)
+        words = ["d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"] if match else []
+        word_params = [match] if match else []
+        if query.sort == "relevance" and match:
             offset = int(position[0]) if position else 0
+            types = ",".join("?" * len(query.types))
             sql = (
-                "SELECT d.id, d.date, d.body FROM docs d JOIN fts ON fts.rowid = d.rowid"
-                f" WHERE fts MATCH ? AND {' AND '.join(where) or '1'}"
+                "SELECT d.rowid, d.id, d.date FROM fts JOIN docs d ON d.rowid = fts.rowid"
+                f" WHERE fts MATCH ? AND d.type IN ({types}) AND {' AND '.join(where) or '1'}"
                 " ORDER BY bm25(fts), d.id LIMIT ? OFFSET ?"
             )
-            rows = conn.execute(sql, [match, *params, query.size + 1, offset]).fetchall()
+            rows = conn.execute(sql, [match, *query.types, *params, query.size + 1, offset]).fetchall()
             next_position: list[Any] | None = [offset + query.size]
         else:
-            descending = query.sort == "newest"
-            if position:
-                op = "<" if descending else ">"
-                page_where.append(f"(d.date {op} ? OR (d.date = ? AND d.id {op} ?))")
-                page_params += [position[0], position[0], position[1]]
-            order = "DESC" if descending else "ASC"
-            sql = (
-                f"SELECT d.id, d.date, d.body FROM docs d WHERE {' AND '.join(page_where) or '1'}"
-                f" ORDER BY d.date {order}, d.id {order} LIMIT ?"
-            )
-            rows = conn.execute(sql, [*page_params, query.size + 1]).fetchall()
+            rows = self._page_by_date(conn, query, position, [*words, *where], [*word_params, *params])
             next_position = None
         has_more = len(rows) > query.size
         rows = rows[: query.size]
         if has_more and query.sort != "relevance":
-            next_position = [rows[-1][1], rows[-1][0]]
-        items = [json.loads(body) for _, _, body in rows]
+            next_position = [rows[-1][2], rows[-1][1]]
+        items = _bodies(conn, [r[0] for r in rows])
         facets: dict[str, list[dict[str, Any]]] = {}
         if query.facets:
-            for name in FACET_FIELDS:
-                facet_rows = conn.execute(
-                    f"SELECT d.{name}, COUNT(*) AS n FROM docs d WHERE {where_sql} AND d.{name} IS NOT NULL"
-                    f" GROUP BY d.{name} ORDER BY n DESC, d.{name} LIMIT 50",
-                    base_params,
-                ).fetchall()
-                facets[name] = [{"value": v, "count": n} for v, n in facet_rows]
+            facets = self._facets(conn, query, match, where, params)
+            # every document has a type, so the type facet counts every match: the total is exact for free
+            total, relation = sum(b["count"] for b in facets["type"]), "eq"
+        else:
+            total, relation = _bounded_count(conn, query, match, where, params)
         cursor = encode_cursor(query, next_position) if has_more and next_position is not None else None
-        return SearchResult(items=items, total=total, facets=facets, next_cursor=cursor)
+        return SearchResult(items=items, total=total, facets=facets, next_cursor=cursor, total_relation=relation)
+
+    def _page_by_date(
+        self,
+        conn: sqlite3.Connection,
+        query: SearchQuery,
+        position: list[Any] | None,
+        where: list[str],
+        params: list[Any],
+    ) -> list[tuple[int, str, str]]:
+        """At most ``size + 1`` rows in date order: each document type's first rows from its index, then merged.
+
+        One ordered index range per type (``docs_by_*`` lead with the type) reads only what the page
+        needs; a single ``type IN (...)`` ordered by date would sort every match first.
+        """
+        descending = query.sort == "newest"
+        op, order = ("<", "DESC") if descending else (">", "ASC")
+        where, params = list(where), list(params)
+        if position:
+            where.append(f"(d.date {op} ? OR (d.date = ? AND d.id {op} ?))")
+            params += [position[0], position[0], position[1]]
+        condition = " AND ".join(where) or "1"
+        arm = (
+            f"SELECT * FROM (SELECT d.rowid, d.id, d.date FROM docs d WHERE d.type = ? AND {condition}"
+            f" ORDER BY d.date {order}, d.id {order} LIMIT ?)"
+        )
+        sql = " UNION ALL ".join([arm] * len(query.types)) + f" ORDER BY 3 {order}, 2 {order} LIMIT ?"
+        arguments: list[Any] = []
+        for doc_type in query.types:
+            arguments += [doc_type, *params, query.size + 1]
+        return conn.execute(sql, [*arguments, query.size + 1]).fetchall()
+
+    def _facets(
+        self, conn: sqlite3.Connection, query: SearchQuery, match: str | None, where: list[str], params: list[Any]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Exact counts per value of each facet field over every match, as Elasticsearch's terms aggregations.
+
+        Counted from the covering indexes (never a table row) and kept per index generation: counting
+        every match is the one part of a search whose cost grows with the index. The generation is
+        read before counting, so a result is never older than its key. Callers must not change it.
+        """
+        key: tuple[Any, ...] = (_inode(self.path), self.generation(), query.q, query.types)
+        key += (query.service, query.area, query.status, query.date_from, query.date_to)
+        with self._facet_lock:
+            cached = self._facet_cache.get(key)
+            if cached is not None:
+                self._facet_cache.move_to_end(key)
+                return cached
+        types = ",".join("?" * len(query.types))
+        condition = " AND ".join([f"d.type IN ({types})", *where])
+        source = "docs d"
+        arguments: list[Any] = [*query.types, *params]
+        if match:
+            source = "fts JOIN docs d ON d.rowid = fts.rowid"
+            condition = f"fts MATCH ? AND {condition}"
+            arguments = [match, *arguments]
+        facets: dict[str, list[dict[str, Any]]] = {}
+        for name in FACET_FIELDS:
+            rows = conn.execute(
+                f"SELECT d.{name}, COUNT(*) AS n FROM {source} WHERE {condition} AND d.{name} IS NOT NULL"
+                f" GROUP BY d.{name} ORDER BY n DESC, d.{name} LIMIT {FACET_SIZE}",
+                arguments,
+            ).fetchall()
+            facets[name] = [{"value": v, "count": n} for v, n in rows]
+        with self._facet_lock:
+            self._facet_cache[key] = facets
+            while len(self._facet_cache) > _FACET_CACHE_SIZE:
+                self._facet_cache.popitem(last=False)
+        return facets
 
     def scan(self, doc_type: str) -> Iterator[dict[str, Any]]:
         conn = self._read_conn()
@@ -441,8 +530,9 @@ class SqliteIndex:
             raise
 
 
-def _row(doc: Document) -> tuple[Any, ...]:
-    return (
+def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
+    """The slim searchable row, and the body with the folded events that go beside it."""
+    row = (
         doc.id,
         doc.type,
         doc.version,
@@ -450,11 +540,31 @@ def _row(doc: Document) -> tuple[Any, ...]:
         doc.service_code,
         doc.area,
         doc.status,
-        json.dumps(doc.body, ensure_ascii=False, separators=(",", ":")),
         json.dumps(doc.facts, ensure_ascii=False, separators=(",", ":")),
-        json.dumps(doc.events, ensure_ascii=False, separators=(",", ":")),
         doc.redaction_version,
     )
+    body = (
+        json.dumps(doc.body, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(doc.events, ensure_ascii=False, separators=(",", ":")),
+    )
+    return row, body
+
+
+def _move_bodies_out(conn: sqlite3.Connection, path: Path) -> None:
+    """An index from before issue 11 kept bodies and events in ``docs``: move them beside it, in one transaction."""
+    log.info("moving document bodies out of the searchable rows (once)", extra=fields(index=str(path)))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE doc_bodies (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL, events TEXT NOT NULL)")
+        conn.execute("INSERT INTO doc_bodies (rowid, body, events) SELECT rowid, body, events FROM docs")
+        conn.execute("DROP INDEX IF EXISTS docs_type_date")
+        conn.execute("ALTER TABLE docs DROP COLUMN body")
+        conn.execute("ALTER TABLE docs DROP COLUMN events")
+        conn.execute(_NEXT_GENERATION)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 _SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHERE rowid = ?"
@@ -515,9 +625,38 @@ def _inode(path: Path) -> int | None:
         return None
 
 
+def _bodies(conn: sqlite3.Connection, rowids: list[int]) -> list[dict[str, Any]]:
+    """The public bodies of one page of hits, in the page's order."""
+    if not rowids:
+        return []
+    marks = ",".join("?" * len(rowids))
+    found = dict(conn.execute(f"SELECT rowid, body FROM doc_bodies WHERE rowid IN ({marks})", rowids).fetchall())
+    return [json.loads(found[r]) for r in rowids]
+
+
+def _bounded_count(
+    conn: sqlite3.Connection, query: SearchQuery, match: str | None, where: list[str], params: list[Any]
+) -> tuple[int, str]:
+    """Matches counted up to TOTAL_EXACT_UP_TO: the exact total below it, ``(TOTAL_EXACT_UP_TO, "gte")`` above."""
+    types = ",".join("?" * len(query.types))
+    condition = " AND ".join([f"d.type IN ({types})", *where])
+    arguments: list[Any] = [*query.types, *params]
+    source = "docs d"
+    if match:
+        source = "fts JOIN docs d ON d.rowid = fts.rowid"
+        condition = f"fts MATCH ? AND {condition}"
+        arguments = [match, *arguments]
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT ?)"
+    (counted,) = conn.execute(sql, [*arguments, TOTAL_EXACT_UP_TO + 1]).fetchone()
+    if counted > TOTAL_EXACT_UP_TO:
+        return TOTAL_EXACT_UP_TO, "gte"
+    return counted, "eq"
+
+
 def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
-    where = [f"d.type IN ({','.join('?' * len(query.types))})"]
-    params: list[Any] = list(query.types)
+    """Conditions on the slim row besides the type (which each query places itself, to use the indexes)."""
+    where: list[str] = []
+    params: list[Any] = []
     for column, value in (("service_code", query.service), ("area", query.area), ("status", query.status)):
         if value is not None:
             where.append(f"d.{column} = ?")

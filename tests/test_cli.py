@@ -121,3 +121,20 @@ def test_bench_figures_prints_each_cold_run(runner, tmp_path):
     assert lines[0].split() == ["run", "read", "ms", "read+warm", "ms", "atoms", "peak", "MB"]
     assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
     assert all(line.split()[3] == "3" for line in lines[1:])  # one feedback atom per service
+
+
+def test_bench_scale_prints_every_figure_and_can_measure_again(runner, tmp_path):
+    from api.scale_bench import PATHS
+
+    folder = tmp_path / "scale"
+    args = ("bench", "scale", "--events", "1500", "--runs", "1", "--data-dir", str(folder))
+    result = invoke(runner, tmp_path, *args)
+    assert result.exit_code == 0, result.output
+    assert "ingest (log to searchable): 1,500 events" in result.output
+    assert "index size on disk: " in result.output and "MiB" in result.output
+    for label, path in PATHS:  # every page and API call answered 200 (the child refuses anything else)
+        assert any(line.startswith(label) and path in line for line in result.output.splitlines()), label
+    assert "peak resident memory of the serving process (VmHWM):" in result.output
+    again = invoke(runner, tmp_path, *args, "--reuse")
+    assert "reusing the data there" in again.output and "ingest (log" not in again.output
+    assert "overview cold (fresh app)" in again.output

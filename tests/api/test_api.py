@@ -47,6 +47,18 @@ def test_search_filters(client):
     assert read_json(client.get("/v1/search?from=2026-03-03&to=2026-03-03"))["total"] == 2  # the decision and meeting
 
 
+def test_search_says_whether_its_total_is_exact(client, monkeypatch):
+    faceted = read_json(client.get("/v1/search?q=katuvalo"))
+    assert (faceted["total"], faceted["total_relation"]) == (14, "eq")
+    assert read_json(client.get("/v1/search?q=katuvalo&facets=false"))["total_relation"] == "eq"
+    monkeypatch.setattr("search.sqlite_index.TOTAL_EXACT_UP_TO", 10)  # counting stops there without facets
+    bounded = read_json(client.get("/v1/search?q=katuvalo&facets=false"))
+    assert (bounded["total"], bounded["total_relation"]) == (10, "gte")
+    assert read_json(client.get("/v1/search?q=katuvalo"))["total"] == 14  # facets count every match anyway
+    page = client.get("/fi/feedback/?q=katuvalo").get_data(as_text=True)
+    assert "10+" in page  # the tracker shows a lower bound as one
+
+
 def test_search_as_csv(client):
     for response in (
         client.get("/v1/search?type=feedback&format=csv"),

@@ -15,6 +15,11 @@ class CountingIndex:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.scans = 0
+        self.searches: list[Any] = []
+
+    def search(self, query: Any) -> Any:
+        self.searches.append(query)
+        return self.inner.search(query)
 
     def scan(self, doc_type: str) -> Any:
         self.scans += 1
@@ -47,5 +52,8 @@ def test_readers_find_the_figures_computed_after_each_change(populated, log, wor
         after = index.scans
         assert any(s["overall"]["n"] == 14 for s in indicators.overview())  # the new item is counted
         assert index.scans == after
+        # and the default search's facets were counted for the new generation, before any reader
+        faceted = [q for q in index.searches if q.facets and not q.q and q.status is None and q.service is None]
+        assert len(faceted) >= 2
     finally:
         stop.set()

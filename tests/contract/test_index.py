@@ -1,6 +1,6 @@
 """The Index contract (see search/index.py), on every backend."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from core.times import iso
 from ingest.events import validate_event
 from ingest.fold import fold
 from search.index import Document
-from search.query import SearchQuery
+from search.query import TOTAL_EXACT_UP_TO, SearchQuery
 from tests.builders import T0, at, ev, feedback_item, received
 
 pytestmark = pytest.mark.contract
@@ -152,6 +152,57 @@ def test_cursor_pages_cover_everything_once(filled, sort):
         assert seen == ["m-1", "dec-1", "fb-5", "fb-4", "fb-3", "fb-2", "fb-1"]
     if sort == "oldest":
         assert seen[0] == "fb-1"
+
+
+def _many(count: int) -> list[Document]:
+    """``count`` plain feedback documents, every one matching ``katu``."""
+    docs = []
+    for i in range(count):
+        date = iso(T0 + timedelta(minutes=i))
+        status = ("received", "in_process", "resolved")[i % 3]
+        words = "katu valo" if i % 7 else "katu katu kuoppa"
+        body = {"id": f"fb-{i:05d}", "type": "feedback", "status": status, "received_at": date}
+        docs.append(Document(f"fb-{i:05d}", "feedback", 1, date, body, text=words, status=status, area=f"a{i % 4}"))
+    return docs
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_cursors_page_past_the_exact_total_bound_in_every_sort(any_index, sort):
+    """More matches than TOTAL_EXACT_UP_TO (Elasticsearch's result window): cursors still reach every one, once."""
+    count = TOTAL_EXACT_UP_TO + 50
+    any_index.write(_many(count))
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = any_index.search(SearchQuery(q="katu", sort=sort, size=1000, cursor=cursor, facets=False))
+        seen += [i["id"] for i in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+        assert len(seen) <= count  # a cursor that does not move on would loop
+    assert len(seen) == len(set(seen)) == count
+    if sort == "newest":
+        assert seen[0] == f"fb-{count - 1:05d}" and seen[-1] == "fb-00000"
+
+
+def test_totals_are_exact_up_to_the_bound_and_a_lower_bound_above_it(any_index):
+    count = TOTAL_EXACT_UP_TO + 50
+    any_index.write(_many(count))
+    broad = any_index.search(SearchQuery(size=1, facets=False))
+    assert (broad.total, broad.total_relation) == (TOTAL_EXACT_UP_TO, "gte")
+    narrow = any_index.search(SearchQuery(status="resolved", size=1, facets=False))
+    assert (narrow.total, narrow.total_relation) == (count // 3, "eq")
+    words = any_index.search(SearchQuery(q="kuoppa", size=1, facets=False))
+    assert (words.total, words.total_relation) == (len(range(0, count, 7)), "eq")
+    # with facets every match is counted (the type facet), so the total is exact however many there are
+    faceted = any_index.search(SearchQuery(q="katu", size=1))
+    assert (faceted.total, faceted.total_relation) == (count, "eq")
+    assert {b["value"]: b["count"] for b in faceted.facets["area"]} == {
+        f"a{k}": len(range(k, count, 4)) for k in range(4)
+    }
+    assert {b["value"]: b["count"] for b in faceted.facets["status"]} == {
+        s: len(range(k, count, 3)) for k, s in enumerate(("received", "in_process", "resolved"))
+    }
 
 
 def test_cursor_from_another_query_is_refused(filled):
