@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from privacy.policy import ENVELOPE_IDS, Treatment, treatment
+from privacy.policy import ENVELOPE_IDS, ID_REFUSING_KINDS, Treatment, treatment
 from privacy.redact import redact, redact_url
 
 
@@ -48,8 +48,9 @@ def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
         value = event.get(name)
         if isinstance(value, str):
             _, found = _identifiers_only(value)
-            if found:
-                raise PersonalDataInId(name, sorted(found))
+            refusing = sorted(kind for kind in found if kind in ID_REFUSING_KINDS)
+            if refusing:
+                raise PersonalDataInId(name, refusing)
     payload = event["payload"]
     for name, value in payload.items():
         apply = _BY_TREATMENT[treatment(event["type"], name)]
