@@ -212,49 +212,57 @@ class InitiativeList(Schema):
     next = fields.String(allow_none=True)
 
 
+# The fields every published cell shares. A field object belongs to one schema, so each schema gets its own
+# from these; written once, the descriptions of a month's cell and of a range total cannot drift apart, and
+# each schema still lists its fields in the order its answers carry them.
+def _n() -> fields.Integer:
+    return fields.Integer(allow_none=True, metadata={"description": "Items behind the value; null when withheld."})
+
+
+def _n_band() -> fields.String:
+    return fields.String(
+        allow_none=True, metadata={"description": "For a withheld cell, '<5' (too few items) or '≥5' (a companion)."}
+    )
+
+
+def _provisional() -> fields.Boolean:
+    return fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "True while the items behind the cell may still finish and move it (a young month, or a "
+            "period holding one); null for a range total that is not served."
+        },
+    )
+
+
+def _final_from() -> fields.String:
+    return fields.String(
+        allow_none=True,
+        metadata={"description": "When the cell becomes final (ISO 8601, UTC), by the indicator's final_after rule."},
+    )
+
+
 class Cell(Schema):
     period = fields.String()
     value = fields.Float(allow_none=True)
-    n = fields.Integer(allow_none=True, metadata={"description": "Items behind the value; null when withheld."})
-    n_band = fields.String(
-        allow_none=True, metadata={"description": "For a withheld cell, '<5' (too few items) or '≥5' (a companion)."}
-    )
+    n = _n()
+    n_band = _n_band()
     suppressed = fields.Boolean()
     reason = fields.String(allow_none=True)
     target = fields.Float(allow_none=True)
     status = fields.String()
-    provisional = fields.Boolean(
-        allow_none=True,
-        metadata={
-            "description": "True while the items behind the cell may still finish and move it (a young month, or a "
-            "period holding one); null for a range total that is not served."
-        },
-    )
-    final_from = fields.String(
-        allow_none=True,
-        metadata={"description": "When the cell becomes final (ISO 8601, UTC), by the indicator's final_after rule."},
-    )
+    provisional = _provisional()
+    final_from = _final_from()
 
 
 class Overall(Schema):
     value = fields.Float(allow_none=True)
-    n = fields.Integer(allow_none=True, metadata={"description": "Items behind the value; null when withheld."})
-    n_band = fields.String(
-        allow_none=True, metadata={"description": "For a withheld cell, '<5' (too few items) or '≥5' (a companion)."}
-    )
+    n = _n()
+    n_band = _n_band()
     suppressed = fields.Boolean()
     reason = fields.String(allow_none=True)
-    provisional = fields.Boolean(
-        allow_none=True,
-        metadata={
-            "description": "True while the items behind the cell may still finish and move it (a young month, or a "
-            "period holding one); null for a range total that is not served."
-        },
-    )
-    final_from = fields.String(
-        allow_none=True,
-        metadata={"description": "When the cell becomes final (ISO 8601, UTC), by the indicator's final_after rule."},
-    )
+    provisional = _provisional()
+    final_from = _final_from()
 
 
 class BreakdownCell(Overall):
