@@ -6,20 +6,19 @@ the same every run) has targets, initiatives and decisions, so every page has co
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 from api import create_app
 from core.settings import load_settings
 from search.index import open_index
 from search.query import SearchQuery
 from tests import services
+from tests.serving import served
 
 
 @pytest.fixture(scope="session")
@@ -43,19 +42,14 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live(demo_dir: Path) -> Iterator[dict[str, Any]]:
     settings = load_settings({}, data_dir=str(demo_dir))
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     index = open_index(settings, readonly=True)
     ids = {
         kind: index.search(SearchQuery(types=(kind,), size=1, facets=False)).items[0]["id"]
         for kind in ("feedback", "decision")
     }
     index.close()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "ids": ids}
-    server.shutdown()
-    thread.join(10)
+    with served(create_app(settings)) as url:
+        yield {"url": url, "ids": ids}
 
 
 @pytest.fixture(scope="session")

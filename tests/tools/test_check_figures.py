@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -12,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from core.clock import FixedClock
 from ingest.demo_data import generate
 from tests.conftest import ingest
+from tests.serving import served
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "check_figures.py"
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -40,20 +39,10 @@ def demo(log: Any, worker: Any, index: Any) -> Any:
     return index
 
 
-def serve(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
 @pytest.fixture
 def base_url(demo, app_for) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    yield from serve(app_for())
+    with served(app_for()) as base:
+        yield base
 
 
 def run(base: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -90,7 +79,7 @@ def test_a_tampered_value_is_caught(demo: Any, app_for: Any) -> None:
         return cells
 
     app.extensions["mittari"].indicators.series = series
-    for base in serve(app):
+    with served(app) as base:
         result = run(base)
     assert result.returncode == 1, result.stdout[-3000:]
     wrong = [line for line in result.stdout.splitlines() if line.endswith("MISMATCH")]
@@ -122,7 +111,7 @@ def test_a_withheld_cell_without_n_is_skipped_and_counted(demo: Any, app_for: An
         return cells
 
     app.extensions["mittari"].indicators.series = series
-    for base in serve(app):
+    with served(app) as base:
         result = run(base)
     counts = verdicts(result.stdout)
     assert result.returncode == 0, result.stdout[-3000:]
