@@ -242,6 +242,16 @@ def _final_from() -> fields.String:
     )
 
 
+def _inputs_sha256() -> fields.String:
+    return fields.String(
+        allow_none=True,
+        metadata={
+            "description": "SHA-256 of the items the cell rests on (their ids, versions and facts), over its "
+            "atoms' digests: it changes exactly when an input changes, and is equal on every backend."
+        },
+    )
+
+
 class Cell(Schema):
     period = fields.String()
     value = fields.Float(allow_none=True)
@@ -253,6 +263,7 @@ class Cell(Schema):
     status = fields.String()
     provisional = _provisional()
     final_from = _final_from()
+    inputs_sha256 = _inputs_sha256()
 
 
 class Overall(Schema):
@@ -263,6 +274,7 @@ class Overall(Schema):
     reason = fields.String(allow_none=True)
     provisional = _provisional()
     final_from = _final_from()
+    inputs_sha256 = _inputs_sha256()
 
 
 class BreakdownCell(Overall):

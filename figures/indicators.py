@@ -17,6 +17,7 @@ backend gives the same figures by construction (percentiles are exact).
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
 import json
 import math
@@ -473,6 +474,7 @@ class Indicators:
     def _cell(self, indicator: Indicator, table: Table, key: indicator_table.Key, ctx: Context) -> dict[str, Any]:
         """A published cell: its value and n, or, when withheld, neither but a band and the reason."""
         minimum = self.settings.min_cell_count
+        inputs = {"inputs_sha256": inputs_sha256(table.summaries_of(key))}
         if table.withheld(key):
             n = table.count(key)
             reason = SUPPRESSED_REASON if table.small(key) else SECONDARY_REASON
@@ -483,6 +485,7 @@ class Indicators:
                 "suppressed": True,
                 "reason": reason.format(n=minimum),
                 **self._provisional(indicator, key[0], ctx),
+                **inputs,
             }
         value, n = indicator.compute(table.summaries_of(key), ctx) if table.count(key) else (None, 0)
         return {
@@ -492,6 +495,7 @@ class Indicators:
             "suppressed": False,
             "reason": None,
             **self._provisional(indicator, key[0], ctx),
+            **inputs,
         }
 
     def _provisional(self, indicator: Indicator, period: str, ctx: Context) -> dict[str, Any]:
@@ -511,6 +515,13 @@ class Indicators:
             "provisional": None,
             "final_from": None,
         }
+
+    def inputs(
+        self, indicator: Indicator, period: str, service: str | None = None, area: str | None = None
+    ) -> dict[str, Any]:
+        """What one cell rests on (:func:`cell_inputs`): for the history of published values, not for readers."""
+        table = self.table(indicator)
+        return cell_inputs(table.summaries_of((period, service or indicator_table.ALL, area or indicator_table.ALL)))
 
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
@@ -672,6 +683,27 @@ def _atoms_for(snap: Snapshot, indicator: Indicator, filters: Filters) -> dict[t
                 continue
             out.setdefault((month, service, area), []).append(summary)
     return out
+
+
+def inputs_sha256(summaries: Summaries) -> str | None:
+    """A cell's content hash: SHA-256 over its atoms' digests (search/cells.py), sorted, one per line.
+
+    It changes exactly when an item behind the cell changes (a late event, a corrected record, an erasure);
+    equal on every backend. None for an empty cell or for summaries stored before digests existed."""
+    digests = [s.get("digest") for s in summaries]
+    if not digests or any(d is None for d in digests):
+        return None
+    return hashlib.sha256("\n".join(sorted(str(d) for d in digests)).encode("ascii")).hexdigest()
+
+
+def cell_inputs(summaries: Summaries) -> dict[str, Any]:
+    """What a cell rests on, for the history of published values (not published as such: a withheld cell's
+    item and event counts would reveal what suppression hides): items, events folded into them, and the hash."""
+    return {
+        "items": sum(int(s.get("items") or 0) for s in summaries),
+        "events": sum(int(s.get("events") or 0) for s in summaries),
+        "inputs_sha256": inputs_sha256(summaries),
+    }
 
 
 def _definitions(snap: Snapshot) -> list[Indicator]:

@@ -22,6 +22,7 @@ on every backend; an outcome report names its own month (``period``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -49,18 +50,47 @@ def atom_of(doc_type: str, row: Mapping[str, Any], timezone: str) -> Atom | None
     return (month, row.get("service_code") or UNKNOWN, row.get("area") or UNKNOWN, code)
 
 
+#: bumped when summaries gain or change a field: the embedded index rebuilds its cells when it differs
+SUMMARY_FORMAT = 2
+
+
 def summarise(doc_type: str, rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The summary of one atom from its fact rows (any order: the result is sorted, so it is deterministic)."""
+    """The summary of one atom from its fact rows (any order: the result is sorted, so it is deterministic).
+
+    Besides what the indicators compute from, every summary holds ``events`` (the events folded into the
+    atom's items: the sum of their versions) and ``digest``, the SHA-256 of the atom's items, one canonical
+    line per item (id, version and the facts the figures read) in id order. Digests are what a published
+    cell's ``inputs_sha256`` is made of (figures/recipe.py): equal inputs, equal hash, on every backend; the
+    lines behind a digest are what the city can open to an auditor for a stream whose items are not public.
+    """
+    rows = list(rows)
+    summary = _summary(doc_type, rows)
+    summary["events"] = sum(int(r.get("version") or 0) for r in rows)
+    summary["digest"] = digest(rows)
+    return summary
+
+
+def digest(rows: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 over the items' canonical lines (:func:`item_line`), sorted: independent of the order read."""
+    lines = sorted(item_line(r) for r in rows)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def item_line(row: Mapping[str, Any]) -> str:
+    """One item as it enters a digest: its fact row (id, version, date, service, area, status, facts) as
+    canonical JSON."""
+    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _summary(doc_type: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:
     if doc_type == "feedback":
         return _feedback(rows)
     if doc_type == "case":
-        rows = list(rows)
         return {
             "items": len(rows),
             "waiting_days": sorted(r["waiting_days"] for r in rows if r.get("waiting_days") is not None),
         }
     if doc_type == "survey":
-        rows = list(rows)
         return {
             "items": len(rows),
             "satisfaction": sorted(r["satisfaction"] for r in rows if r.get("satisfaction") is not None),

@@ -359,7 +359,7 @@ class ElasticIndex:
                     atom = _atom(src)
                     if atom in rows:
                         row = dict(src.get("facts") or {})
-                        row.update({k: src.get(k) for k in ("id", "date", "service_code", "area", "status")})
+                        row.update({k: src.get(k) for k in ("id", "version", "date", "service_code", "area", "status")})
                         rows[atom].append(row)
                 for atom, items in rows.items():
                     key = _cell_id(doc_type, atom)
@@ -399,7 +399,7 @@ class ElasticIndex:
                 "query": query,
                 "sort": [{"id": "asc"}],
                 "size": 5000,
-                "_source": ["id", "date", "service_code", "area", "status", "facts", *_CELL_FIELDS],
+                "_source": ["id", "version", "date", "service_code", "area", "status", "facts", *_CELL_FIELDS],
             }
             if after:
                 body["search_after"] = after
@@ -518,7 +518,7 @@ class ElasticIndex:
                 "query": {"term": {"type": doc_type}},
                 "sort": [{"id": "asc"}],
                 "size": 5000,
-                "_source": ["id", "date", "service_code", "area", "status", "facts"],
+                "_source": ["id", "version", "date", "service_code", "area", "status", "facts"],
             }
             if after:
                 body["search_after"] = after
@@ -533,7 +533,7 @@ class ElasticIndex:
             for hit in hits:
                 src = hit["_source"]
                 row = dict(src.get("facts") or {})
-                row.update({k: src.get(k) for k in ("id", "date", "service_code", "area", "status")})
+                row.update({k: src.get(k) for k in ("id", "version", "date", "service_code", "area", "status")})
                 yield row
             if len(hits) < 5000:
                 return
@@ -622,7 +622,9 @@ def _cell_id(doc_type: str, atom: cells.Atom) -> str:
 
 def _fact_row(doc: Document) -> dict[str, Any]:
     row = dict(doc.facts)
-    row.update(id=doc.id, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status)
+    row.update(
+        id=doc.id, version=doc.version, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status
+    )
     return row
 
 

@@ -413,11 +413,12 @@ class SqliteIndex:
         if conn is None:
             return
         cursor = conn.execute(
-            "SELECT id, date, service_code, area, status, facts FROM docs WHERE type = ? ORDER BY id", (doc_type,)
+            "SELECT id, version, date, service_code, area, status, facts FROM docs WHERE type = ? ORDER BY id",
+            (doc_type,),
         )
-        for doc_id, date, service_code, area, status, facts in cursor:
+        for doc_id, version, date, service_code, area, status, facts in cursor:
             row = json.loads(facts)
-            row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
+            row.update(id=doc_id, version=version, date=date, service_code=service_code, area=area, status=status)
             yield row
 
     def cells(self, doc_type: str) -> Iterator[tuple[atoms.Atom, dict[str, Any]]]:
@@ -458,10 +459,12 @@ class SqliteIndex:
             for statement in CELLS_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            # the time zone decides the atoms, the summary format what a summary holds: either moving rebuilds
+            stamp = f"{self.timezone}|{atoms.SUMMARY_FORMAT}"
             row = conn.execute("SELECT value FROM meta WHERE key = 'cells_timezone'").fetchone()
-            if added or row is None or row[0] != self.timezone:
+            if added or row is None or row[0] != stamp:
                 self._rebuild_cells(conn)
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('cells_timezone', ?)", (self.timezone,))
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('cells_timezone', ?)", (stamp,))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -573,7 +576,9 @@ _SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHER
 def _fact_row(doc: Document) -> dict[str, Any]:
     """A document as the flat row ``scan`` returns: what summaries are computed from."""
     row = dict(doc.facts)
-    row.update(id=doc.id, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status)
+    row.update(
+        id=doc.id, version=doc.version, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status
+    )
     return row
 
 
@@ -582,12 +587,12 @@ def _recompute(conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]]) -
     where = " AND ".join(f"{c} = ?" for c in CELL_COLUMNS)
     for doc_type, atom in sorted(touched):
         rows = []
-        for doc_id, date, service_code, area, status, facts in conn.execute(
-            f"SELECT id, date, service_code, area, status, facts FROM docs WHERE type = ? AND {where}",
+        for doc_id, version, date, service_code, area, status, facts in conn.execute(
+            f"SELECT id, version, date, service_code, area, status, facts FROM docs WHERE type = ? AND {where}",
             (doc_type, *atom),
         ):
             row = json.loads(facts)
-            row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
+            row.update(id=doc_id, version=version, date=date, service_code=service_code, area=area, status=status)
             rows.append(row)
         if rows:
             conn.execute(

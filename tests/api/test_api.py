@@ -142,6 +142,8 @@ def test_indicator_list(client):
     codes = {i["code"] for i in body["items"]}
     assert {"feedback_response_time_median", "feedback_closed_share", "resident_satisfaction"} <= codes
     closed = next(i for i in body["items"] if i["code"] == "feedback_closed_share")
+    inputs_hash = closed["current"].pop("inputs_sha256")
+    assert len(inputs_hash) == 64 and int(inputs_hash, 16) >= 0  # figures/indicators.py inputs_sha256
     assert closed["current"] == {
         "period": "2026-03",
         "value": 100.0,

@@ -315,8 +315,32 @@ def test_cells_are_the_summaries_of_the_stored_items(filled):
     assert answered["hours"] == [3.0] and answered["unanswered"] == []
     assert cells[("2026-03", "171", "Suur-Tapiola", "")]["unanswered"] == [iso(at(days=0))]
     assert list(cells) == sorted(cells)  # in atom order
-    assert _cells(filled, "case") == {("2026-03", "210", "", ""): {"items": 1, "waiting_days": []}}
+    (case_atom,) = _cells(filled, "case").items()
+    stored_case = filled.get("case-1")
+    assert case_atom[0] == ("2026-03", "210", "", "")
+    assert case_atom[1]["items"] == 1 and case_atom[1]["waiting_days"] == []
+    assert case_atom[1]["events"] == stored_case.version  # the events folded into the atom's items
     assert _cells(filled, "decision") == {}  # only the types indicators read have cells
+
+
+def test_an_atom_digest_moves_with_any_change_of_its_items_and_only_then(filled):
+    """The digest behind a published cell's inputs_sha256: a new version of one item changes its atom's
+    digest and events, and no other atom's; writing the same documents again changes nothing."""
+    from dataclasses import replace
+
+    before = _cells(filled)
+    (stored,) = filled.get_many(["fb-1"]).values()
+    atom = next(a for a in before if a[1] == stored.service_code and a[2] == stored.area)
+    filled.write([replace(stored, version=stored.version + 1, facts={**stored.facts, "closed": True})])
+    after = _cells(filled)
+    assert after[atom]["digest"] != before[atom]["digest"]
+    assert after[atom]["events"] == before[atom]["events"] + 1
+    assert {a: s["digest"] for a, s in after.items() if a != atom} == {
+        a: s["digest"] for a, s in before.items() if a != atom
+    }
+    (again,) = filled.get_many(["fb-1"]).values()
+    filled.write([again])  # equal version: ignored as older, the atom recomputed to the same digest
+    assert _cells(filled)[atom]["digest"] == after[atom]["digest"]
 
 
 def test_an_item_moved_to_another_atom_leaves_the_old_one(filled):
