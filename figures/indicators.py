@@ -443,7 +443,15 @@ class Indicators:
 
     # -- computation -------------------------------------------------------
     def _context(self) -> Context:
-        return Context(now=self.clock.now(), response_target_hours=self.settings.response_target_hours)
+        """The moment figures are computed at: the start of the current hour, so that every result cached in
+        the same hour (``_memo``) was computed at the same, published moment (the recipe's ``computed_at``)
+        and anyone can recompute "late by now" and "provisional" exactly."""
+        now = self.clock.now().replace(minute=0, second=0, microsecond=0)
+        return Context(now=now, response_target_hours=self.settings.response_target_hours)
+
+    def computed_at(self) -> datetime:
+        """When the figures served now were computed (see ``_context``)."""
+        return self._context().now
 
     def _memo(
         self, snap: Snapshot, kind: str, indicator: Indicator, filters: Filters, compute: Callable[[], Any]
