@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask_smorest
+from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 
 
@@ -21,3 +22,11 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's, with a schema class made an instance once, here: given a class, webargs builds
+        a new instance (deep-copying every field) on every request, a fixed cost of about half a millisecond
+        per request. Schemas hold no per-request state, so one instance serves every request."""
+        if isinstance(schema, type) and issubclass(schema, Schema):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)

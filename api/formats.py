@@ -9,9 +9,19 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from figures.csv_cells import csv_cell
+
+
+def json_as_dumped(body: Mapping[str, Any]) -> Response:
+    """A JSON answer already in the shape its response schema would dump, sent without dumping it again.
+
+    flask-smorest passes a returned ``Response`` through untouched, so the schema still documents the
+    answer (OpenAPI) but does not walk it: for a search page that walk was a sixth of the request's CPU.
+    Only for answers built field by field to the schema; a test compares the two for every variant."""
+    response: Response = current_app.json.response(body)  # type: ignore[assignment]  # the app's Response class
+    return response
 
 
 def wants_csv(args: Mapping[str, Any]) -> bool:

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api import schemas
 from api.blueprint import Blueprint
-from api.formats import csv_response, wants_csv
+from api.formats import csv_response, json_as_dumped, wants_csv
 from api.services import services
 from core.errors import NotFound
 from figures.governance import with_waiting
@@ -76,14 +76,19 @@ class Search(MethodView):
         items = [_summary(item) for item in result.items]
         if wants_csv(args):
             return csv_response(items, SEARCH_COLUMNS, "search.csv")
-        return {
-            "items": items,
-            "total": result.total,
-            "total_relation": result.total_relation,
-            "facets": result.facets,
-            "next_cursor": result.next_cursor,
-            "next": _next_url(result.next_cursor),
-        }
+        return json_as_dumped(search_answer(items, result))
+
+
+def search_answer(items: list[dict[str, Any]], result: Any) -> dict[str, Any]:
+    """The search answer, built exactly as ``schemas.SearchResponse`` dumps it (checked by a test)."""
+    return {
+        "items": items,
+        "total": result.total,
+        "total_relation": result.total_relation,
+        "facets": result.facets,
+        "next_cursor": result.next_cursor,
+        "next": _next_url(result.next_cursor),
+    }
 
 
 def _document(doc_id: str, doc_type: str) -> dict[str, Any]:

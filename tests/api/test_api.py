@@ -32,6 +32,33 @@ def test_search_returns_items_total_facets_and_cursor(client):
     assert set(item) == {"id", "type", "title", "excerpt", "date", "status", "service_code", "area", "url"}
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=katuvalo&size=5",
+        "q=katuvalo&size=5&facets=false",
+        "type=feedback&size=4&sort=oldest",
+        "type=feedback&service=171&area=Vanha-Espoo&status=resolved",
+        "q=nothing-matches-this",
+        "q=%3Cscript%3E&type=decision",
+        "",
+    ],
+)
+def test_search_answers_exactly_what_its_schema_dumps(client, query):
+    """/v1/search skips the schema's dump (api/formats.json_as_dumped): its bytes must be what the dump gives,
+    so a field of the wrong type or one the schema does not declare would show up here."""
+    from flask import current_app
+
+    from api import schemas
+
+    response = client.get(f"/v1/search?{query}")
+    assert response.status_code == 200
+    body = json.loads(response.get_data())
+    with client.application.app_context():
+        dumped = current_app.json.response(schemas.SearchResponse().dump(body)).get_data()  # what smorest sends
+    assert response.get_data() == dumped
+
+
 def test_search_pages_with_next_links(client):
     ids, url = [], "/v1/search?type=feedback&size=4"
     while url:
