@@ -9,12 +9,15 @@ segment (``/fi/``, ``/sv/``, ``/en/``) so every page has a stable, shareable add
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT = "fi"
@@ -425,22 +428,43 @@ def t(key: str, lang: str, **values: Any) -> str:
 
 
 def number(value: float | int | None, lang: str, digits: int = 1) -> str:
+    """A number as babel writes it with the pattern ``#,##0.0…`` in the language, without babel's cost.
+
+    A page shows hundreds of numbers and babel parses its pattern and looks the locale up for each
+    (a third of an overview's time); the result only depends on the language's two symbols and on the
+    rounding (half to even, on the number's shortest decimal form), done here the same way.
+    ``tests/api/test_charts_and_i18n.py`` checks it against babel for any number."""
     if value is None:
         return "–"
-    pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
-    return str(format_decimal(value, format=pattern, locale=lang))
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(format_decimal(value, format=_pattern(digits), locale=lang))
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    decimal_sign, group = _symbols(lang)
+    return format(rounded, f",.{digits}f").translate({ord(","): group, ord("."): decimal_sign})
+
+
+def _pattern(digits: int) -> str:
+    return "#,##0" if digits == 0 else "#,##0." + "0" * digits
+
+
+@functools.cache
+def _symbols(lang: str) -> tuple[str, str]:
+    return str(get_decimal_symbol(lang)), str(get_group_symbol(lang))
 
 
 def share(value: float | None, lang: str) -> str:
     return "–" if value is None else str(format_percent(value, locale=lang))
 
 
+@functools.lru_cache(maxsize=4096)
 def month(period: str, lang: str) -> str:
     """'2026-10' as 'lokakuu 2026', 'oktober 2026', 'October 2026'."""
     year, mon = period.split("-")[:2]
     return str(format_date(date(int(year), int(mon), 1), "LLLL yyyy", locale=lang))
 
 
+@functools.lru_cache(maxsize=4096)
 def short_month(period: str, lang: str) -> str:
     year, mon = period.split("-")[:2]
     return str(format_date(date(int(year), int(mon), 1), "LLL yy", locale=lang)).replace(".", "")

@@ -7,6 +7,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from api import charts, i18n
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -70,3 +73,21 @@ def test_formats_follow_the_language():
     assert i18n.number(1234.5, "en") == "1,234.5"
     assert i18n.month("2026-10", "sv") == "oktober 2026"
     assert i18n.duration(0.5, "en") == "30 min" and i18n.duration(72, "fi") == "3,0 pv"
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+        st.integers(min_value=-(10**12), max_value=10**12),
+        st.sampled_from([0.0, -0.0, 0.05, -0.04, 2.675, 1234567.25, 0.5, 1.5, 2.5, 99.995, 1e-7]),
+    ),
+    lang=st.sampled_from(i18n.LANGUAGES),
+    digits=st.integers(min_value=0, max_value=3),
+)
+def test_numbers_are_written_exactly_as_babel_writes_them(value, lang, digits):
+    """i18n.number formats without babel for speed; it must give babel's text for every number."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+    assert i18n.number(value, lang, digits) == format_decimal(value, format=pattern, locale=lang)
