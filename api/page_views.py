@@ -139,7 +139,7 @@ def indicator(code: str) -> str:
         api_url=api_url,
         target_decision=target_decision.body if target_decision and target_decision.type == "decision" else None,
         csv_url=f"/v1/indicators/{code}?format=csv",
-        decisions=governance.decisions(svc.index, indicator=code)[:20],
+        decisions=governance.decisions(svc.indicators, indicator=code)[:20],
         charts=charts,
     )
 
@@ -165,7 +165,7 @@ def service_page(code: str) -> str:
         summaries=summaries,
         recent=recent,
         bands=service_catalog.response_distribution(svc.indicators, code),
-        decisions=governance.decisions(svc.index, service=code)[:10],
+        decisions=governance.decisions(svc.indicators, service=code)[:10],
         charts=charts,
     )
 
@@ -239,13 +239,13 @@ def initiative_list() -> str:
     svc = services()
     body = request.args.get("body") or None
     now = svc.clock.now()
-    everything = governance.initiatives(svc.index, now)
+    everything = governance.initiatives(svc.indicators, now)
     shown = [i for i in everything if not body or i.get("responsible_body") == body]
     return render_template(
         "initiatives.html",
         initiatives=shown,
         body=body,
-        bodies=governance.bodies(everything, governance.decisions(svc.index)),
+        bodies=governance.bodies(everything, governance.decisions(svc.indicators)),
     )
 
 
@@ -254,7 +254,7 @@ def decision_list() -> str:
     svc = services()
     body = request.args.get("body") or None
     service = request.args.get("service") or None
-    everything = governance.decisions(svc.index)
+    everything = governance.decisions(svc.indicators)
     shown = governance.select_decisions(everything, body=body, service=service)
     catalog = service_catalog.catalog(svc.indicators)
     return render_template(
@@ -296,10 +296,10 @@ def report_context(body: str | None, period_arg: str | None) -> dict[str, Any]:
     svc = services()
     period = month_filter(period_arg, "period") or previous_month(svc.clock.now())
     now = svc.clock.now()
-    bodies = governance.all_bodies(svc.index, now)
+    bodies = governance.all_bodies(svc.indicators, now)
     if body and body not in bodies:
         raise BadQuery("body", f"no council, board or committee called {body!r}")
-    data = report.build(svc.indicators, svc.index, body, period, now) if body else None
+    data = report.build(svc.indicators, body, period, now) if body else None
     return {"data": data, "body": body, "period": period, "bodies": bodies, "charts": charts}
 
 
@@ -316,7 +316,7 @@ def feed_list() -> str:
     svc = services()
     return render_template(
         "feeds.html",
-        bodies=governance.all_bodies(svc.index, svc.clock.now()),
+        bodies=governance.all_bodies(svc.indicators, svc.clock.now()),
         services=service_catalog.catalog(svc.indicators),
     )
 
@@ -325,7 +325,7 @@ def feed_list() -> str:
 def decisions_feed() -> Response:
     svc = services()
     body, service = request.args.get("body") or None, request.args.get("service") or None
-    items = feeds.new_decisions(svc.index, body=body, service=service)
+    items = feeds.new_decisions(svc.indicators, body=body, service=service)
     return atom.decisions(items, g.lang, svc.settings.base_url, request.full_path, body or service)
 
 
@@ -333,7 +333,7 @@ def decisions_feed() -> Response:
 def initiatives_feed() -> Response:
     svc = services()
     body = request.args.get("body") or None
-    items = feeds.answered_initiatives(svc.index, svc.clock.now(), body=body)
+    items = feeds.answered_initiatives(svc.indicators, svc.clock.now(), body=body)
     return atom.initiatives(items, g.lang, svc.settings.base_url, request.full_path, body)
 
 

@@ -8,17 +8,16 @@ from typing import Any
 
 from figures.governance import decisions, initiatives
 from figures.indicators import Filters, Indicators
-from search.index import Index
 
 LIMIT = 50
 
 
-def new_decisions(index: Index, *, body: str | None = None, service: str | None = None) -> list[dict[str, Any]]:
-    return decisions(index, body=body, service=service, limit=LIMIT if not (body or service) else 20_000)[:LIMIT]
+def new_decisions(read: Indicators, *, body: str | None = None, service: str | None = None) -> list[dict[str, Any]]:
+    return decisions(read, body=body, service=service)[:LIMIT]
 
 
-def answered_initiatives(index: Index, now: datetime, *, body: str | None = None) -> list[dict[str, Any]]:
-    answered = [i for i in initiatives(index, now, body=body) if i.get("answered_at")]
+def answered_initiatives(read: Indicators, now: datetime, *, body: str | None = None) -> list[dict[str, Any]]:
+    answered = [i for i in initiatives(read, now, body=body) if i.get("answered_at")]
     return sorted(answered, key=lambda i: i["answered_at"], reverse=True)[:LIMIT]
 
 

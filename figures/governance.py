@@ -1,22 +1,19 @@
 """Read-time views of governance documents: initiatives with how long each has waited,
 decisions by the body that made them, and the list of bodies (council, boards, committees).
 
-Initiatives and decisions number in the hundreds or low thousands for a city, so
-the body filter reads them page by page from the index and filters here; the index
-needs no field for it.
+Initiatives and decisions number in the hundreds or low thousands a year for a city,
+so they are read whole, once per index generation, by the read model
+(``Indicators.documents``) and filtered here; the index needs no field for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from core.times import parse
-from search.index import Index
-from search.query import SearchQuery
+from figures.indicators import Indicators
 
-_PAGE = 500
 INITIATIVE_ORDER = ("submitted", "being_prepared", "answered", "withdrawn")
 
 
@@ -27,24 +24,9 @@ def with_waiting(initiative: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {**initiative, "days_waiting": round(max(0.0, waited), 1)}
 
 
-def documents(
-    index: Index, doc_type: str, *, service: str | None = None, limit: int = 20_000
-) -> Iterator[dict[str, Any]]:
-    """Every document of a type, newest first, read in pages through the search interface."""
-    cursor: str | None = None
-    seen = 0
-    while seen < limit:
-        result = index.search(SearchQuery(types=(doc_type,), service=service, size=_PAGE, cursor=cursor, facets=False))
-        yield from result.items
-        seen += len(result.items)
-        cursor = result.next_cursor
-        if not cursor or not result.items:
-            return
-
-
-def initiatives(index: Index, now: datetime, *, body: str | None = None) -> list[dict[str, Any]]:
+def initiatives(read: Indicators, now: datetime, *, body: str | None = None) -> list[dict[str, Any]]:
     """Initiatives (of one responsible body if given), open ones first and the longest waiting first."""
-    items = [with_waiting(i, now) for i in documents(index, "initiative")]
+    items = [with_waiting(i, now) for i in read.documents("initiative")]
     if body:
         items = [i for i in items if (i.get("responsible_body") or "") == body]
     rank = {status: n for n, status in enumerate(INITIATIVE_ORDER)}
@@ -52,17 +34,14 @@ def initiatives(index: Index, now: datetime, *, body: str | None = None) -> list
 
 
 def decisions(
-    index: Index,
+    read: Indicators,
     *,
     body: str | None = None,
     service: str | None = None,
     indicator: str | None = None,
-    limit: int = 20_000,
 ) -> list[dict[str, Any]]:
     """Decisions, newest first, of one body and/or concerning one service or indicator."""
-    return select_decisions(
-        list(documents(index, "decision", limit=limit)), body=body, service=service, indicator=indicator
-    )
+    return select_decisions(read.documents("decision"), body=body, service=service, indicator=indicator)
 
 
 def select_decisions(
@@ -84,6 +63,6 @@ def bodies(initiative_list: list[dict[str, Any]], decision_list: list[dict[str, 
     return sorted(n for n in names if n)
 
 
-def all_bodies(index: Index, now: datetime) -> list[str]:
+def all_bodies(read: Indicators, now: datetime) -> list[str]:
     """Every body in the index's initiatives and decisions."""
-    return bodies(initiatives(index, now), decisions(index))
+    return bodies(initiatives(read, now), decisions(read))

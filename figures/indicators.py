@@ -23,7 +23,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +37,9 @@ from figures.indicator_table import Table
 from privacy import disclosure, policy
 from search.cells import CELL_TYPES, Atom
 from search.index import Index
+from search.query import SearchQuery
 
+DOCUMENT_PAGE = 500  # documents read per search page by Indicators.documents
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # and their estimated size (JSON length), whichever bound comes first
 SUPPRESSED_REASON = "fewer than {n} items"
@@ -429,6 +431,16 @@ class Indicators:
         """The areas the documents of a type name, sorted."""
         return sorted({area for _, _, area, _ in self.cells(doc_type) if area})
 
+    def documents(self, doc_type: str) -> list[dict[str, Any]]:
+        """Every public document of a type, newest first, read once per generation and shared by every reader
+        (decisions and initiatives: hundreds or thousands a year; callers must not change them).
+
+        Read through the search port, page by page, with no cap: a list that silently stopped at some
+        number would hide the oldest decisions from every page that filters them."""
+        snap = self.snapshot()
+        found: list[dict[str, Any]] = snap.memo(("documents", doc_type), lambda: list(_every(self.index, doc_type)))
+        return found
+
     def definitions(self) -> list[Indicator]:
         return _definitions(self.snapshot())
 
@@ -712,6 +724,16 @@ def cell_inputs(summaries: Summaries) -> dict[str, Any]:
         "events": sum(int(s.get("events") or 0) for s in summaries),
         "inputs_sha256": inputs_sha256(summaries),
     }
+
+
+def _every(index: Index, doc_type: str) -> Iterator[dict[str, Any]]:
+    cursor: str | None = None
+    while True:
+        result = index.search(SearchQuery(types=(doc_type,), size=DOCUMENT_PAGE, cursor=cursor, facets=False))
+        yield from result.items
+        cursor = result.next_cursor
+        if not cursor or not result.items:
+            return
 
 
 def _definitions(snap: Snapshot) -> list[Indicator]:

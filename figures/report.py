@@ -15,7 +15,6 @@ from typing import Any
 from figures.governance import decisions, initiatives
 from figures.indicators import Filters, Indicators
 from figures.service_catalog import catalog
-from search.index import Index
 
 TREND_MONTHS = 6
 
@@ -33,8 +32,8 @@ def trend(series: list[dict[str, Any]], direction: str) -> str:
     return "improving" if better else "worsening"
 
 
-def build(indicators: Indicators, index: Index, body: str, period: str, now: datetime) -> dict[str, Any]:
-    body_decisions = decisions(index, body=body)
+def build(indicators: Indicators, body: str, period: str, now: datetime) -> dict[str, Any]:
+    body_decisions = decisions(indicators, body=body)
     services = sorted({s for d in body_decisions for s in d.get("services") or []})
     names = {s["code"]: s["name"] for s in catalog(indicators)}
     scopes: list[tuple[str | None, str | None]] = [(None, None)] + [(s, names.get(s, s)) for s in services]
@@ -61,7 +60,9 @@ def build(indicators: Indicators, index: Index, body: str, period: str, now: dat
                     "recent": series[-TREND_MONTHS:],
                 }
             )
-    open_initiatives = [i for i in initiatives(index, now, body=body) if i["status"] in ("submitted", "being_prepared")]
+    open_initiatives = [
+        i for i in initiatives(indicators, now, body=body) if i["status"] in ("submitted", "being_prepared")
+    ]
     month_decisions = [d for d in body_decisions if str(d.get("date", "")).startswith(period)]
     topics: Counter[str] = Counter()
     for (month, code, _, _), summary in indicators.cells("feedback").items():
