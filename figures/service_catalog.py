@@ -19,7 +19,16 @@ RESPONSE_BANDS = (4, 24, 72, 120, 240, 720)
 
 
 def catalog(indicators: Indicators) -> list[dict[str, Any]]:
-    """Services with feedback or cases, most feedback first; the name is the one most often given."""
+    """Services with feedback or cases, most feedback first; the name is the one most often given.
+
+    Computed once per generation in the read model's snapshot (most pages show it); callers must not
+    change it."""
+    snap = indicators.snapshot()
+    found: list[dict[str, Any]] = snap.memo(("service_catalog",), lambda: _catalog(indicators))
+    return found
+
+
+def _catalog(indicators: Indicators) -> list[dict[str, Any]]:
     names: dict[str, Counter[str]] = defaultdict(Counter)
     feedback: Counter[str] = Counter()
     cases: Counter[str] = Counter()
