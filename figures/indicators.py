@@ -32,11 +32,11 @@ from core.clock import Clock, SystemClock
 from core.errors import BadQuery, NotFound
 from core.settings import Settings
 from core.times import parse
-from figures import indicator_table, provisional
+from figures import definition_versions, indicator_table, provisional
 from figures.indicator_table import Table
 from privacy import disclosure, policy
 from search.cells import CELL_TYPES, Atom
-from search.index import Index
+from search.index import Index, StreamPosition
 
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # and their estimated size (JSON length), whichever bound comes first
@@ -58,6 +58,8 @@ class Indicator:
     #: value and n of a cell from its atoms' summaries (search/cells.py); n is additive over atoms
     compute: Callable[[Sequence[Mapping[str, Any]], Context], tuple[float | None, int]]
     dynamic: bool = False
+    #: the definition version in force (figures/definition_versions.py): a changed definition is a new version
+    version: int = definition_versions.DYNAMIC_VERSION
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,9 @@ BUILT_IN: tuple[Indicator, ...] = (
     ),
 )
 
+#: each built-in definition carries the version recorded for its content
+BUILT_IN = tuple(replace(i, version=definition_versions.version_of(i.code)) for i in BUILT_IN)
+
 
 def _outcome_indicator(code: str, row: dict[str, Any]) -> Indicator:
     name = row.get("name") or {}
@@ -343,10 +348,17 @@ class Snapshot:
     computed from them. A result is stored only in the snapshot it was computed from, so it can never be
     served under a generation it was not computed at, however reads, writes and the warmer interleave."""
 
-    def __init__(self, generation: str, cells: dict[str, dict[Atom, dict[str, Any]]], targets: list[dict[str, Any]]):
+    def __init__(
+        self,
+        generation: str,
+        cells: dict[str, dict[Atom, dict[str, Any]]],
+        targets: list[dict[str, Any]],
+        log_position: Mapping[str, StreamPosition] | None = None,
+    ):
         self.generation = generation
         self.cells = cells
         self.targets = targets
+        self.log_position: Mapping[str, StreamPosition] = log_position or {}  # read with the cells (recipes)
         self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
         self._result_bytes: dict[Any, int] = {}  # estimated size of each cached result
         self._lock = threading.Lock()
@@ -412,13 +424,14 @@ class Indicators:
             for _ in range(self.READ_ATTEMPTS):
                 cells = {doc_type: dict(self.index.cells(doc_type)) for doc_type in CELL_TYPES}
                 targets = list(self.index.scan("target"))
+                position = self.index.log_position()
                 after = fresh.generation()
                 if after == generation:
                     break
                 generation = after
             else:
                 generation = f"{generation}~unsettled"
-            self._snapshot = Snapshot(generation, cells, targets)
+            self._snapshot = Snapshot(generation, cells, targets, position)
             return self._snapshot
 
     def cells(self, doc_type: str) -> dict[Atom, dict[str, Any]]:
@@ -822,6 +835,7 @@ def describe(indicator: Indicator) -> dict[str, Any]:
         "direction": indicator.direction,
         "class": indicator.kind,
         "sources": list(indicator.sources),
+        "definition_version": indicator.version,
     }
 
 
