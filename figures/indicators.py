@@ -536,6 +536,14 @@ class Indicators:
         table = self.table(indicator)
         return cell_inputs(table.summaries_of((period, service or indicator_table.ALL, area or indicator_table.ALL)))
 
+    def cell(
+        self, indicator: Indicator, period: str, service: str | None = None, area: str | None = None
+    ) -> dict[str, Any]:
+        """One published cell (value, n, band, reason, provisional, final_from, inputs_sha256), as the series
+        and breakdowns carry it: what ``/v1/indicators/<code>/cells`` explains."""
+        key = (period, service or indicator_table.ALL, area or indicator_table.ALL)
+        return self._cell(indicator, self.table(indicator), key, self._context())
+
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
         return _target_for(self.targets(), indicator, month, service)
