@@ -1,11 +1,12 @@
-"""Indicators and the open-data catalog: /v1/indicators, /v1/indicators/<code>, /v1/catalog."""
+"""Indicators and the open-data catalog: /v1/indicators, /v1/indicators/<code>, /v1/indicators/<code>/cells,
+/v1/catalog."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from flask import Response, json
+from flask import Response, json, request, url_for
 from flask.views import MethodView
 
 from api import schemas
@@ -14,9 +15,11 @@ from api.formats import csv_response, wants_csv
 from api.services import services
 from figures import scorecard
 from figures.catalog import build_catalog
+from figures.cell_explanation import explain
 from figures.datasets import FIELDS, indicator_rows
 from figures.parser import parse_indicator_filters
 from figures.provisional import include_provisional
+from figures.recipe import recipe
 
 blp = Blueprint("indicators", __name__, url_prefix="/v1", description="Indicators against the targets the council set.")
 
@@ -37,9 +40,21 @@ LIST_COLUMNS = (
     "final_from",
     "target",
     "status",
+    "definition_version",
+    "inputs_sha256",
     "url",
 )
-CURRENT_COLUMNS = ("period", "value", "n", "n_band", "suppressed", "provisional", "final_from", "target")
+CURRENT_COLUMNS = (
+    "period",
+    "value",
+    "n",
+    "n_band",
+    "suppressed",
+    "provisional",
+    "final_from",
+    "target",
+    "inputs_sha256",
+)
 
 
 @blp.route("/indicators")
@@ -93,7 +108,58 @@ class IndicatorDetail(MethodView):
                 and (not filters.area or r["area"] == filters.area)
             ]
             return csv_response(rows, [name for name, _, _ in FIELDS], f"{code}.csv")
-        return {**svc.indicators.detail(code, filters), "url": f"/v1/indicators/{code}"}
+        detail = svc.indicators.detail(code, filters)
+        return {
+            **detail,
+            "recipe": recipe(svc.indicators, svc.indicators.definition(code)),
+            "url": f"/v1/indicators/{code}",
+        }
+
+
+CELL_COLUMNS = ("indicator", "period", "service", "area", "id", "url", "definition_version", "inputs_sha256")
+
+
+@blp.route("/indicators/<code>/cells")
+class IndicatorCell(MethodView):
+    @blp.arguments(schemas.CellArgs, location="query", error_status_code=400)
+    @blp.response(200, schemas.CellExplanation)
+    @blp.alt_response(400, schema=schemas.Problem, description="A parameter is not usable")
+    @blp.alt_response(404, schema=schemas.Problem, description="No such indicator")
+    def get(self, args: dict[str, Any], code: str) -> Any:
+        """One cell explained: its value, definition, recipe and inputs. For an indicator whose items are
+        public one by one, the ids of every item in the cell (sorted, paged), so anyone can fetch them and
+        recompute it; otherwise the commitment (the cell's inputs_sha256) the city can open to an auditor.
+
+        As CSV, the page of item ids, one a row.
+        """
+        svc = services()
+        answer = explain(
+            svc.indicators,
+            code,
+            args.get("period"),
+            args.get("service"),
+            args.get("area"),
+            args.get("size"),
+            args.get("cursor"),
+        )
+        if wants_csv(args):
+            common = {
+                "indicator": answer["indicator"],
+                "period": answer["period"],
+                "service": answer["service"] or "",
+                "area": answer["area"] or "",
+                "definition_version": answer["definition"]["version"],
+                "inputs_sha256": answer["cell"]["inputs_sha256"],
+            }
+            rows = [{**common, **item} for item in answer["inputs"].get("items", [])]
+            response = csv_response(rows, CELL_COLUMNS, f"{code}-{answer['period']}-cells.csv")
+            if answer["inputs"].get("next_cursor"):  # the next page, as the JSON answer's next_cursor
+                nxt = url_for(
+                    request.endpoint or "", code=code, **{**request.args, "cursor": answer["inputs"]["next_cursor"]}
+                )
+                response.headers["Link"] = f'<{nxt}>; rel="next"'
+            return response
+        return answer
 
 
 @blp.route("/catalog")

@@ -6,6 +6,8 @@ named here, so internal fields (folded events, raw source records) never leak.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from core.vocabulary import INITIATIVE_STATES
@@ -252,6 +254,15 @@ def _inputs_sha256() -> fields.String:
     )
 
 
+def _definition_version() -> fields.Integer:
+    return fields.Integer(
+        metadata={
+            "description": "The version of the indicator's definition the values were computed by (definitions "
+            "are versioned data: changing one is a new version; figures/definition_versions.json)."
+        }
+    )
+
+
 class Cell(Schema):
     period = fields.String()
     value = fields.Float(allow_none=True)
@@ -320,6 +331,7 @@ class IndicatorSummary(Schema):
     direction = fields.String()
     class_ = fields.String(data_key="class", attribute="class")
     sources = fields.List(fields.String())
+    definition_version = _definition_version()
     current = fields.Nested(Cell, allow_none=True, metadata={"description": "The latest month with a value."})
     latest_final = fields.Nested(
         Cell, allow_none=True, metadata={"description": "The latest month with a value that is no longer provisional."}
@@ -380,10 +392,98 @@ class Breakdown(Schema):
     area = fields.List(fields.Nested(BreakdownCell))
 
 
+# --- the recipe of a value, and one cell explained (figures/recipe.py, figures/cell_explanation.py) ------
+class RecipeDefinition(Schema):
+    id = fields.String(metadata={"description": "The definition's id: the indicator code."})
+    version = _definition_version()
+    sha256 = fields.String(
+        metadata={"description": "SHA-256 of the definition's canonical content (texts, unit, rule, sources)."}
+    )
+
+
+class RecipeParameters(Schema):
+    timezone = fields.String(metadata={"description": "The city's time zone: it decides an item's month."})
+    response_target_hours = fields.Integer(metadata={"description": "The response target the values use."})
+    min_cell_count = fields.Integer(metadata={"description": "Cells over fewer items are withheld."})
+    final_after = fields.Nested(FinalAfter)
+
+
+class StreamPosition(Schema):
+    events = fields.Integer(metadata={"description": "Events of the stream applied to the index."})
+    offset = fields.Integer(metadata={"description": "The stream's high-water mark: the next offset to read."})
+    newest_event_at = fields.String(allow_none=True, metadata={"description": "The newest event applied (UTC)."})
+
+
+class Recipe(Schema):
+    definition = fields.Nested(RecipeDefinition)
+    parameters = fields.Nested(RecipeParameters)
+    log_position = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(StreamPosition),
+        metadata={"description": "Per stream of the event log, how far the figures were computed."},
+    )
+    computed_at = fields.String(metadata={"description": "When the answer was computed (ISO 8601, UTC)."})
+    generation = fields.String(metadata={"description": "The index generation it was computed at."})
+
+
+class CellArgs(QueryArgs):
+    period = fields.String(validate=_short, metadata={"description": "The cell's month, YYYY-MM (required)"})
+    service = fields.String(validate=_short, metadata={"description": "Service code"})
+    area = fields.String(validate=_short, metadata={"description": "Area name"})
+    size = fields.Integer(metadata={"description": "Item ids per page, 1–1000 (default 100)."})
+    cursor = fields.String(
+        validate=validate.Length(max=1000), metadata={"description": "next_cursor of the previous page"}
+    )
+
+
+class ExplainedCell(Overall):
+    pass
+
+
+class CellDefinition(RecipeDefinition):
+    name = LangMap
+    definition = LangMap
+    method = LangMap
+    unit = fields.String()
+
+
+class CellItem(Schema):
+    id = fields.String()
+    url = fields.String(metadata={"description": "Where the item can be fetched to recompute the value."})
+
+
+class CellInputs(Schema):
+    public = fields.Boolean(metadata={"description": "True when the items are public one by one (ids listed)."})
+    items = fields.List(fields.Nested(CellItem), metadata={"description": "Every item of the cell, ids sorted."})
+    total = fields.Integer(allow_none=True, metadata={"description": "Items in the cell (the definition decides n)."})
+    next_cursor = fields.String(allow_none=True)
+    withheld = fields.String(metadata={"description": "Why a withheld cell lists no ids."})
+    commitment = fields.String(
+        allow_none=True, metadata={"description": "For items that are not public: the cell's inputs_sha256."}
+    )
+    method = fields.String(metadata={"description": "How the commitment is made and how it can be opened."})
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        """Keys only: an answer without ``items`` (aggregate-only) must not serialise ``dict.items``."""
+        return obj.get(attr, default) if isinstance(obj, dict) else super().get_attribute(obj, attr, default)
+
+
+class CellExplanation(Schema):
+    indicator = fields.String()
+    period = fields.String()
+    service = fields.String(allow_none=True)
+    area = fields.String(allow_none=True)
+    cell = fields.Nested(ExplainedCell)
+    definition = fields.Nested(CellDefinition)
+    recipe = fields.Nested(Recipe)
+    inputs = fields.Nested(CellInputs)
+
+
 class IndicatorDetail(IndicatorSummary):
     filters = fields.Nested(IndicatorFilters)
     series = fields.List(fields.Nested(Cell))
     breakdown = fields.Nested(Breakdown)
+    recipe = fields.Nested(Recipe, metadata={"description": "What the answer was computed from."})
 
 
 class Problem(Schema):

@@ -44,6 +44,18 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("target", "number", "The target in force for the month (city-wide or the service's own); empty if none."),
     ("status", "string", "met, not_met, no_target or no_value."),
+    (
+        "definition_version",
+        "integer",
+        "The version of the indicator's definition the value was computed by; a changed definition is a new "
+        "version (its content hash is in the dataset's metadata).",
+    ),
+    (
+        "inputs_sha256",
+        "string",
+        "SHA-256 of the items the cell rests on (ids, versions, facts): it changes exactly when an input does. "
+        "GET /v1/indicators/{indicator}/cells?period=… explains it (item ids, or the commitment behind it).",
+    ),
 )
 PRIMARY_KEY = ("indicator", "period", "breakdown", "service_code", "area")
 DEFINITIONS_VERSION = "2026.1"
@@ -89,4 +101,10 @@ def _row(
         "final_from": cell["final_from"] or "",
         "target": cell["target"],
         "status": cell["status"],
+        **_recipe_columns(indicator, cell),
     }
+
+
+def _recipe_columns(indicator: Indicator, cell: dict[str, Any]) -> dict[str, Any]:
+    """The row's recipe: which definition version made it, and the hash of its inputs (figures/recipe.py)."""
+    return {"definition_version": indicator.version, "inputs_sha256": cell.get("inputs_sha256") or ""}

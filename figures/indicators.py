@@ -32,11 +32,11 @@ from core.clock import Clock, SystemClock
 from core.errors import BadQuery, NotFound
 from core.settings import Settings
 from core.times import parse
-from figures import indicator_table, provisional
+from figures import definition_versions, indicator_table, provisional
 from figures.indicator_table import Table
 from privacy import disclosure, policy
 from search.cells import CELL_TYPES, Atom
-from search.index import Index
+from search.index import Index, StreamPosition
 from search.query import SearchQuery
 
 DOCUMENT_PAGE = 500  # documents read per search page by Indicators.documents
@@ -60,6 +60,8 @@ class Indicator:
     #: value and n of a cell from its atoms' summaries (search/cells.py); n is additive over atoms
     compute: Callable[[Sequence[Mapping[str, Any]], Context], tuple[float | None, int]]
     dynamic: bool = False
+    #: the definition version in force (figures/definition_versions.py): a changed definition is a new version
+    version: int = definition_versions.DYNAMIC_VERSION
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,9 @@ BUILT_IN: tuple[Indicator, ...] = (
     ),
 )
 
+#: each built-in definition carries the version recorded for its content
+BUILT_IN = tuple(replace(i, version=definition_versions.version_of(i.code)) for i in BUILT_IN)
+
 
 def _outcome_indicator(code: str, row: dict[str, Any]) -> Indicator:
     name = row.get("name") or {}
@@ -345,10 +350,17 @@ class Snapshot:
     computed from them. A result is stored only in the snapshot it was computed from, so it can never be
     served under a generation it was not computed at, however reads, writes and the warmer interleave."""
 
-    def __init__(self, generation: str, cells: dict[str, dict[Atom, dict[str, Any]]], targets: list[dict[str, Any]]):
+    def __init__(
+        self,
+        generation: str,
+        cells: dict[str, dict[Atom, dict[str, Any]]],
+        targets: list[dict[str, Any]],
+        log_position: Mapping[str, StreamPosition] | None = None,
+    ):
         self.generation = generation
         self.cells = cells
         self.targets = targets
+        self.log_position: Mapping[str, StreamPosition] = log_position or {}  # read with the cells (recipes)
         self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
         self._result_bytes: dict[Any, int] = {}  # estimated size of each cached result
         self._lock = threading.Lock()
@@ -414,13 +426,14 @@ class Indicators:
             for _ in range(self.READ_ATTEMPTS):
                 cells = {doc_type: dict(self.index.cells(doc_type)) for doc_type in CELL_TYPES}
                 targets = list(self.index.scan("target"))
+                position = self.index.log_position()
                 after = fresh.generation()
                 if after == generation:
                     break
                 generation = after
             else:
                 generation = f"{generation}~unsettled"
-            self._snapshot = Snapshot(generation, cells, targets)
+            self._snapshot = Snapshot(generation, cells, targets, position)
             return self._snapshot
 
     def cells(self, doc_type: str) -> dict[Atom, dict[str, Any]]:
@@ -542,6 +555,14 @@ class Indicators:
         """What one cell rests on (:func:`cell_inputs`): for the history of published values, not for readers."""
         table = self.table(indicator)
         return cell_inputs(table.summaries_of((period, service or indicator_table.ALL, area or indicator_table.ALL)))
+
+    def cell(
+        self, indicator: Indicator, period: str, service: str | None = None, area: str | None = None
+    ) -> dict[str, Any]:
+        """One published cell (value, n, band, reason, provisional, final_from, inputs_sha256), as the series
+        and breakdowns carry it: what ``/v1/indicators/<code>/cells`` explains."""
+        key = (period, service or indicator_table.ALL, area or indicator_table.ALL)
+        return self._cell(indicator, self.table(indicator), key, self._context())
 
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
@@ -852,6 +873,7 @@ def describe(indicator: Indicator) -> dict[str, Any]:
         "direction": indicator.direction,
         "class": indicator.kind,
         "sources": list(indicator.sources),
+        "definition_version": indicator.version,
     }
 
 

@@ -28,9 +28,10 @@ from core.logs import fields
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
+from ingest.position import add_applied, batch_position
 from privacy.enforce import PersonalDataInId, redact_event
 from privacy.redact import MARKERS, REDACTION_VERSION
-from search.index import Document, Index
+from search.index import Document, Index, StreamPosition
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class BatchResult:
     stale_writes: int = 0
     forgotten: int = 0
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    applied: dict[str, StreamPosition] = field(default_factory=dict)  # per stream (ingest/position.py)
 
 
 @dataclass
@@ -159,7 +161,8 @@ class Worker:
 
     def _write(self, batch: Batch) -> None:
         """Index the batch's documents: the only step that may run beside the next batch's preparation."""
-        written = self.index.write(batch.docs, {k: v for k, v in batch.counters.items() if v})
+        position = batch_position(batch.result.applied, batch.result.offsets)
+        written = self.index.write(batch.docs, {k: v for k, v in batch.counters.items() if v}, position)
         batch.result.documents = written.written + self._merge_conflicts(batch.docs, written.ignored_ids)
         batch.result.stale_writes = written.ignored_older
         by_id = {d.id: d for d in batch.docs}
@@ -264,6 +267,7 @@ class Worker:
             newest = max(order_key(e) for e in prior)
             result.late_events += sum(1 for e in fresh if order_key(e) < newest)
         result.indexed_events += len(fresh)
+        add_applied(result.applied, fresh)
         # the document is only as well redacted as its oldest events: a reindex lifts them all
         assert doc is not None
         doc.redaction_version = min(previous.redaction_version, REDACTION_VERSION) if previous else REDACTION_VERSION

@@ -33,7 +33,7 @@ from core.times import iso
 from search import cells
 from search.analysis import query_terms
 from search.cells import Atom
-from search.index import Document, WriteResult
+from search.index import Document, LogPosition, StreamPosition, WriteResult
 from search.mappings import CELLS_MAPPING, COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_mapping, docs_settings
 from search.query import (
     FACET_FIELDS,
@@ -191,8 +191,13 @@ class ElasticIndex:
             raise MittariError(f"Elasticsearch refused the request ({exc.meta.status}): {exc}") from exc
 
     # -- writing -----------------------------------------------------------------------------------
-    def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
-        """One bulk request carries the documents, the batch's counters and a new generation.
+    def write(
+        self,
+        docs: Sequence[Document],
+        counters: Mapping[str, int] | None = None,
+        position: LogPosition | None = None,
+    ) -> WriteResult:
+        """One bulk request carries the documents, the batch's counters, its log position and a new generation.
 
         The server applies a bulk request whole once it has it, even if this
         process dies meanwhile, so counters cannot drift from the documents.
@@ -207,6 +212,9 @@ class ElasticIndex:
         side = self._side_operations(
             (counters or {}) if self.counting else {}, generation=bool(docs) and not keeps_cells
         )
+        # a rebuild into one concrete index must not move the namespace's live position
+        moves = self._position_operations(position) if self.counting and position else []
+        side = moves + side
         touched: set[tuple[str, cells.Atom]] = set()
         if keeps_cells and concrete is not None:
             touched = self._stored_atoms(concrete, [d.id for d in docs])
@@ -218,8 +226,8 @@ class ElasticIndex:
                 action = {"_index": self.target, "_id": doc.id, "version": doc.version, "version_type": "external"}
                 operations += [{"index": action}, {**_source(doc), **atom_fields[doc.id]}]
             response = self._call(self.es.bulk, operations=operations + side, refresh="wait_for", timeout="60s")
-            if any(item["index"].get("status", 500) >= 300 for item in response["items"][len(pending) :]):
-                raise TransientError("Elasticsearch did not take the ingest counters")
+            if any(next(iter(item.values())).get("status", 500) >= 300 for item in response["items"][len(pending) :]):
+                raise TransientError("Elasticsearch did not take the ingest counters and log position")
             side = []
             retry: list[Document] = []
             for doc, item in zip(pending, response["items"], strict=False):
@@ -266,6 +274,67 @@ class ElasticIndex:
         if generation:
             side += [{"index": {"_index": self.meta_index, "_id": "generation"}}, {"value": uuid.uuid4().hex}]
         return side
+
+    def _position_operations(self, position: LogPosition) -> list[dict[str, Any]]:
+        """The meta document ``log_position`` with the batch's position merged into the stored one, written
+        only if nobody wrote it since it was read (sequence number), so two workers (one per partition)
+        cannot lose each other's increments: on a conflict :meth:`_advance_position` merges again."""
+        stored, concurrency = self._stored_position()
+        merged = dict(stored)
+        for stream, step in position.items():
+            merged[stream] = merged[stream].merged(step) if stream in merged else step
+        action: dict[str, Any] = {"_index": self.meta_index, "_id": "log_position", **concurrency}
+        body = {"streams": {stream: p.as_dict() for stream, p in sorted(merged.items())}}
+        return [{"index" if concurrency else "create": action}, body]
+
+    def _advance_position(self, position: LogPosition) -> None:
+        for _ in range(10):
+            response = self._call(self.es.bulk, operations=self._position_operations(position), refresh="wait_for")
+            outcome = next(iter(response["items"][0].values()))
+            if outcome.get("status") in (200, 201):
+                return
+            if outcome.get("status") != 409:
+                raise TransientError(f"Elasticsearch did not take the log position: {outcome}")
+        raise TransientError("the log position keeps changing while being written")
+
+    def _stored_position(self) -> tuple[dict[str, StreamPosition], dict[str, int]]:
+        """The stored position and what a conditional write of it needs (nothing when none is stored)."""
+        try:
+            found = self._call(self.es.get, index=self.meta_index, id="log_position")
+        except (MittariError, NotFoundError):
+            return {}, {}
+        streams = (found.get("_source") or {}).get("streams") or {}
+        position = {
+            stream: StreamPosition(int(p["events"]), int(p["offset"]), p.get("newest_event_at"))
+            for stream, p in sorted(streams.items())
+        }
+        return position, {"if_seq_no": found["_seq_no"], "if_primary_term": found["_primary_term"]}
+
+    def log_position(self) -> dict[str, StreamPosition]:
+        return self._stored_position()[0]
+
+    def atom_ids(self, doc_type: str, atoms: Sequence[Atom], after: str | None, size: int) -> list[str]:
+        concrete = self._concrete(self.source)
+        if concrete is None or not atoms or size <= 0:
+            return []
+        unique = sorted(set(atoms))
+        found: list[str] = []
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            should = [
+                {"bool": {"filter": [{"term": {f: v}} for f, v in zip(_CELL_FIELDS, atom, strict=True)]}}
+                for atom in chunk
+            ]
+            query: dict[str, Any] = {
+                "bool": {"filter": [{"term": {"type": doc_type}}], "should": should, "minimum_should_match": 1}
+            }
+            body: dict[str, Any] = {"query": query, "sort": [{"id": "asc"}], "size": size, "_source": False}
+            if after:
+                body["search_after"] = [after]
+            response = self._call(self.es.search, index=concrete, **body)
+            _complete(response)
+            found += [hit["_id"] for hit in response["hits"]["hits"]]
+        return sorted(found)[:size]
 
     def forget(self, ids: Sequence[str]) -> int:
         """Delete from the read and the write index (they differ during a reindex) with the highest version.

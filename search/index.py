@@ -37,6 +37,20 @@ Contract (tests/contract/test_index.py checks it on every backend):
   Atoms no write touched are not rewritten (their stored summary stays
   byte-identical); an atom left without items is absent. Atoms are yielded in
   order (month, service, area, code).
+* ``position`` passed to ``write`` (per stream, i.e. per log topic: a :class:`StreamPosition` for the
+  batch) is recorded in the same durable step as the documents (SQLite: the same transaction;
+  Elasticsearch: the meta document ``log_position`` in the bulk request that carries the documents,
+  before the generation moves). Recording merges: ``events`` are added, ``offset`` and
+  ``newest_event_at`` keep the highest seen, so a stream's position never moves backwards.
+  ``log_position()`` answers the merged position per stream: the log position the stored figures
+  were computed at. The worker passes the events it *applied* (new to the index: a redelivered
+  batch applies none), so a replay does not inflate the count. A position is recorded even when no
+  document is written (every record of the batch dead-lettered), without moving the generation.
+  The embedded index records it during a rebuild too (its new file starts empty); Elasticsearch
+  writing into one concrete index (a reindex) does not, as the namespace's live position is shared.
+* ``atom_ids(doc_type, atoms, after, size)`` pages through the ids of the stored items of some atoms
+  (the documents whose summaries make those atoms), in id order: the ``size`` first ids greater than
+  ``after`` (None: from the start). Items a write or ``forget`` left or removed are not among them.
 * Documents carry the ``redaction_version`` their text was redacted with (the
   lowest over their events); ``stats`` counts documents per redaction version,
   so an upgrade of :mod:`privacy.redact` shows what still needs a reindex.
@@ -69,6 +83,26 @@ class Document:
     redaction_version: int = 0  # privacy.redact.REDACTION_VERSION the free text went through (0: unknown)
 
 
+@dataclass(frozen=True)
+class StreamPosition:
+    """How far the index has applied one stream of the event log (see the module docstring)."""
+
+    events: int  # events applied to the index (new ones: duplicates and refused ones are not counted)
+    offset: int  # high-water mark: the next offset after the highest one applied (the highest over partitions)
+    newest_event_at: str | None  # ISO-8601 UTC: the newest occurred_at among the applied events
+
+    def merged(self, other: StreamPosition) -> StreamPosition:
+        """This position advanced by a batch's (events added, the rest the highest)."""
+        newest = max((t for t in (self.newest_event_at, other.newest_event_at) if t), default=None)
+        return StreamPosition(self.events + other.events, max(self.offset, other.offset), newest)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"events": self.events, "offset": self.offset, "newest_event_at": self.newest_event_at}
+
+
+LogPosition = Mapping[str, StreamPosition]  # by stream (log topic)
+
+
 @dataclass
 class WriteResult:
     written: int = 0
@@ -82,8 +116,21 @@ class Index(Protocol):
     #: writes cross a network, so the worker overlaps them with preparing the next batch
     remote: bool
 
-    def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
-        """Store documents (see the module docstring for the guarantees)."""
+    def write(
+        self,
+        docs: Sequence[Document],
+        counters: Mapping[str, int] | None = None,
+        position: LogPosition | None = None,
+    ) -> WriteResult:
+        """Store documents, and the batch's counters and log position (see the module docstring)."""
+        ...
+
+    def log_position(self) -> dict[str, StreamPosition]:
+        """The recorded log position per stream (see the module docstring); empty before any batch."""
+        ...
+
+    def atom_ids(self, doc_type: str, atoms: Sequence[Atom], after: str | None, size: int) -> list[str]:
+        """The ids of the stored items of some atoms, in id order, paged (see the module docstring)."""
         ...
 
     def forget(self, ids: Sequence[str]) -> int:

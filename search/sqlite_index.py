@@ -37,7 +37,7 @@ from core.logs import fields
 from core.times import iso
 from search import cells as atoms
 from search.analysis import query_terms
-from search.index import Document, WriteResult
+from search.index import Document, LogPosition, StreamPosition, WriteResult
 from search.query import (
     FACET_FIELDS,
     FACET_SIZE,
@@ -72,6 +72,12 @@ CREATE INDEX IF NOT EXISTS docs_by_area ON docs (type, area, date, id, service_c
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (terms, tokenize = 'unicode61', prefix = '2 3 4');
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS log_position (
+    stream TEXT PRIMARY KEY,
+    events INTEGER NOT NULL,
+    high_water INTEGER NOT NULL,
+    newest_event_at TEXT
+);
 """
 
 # Indicator cells (search/cells.py): each document row names its atom, and one row per atom holds its summary,
@@ -104,6 +110,14 @@ _FACET_CACHE_SIZE = 256
 _NEXT_GENERATION = (
     "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
     " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+)
+# A batch's log position merged into the stored one (search/index.py): events added, the rest the highest.
+_ADVANCE_POSITION = (
+    "INSERT INTO log_position (stream, events, high_water, newest_event_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT(stream) DO UPDATE SET events = events + excluded.events,"
+    " high_water = MAX(high_water, excluded.high_water),"
+    " newest_event_at = CASE WHEN newest_event_at IS NULL OR excluded.newest_event_at > newest_event_at"
+    " THEN excluded.newest_event_at ELSE newest_event_at END"
 )
 _ADD_TO_COUNTER = (
     "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"
@@ -171,7 +185,12 @@ class SqliteIndex:
             self._local.conn = None
 
     # -- writing ---------------------------------------------------------
-    def write(self, docs: Sequence[Document], counters: Mapping[str, int] | None = None) -> WriteResult:
+    def write(
+        self,
+        docs: Sequence[Document],
+        counters: Mapping[str, int] | None = None,
+        position: LogPosition | None = None,
+    ) -> WriteResult:
         conn = self._conn()
         result = WriteResult()
         try:
@@ -243,6 +262,10 @@ class SqliteIndex:
                 if result.ignored_older:
                     totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
                 conn.executemany(_ADD_TO_COUNTER, [(k, v) for k, v in totals.items() if v])
+                conn.executemany(
+                    _ADVANCE_POSITION,
+                    [(s, p.events, p.offset, p.newest_event_at) for s, p in sorted((position or {}).items())],
+                )
                 if result.written:
                     conn.execute(_NEXT_GENERATION)
                 conn.execute("COMMIT")
@@ -442,6 +465,35 @@ class SqliteIndex:
             return
         for month, service, area, code, summary in cursor:
             yield (month, service, area, code), json.loads(summary)
+
+    def log_position(self) -> dict[str, StreamPosition]:
+        conn = self._read_conn()
+        if conn is None:
+            return {}
+        try:
+            rows = conn.execute("SELECT stream, events, high_water, newest_event_at FROM log_position ORDER BY stream")
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            return {}  # a file from before log positions, opened read-only: nothing recorded yet
+        return {stream: StreamPosition(events, high_water, newest) for stream, events, high_water, newest in rows}
+
+    def atom_ids(self, doc_type: str, atoms_: Sequence[atoms.Atom], after: str | None, size: int) -> list[str]:
+        conn = self._read_conn()
+        if conn is None or not atoms_ or size <= 0:
+            return []
+        found: list[str] = []
+        unique = sorted(set(atoms_))
+        for start in range(0, len(unique), 500):  # 4 parameters an atom, well under SQLite's limit
+            chunk = unique[start : start + 500]
+            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+            sql = (
+                f"SELECT id FROM docs WHERE type = ? AND ({','.join(CELL_COLUMNS)}) IN (VALUES {values})"
+                " AND id > ? ORDER BY id LIMIT ?"
+            )
+            params: list[Any] = [doc_type, *(part for atom in chunk for part in atom), after or "", size]
+            found += [r[0] for r in conn.execute(sql, params)]
+        return sorted(found)[:size]
 
     def stored_cells(self, doc_type: str) -> dict[atoms.Atom, str]:
         """Each atom's summary as stored (bytes-level view, for tests that nothing else moved)."""

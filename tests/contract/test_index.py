@@ -392,3 +392,55 @@ def test_the_month_is_the_citys(any_index):
     # 23:30 UTC on 31 March is already April in Helsinki (UTC+3 in summer time)
     any_index.write([doc_of([received("fb-tz", datetime(2026, 3, 31, 23, 30, tzinfo=UTC))])])
     assert list(_cells(any_index)) == [("2026-04", "171", "Suur-Tapiola", "")]
+
+
+# -- log position (recorded with the documents) ---------------------------------------------------------
+
+
+def test_log_position_is_recorded_with_the_write_and_merged(any_index):
+    from search.index import StreamPosition
+
+    assert any_index.log_position() == {}
+    first = doc_of(feedback_item("fb-lp", T0, respond_hours=3))
+    any_index.write(
+        [first],
+        {"events_indexed": 4},
+        {"feedback": StreamPosition(4, 10, "2026-03-02T12:00:00Z"), "governance": StreamPosition(0, 3, None)},
+    )
+    assert any_index.log_position() == {
+        "feedback": StreamPosition(4, 10, "2026-03-02T12:00:00Z"),
+        "governance": StreamPosition(0, 3, None),
+    }
+    # a later batch adds its events; the offset and the newest time never move backwards
+    any_index.write(
+        [doc_of([received("fb-lp2", at(days=1))])],
+        None,
+        {
+            "feedback": StreamPosition(1, 8, "2026-03-01T00:00:00Z"),
+            "service": StreamPosition(2, 5, "2026-03-03T00:00:00Z"),
+        },
+    )
+    assert any_index.log_position() == {
+        "feedback": StreamPosition(5, 10, "2026-03-02T12:00:00Z"),
+        "governance": StreamPosition(0, 3, None),
+        "service": StreamPosition(2, 5, "2026-03-03T00:00:00Z"),
+    }
+    # a batch with no document (all dead-lettered) still advances the offset
+    any_index.write([], None, {"governance": StreamPosition(0, 7, None)})
+    assert any_index.log_position()["governance"] == StreamPosition(0, 7, None)
+
+
+# -- the ids behind atoms ------------------------------------------------------------------------------
+
+
+def test_atom_ids_pages_the_items_of_the_atoms_in_id_order(filled):
+    atoms = [a for a in _cells(filled) if a[1] == "171"]
+    expected = ["fb-1", "fb-3", "fb-5"]  # service 171, in three atoms
+    assert filled.atom_ids("feedback", atoms, None, 100) == expected
+    assert filled.atom_ids("feedback", atoms, None, 2) == ["fb-1", "fb-3"]
+    assert filled.atom_ids("feedback", atoms, "fb-3", 2) == ["fb-5"]
+    assert filled.atom_ids("feedback", atoms, "fb-5", 2) == []
+    assert filled.atom_ids("case", atoms, None, 100) == []  # another type's items are not in these atoms
+    assert filled.atom_ids("feedback", [("2031-01", "171", "x", "")], None, 100) == []
+    filled.forget(["fb-3"])
+    assert filled.atom_ids("feedback", atoms, None, 100) == ["fb-1", "fb-5"]

@@ -82,11 +82,11 @@ def test_index_failure_commits_nothing_and_is_retried(log, index, worker, monkey
     calls = {"n": 0}
     real_write = index.write
 
-    def flaky(docs, counters=None):
+    def flaky(docs, counters=None, position=None):
         calls["n"] += 1
         if calls["n"] == 1:
             raise TransientError("index is restarting")
-        return real_write(docs, counters)
+        return real_write(docs, counters, position)
 
     monkeypatch.setattr(index, "write", flaky)
     monkeypatch.setattr(log, "wait", lambda group, seconds, stop=None: None)  # no real sleeping in tests
@@ -194,9 +194,9 @@ def test_documents_the_index_rejects_go_to_dead_letters(log, index, worker, monk
     """A per-document rejection (say a mapping conflict) keeps the events, with the index's reason."""
     real_write = index.write
 
-    def refuse_one(docs, counters=None):
+    def refuse_one(docs, counters=None, position=None):
         kept = [d for d in docs if d.id != "fb-bad"]
-        result = real_write(kept, counters)
+        result = real_write(kept, counters, position)
         if len(kept) < len(docs):
             result.rejected.append(("fb-bad", "Elasticsearch rejected the document (400): mapper_parsing_exception"))
         return result
