@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, json
 from flask.views import MethodView
 
-from api import schemas
+from api import history_views, schemas
 from api.blueprint import Blueprint
 from api.formats import csv_response, wants_csv
 from api.services import services
@@ -52,6 +52,8 @@ class IndicatorList(MethodView):
         and the composite score (by each indicator's latest final month unless ``provisional=include``)."""
         svc = services()
         filters = parse_indicator_filters(args)
+        if args.get("as_of"):
+            return history_views.indicators_as_of(args, filters, LIST_COLUMNS, CURRENT_COLUMNS)
         svc.indicators.check_filters(filters)
         items = [{**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(filters)]
         if wants_csv(args):
@@ -81,6 +83,8 @@ class IndicatorDetail(MethodView):
         """
         svc = services()
         filters = parse_indicator_filters(args)
+        if args.get("as_of"):
+            return history_views.indicator_as_of(args, code, filters)
         if wants_csv(args):
             indicator = svc.indicators.definition(code)
             svc.indicators.check_filters(filters)
