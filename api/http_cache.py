@@ -4,9 +4,10 @@ Modified`` for ``If-None-Match``.
 
 Why a tag from the generation rather than a hash of the body: every answer is a function of the
 index's content (its generation; for corrections and ``as_of`` answers also the history's position,
-which moves when a recording appends, independently of the index), the request (path, query, language, format), the installed code
-and the hour in the city's time zone (figures move with time alone: "days waiting" at midnight, an
-unanswered item becomes late and a provisional month becomes final on the hour; the figures
+which moves when a recording appends, independently of the index), the request (path, query,
+language, format), the installed code and the hour in the city's time zone (figures move with time
+alone: "days waiting" at midnight, an unanswered item becomes late and a provisional month becomes
+final on the hour; the figures
 themselves are cached per generation and hour, figures/indicators.py). Hashing those
 costs microseconds and can be done *before* the view runs, so a client or proxy that already holds
 the answer gets its ``304`` without a search, a computation or a serialisation. The generation is
