@@ -47,6 +47,7 @@ class IndicatorList(MethodView):
     @blp.arguments(schemas.IndicatorListArgs, location="query", error_status_code=400)
     @blp.response(200, schemas.IndicatorList)
     @blp.alt_response(400, schema=schemas.Problem, description="A parameter is not usable")
+    @blp.alt_response(404, schema=schemas.Problem, description="Nothing was published as of ?as_of")
     def get(self, args: dict[str, Any]) -> Any:
         """Every indicator with its latest month, whole-range value, target and whether the target is met,
         and the composite score (by each indicator's latest final month unless ``provisional=include``)."""
