@@ -18,6 +18,8 @@ from core.errors import MittariError
 from core.logs import configure
 from core.settings import Settings, load_settings
 from figures.indicators import Indicators
+from figures.published import record
+from history.store import open_history
 from ingest.cli import bench_group, forget_cmd, import_group, ingest_cmd, reindex_cmd, retention_cmd
 from ingest.demo_data import generate
 from ingest.events import TOPICS
@@ -53,7 +55,11 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
-    lazy_commands={"serve": "api.cli:serve_cmd", "report": "api.cli:report_cmd"},
+    lazy_commands={
+        "serve": "api.cli:serve_cmd",
+        "report": "api.cli:report_cmd",
+        "history": "publisher.history_cli:history_group",
+    },
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Overrides MITTARI_DATA_DIR.")
 @click.version_option(package_name="mittari")
@@ -106,7 +112,11 @@ def demo_cmd(
         while (batch := worker.run_once()) is not None:
             bar.update(batch.records)
     click.echo(f"lag after ingest: {lag(log, GROUP, TOPICS)}; index: {index.stats()['documents']}")
-    published = publish(Indicators(index, settings), settings, open_target(None, settings))
+    indicators = Indicators(index, settings)
+    history = open_history(settings)
+    click.echo(f"history: {record(indicators, history).summary()}")
+    history.close()
+    published = publish(indicators, settings, open_target(None, settings))
     click.echo(f"published to {settings.publish_dir}: {published.summary()}")
     index.close()
     log.close()

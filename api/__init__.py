@@ -19,7 +19,9 @@ from core.clock import Clock, SystemClock
 from core.errors import ConfigError
 from core.logs import fields
 from core.settings import Settings, load_settings
+from figures.as_published import PublishedHistory
 from figures.indicators import Indicators
+from history.store import open_history
 from search.index import Index, open_index
 
 log = logging.getLogger(__name__)
@@ -48,19 +50,21 @@ def create_app(
     index = cast(Index, http_cache.GenerationOncePerRequest(index or open_index(settings, readonly=True)))
     clock = clock or SystemClock()
     indicators = Indicators(index, settings, clock)
-    app.extensions["mittari"] = Services(settings, index, indicators, clock)
+    history = PublishedHistory(open_history(settings, readonly=True), indicators, settings)
+    app.extensions["mittari"] = Services(settings, index, indicators, clock, history)
     if warm:
         from api import warmer
 
         warmer.start(indicators)
 
-    from api import indicator_views, meta_views, openapi, page_views, search_views
+    from api import history_views, indicator_views, meta_views, openapi, page_views, search_views
 
     api = errors.MittariApi(app, spec_kwargs={"info": {"description": "Open data on how a city serves its residents."}})
     app.extensions["mittari_api"] = api
     openapi.describe(api)
     api.register_blueprint(search_views.blp)
     api.register_blueprint(indicator_views.blp)
+    api.register_blueprint(history_views.blp)
     app.register_blueprint(meta_views.blp)
     app.register_blueprint(page_views.root)
     app.register_blueprint(page_views.blp)

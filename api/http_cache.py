@@ -3,9 +3,11 @@
 Modified`` for ``If-None-Match``.
 
 Why a tag from the generation rather than a hash of the body: every answer is a function of the
-index's content (its generation), the request (path, query, language, format), the installed code
-and the hour in the city's time zone (figures move with time alone: "days waiting" at midnight, an
-unanswered item becomes late and a provisional month becomes final on the hour; the figures
+index's content (its generation; for corrections and ``as_of`` answers also the history's position,
+which moves when a recording appends, independently of the index), the request (path, query,
+language, format), the installed code and the hour in the city's time zone (figures move with time
+alone: "days waiting" at midnight, an unanswered item becomes late and a provisional month becomes
+final on the hour; the figures
 themselves are cached per generation and hour, figures/indicators.py). Hashing those
 costs microseconds and can be done *before* the view runs, so a client or proxy that already holds
 the answer gets its ``304`` without a search, a computation or a serialisation. The generation is
@@ -48,6 +50,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from werkzeug.http import parse_etags
 
 from api import formats, i18n
+from api.history_views import depends_on_history, history
 from api.response_cache import ResponseCache, Stored
 from api.services import services
 from search.index import Index
@@ -151,8 +154,15 @@ def _tag() -> str:
     if request.path in CODE_ONLY:
         parts = ("code", CODE_VERSION, request_key())
     else:
-        parts = (request_generation(), CODE_VERSION, _this_hour(), request_key())
+        parts = (request_generation(), CODE_VERSION, _this_hour(), request_key(), _history_position())
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def _history_position() -> str:
+    """The history's position for an answer that reads it (corrections, ``as_of``), else nothing: the history
+    changes independently of the index generation, so a new correction must change the tag (and with it the
+    stored answer's key, api/response_cache.py) even when no batch was ingested."""
+    return history().position() if depends_on_history() else ""
 
 
 def _this_hour() -> str:

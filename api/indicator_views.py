@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, json, request, url_for
 from flask.views import MethodView
 
-from api import schemas
+from api import history_views, schemas
 from api.blueprint import Blueprint
 from api.formats import csv_response, wants_csv
 from api.services import services
@@ -62,11 +62,14 @@ class IndicatorList(MethodView):
     @blp.arguments(schemas.IndicatorListArgs, location="query", error_status_code=400)
     @blp.response(200, schemas.IndicatorList)
     @blp.alt_response(400, schema=schemas.Problem, description="A parameter is not usable")
+    @blp.alt_response(404, schema=schemas.Problem, description="Nothing was published as of ?as_of")
     def get(self, args: dict[str, Any]) -> Any:
         """Every indicator with its latest month, whole-range value, target and whether the target is met,
         and the composite score (by each indicator's latest final month unless ``provisional=include``)."""
         svc = services()
         filters = parse_indicator_filters(args)
+        if args.get("as_of"):
+            return history_views.indicators_as_of(args, filters, LIST_COLUMNS, CURRENT_COLUMNS)
         svc.indicators.check_filters(filters)
         items = [{**s, "url": f"/v1/indicators/{s['code']}"} for s in svc.indicators.overview(filters)]
         if wants_csv(args):
@@ -96,6 +99,8 @@ class IndicatorDetail(MethodView):
         """
         svc = services()
         filters = parse_indicator_filters(args)
+        if args.get("as_of"):
+            return history_views.indicator_as_of(args, code, filters)
         if wants_csv(args):
             indicator = svc.indicators.definition(code)
             svc.indicators.check_filters(filters)

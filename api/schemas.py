@@ -60,6 +60,13 @@ class IndicatorArgs(QueryArgs):
         data_key="from", attribute="from", validate=_short, metadata={"description": "First month, YYYY-MM"}
     )
     to = fields.String(validate=_short, metadata={"description": "Last month, YYYY-MM"})
+    as_of = fields.String(
+        validate=_short,
+        metadata={
+            "description": "YYYY-MM-DD or YYYY-MM-DDTHH:MM in the city's time zone (a day means its end): the "
+            "answer as it was published then, from the history of published values"
+        },
+    )
 
 
 class IndicatorListArgs(IndicatorArgs):
@@ -374,7 +381,25 @@ class Score(Schema):
     left_out = fields.List(fields.Nested(LeftOut))
 
 
+class AsOf(Schema):
+    """What an ``as_of`` answer stands on (figures/as_published.py)."""
+
+    requested = fields.String(metadata={"description": "as_of as asked"})
+    moment = fields.String(metadata={"description": "The moment it means, UTC (the end of the day or minute)"})
+    recorded_at = fields.String(
+        metadata={"description": "The last recording at or before the moment that changed a published value"}
+    )
+    definition_versions = fields.List(
+        fields.Integer(), metadata={"description": "The definition versions the values were computed with"}
+    )
+    not_available = fields.List(
+        fields.String(),
+        metadata={"description": "Parts of the answer the history does not keep (overall, breakdown, target)"},
+    )
+
+
 class IndicatorList(Schema):
+    as_of = fields.Nested(AsOf, metadata={"description": "Only with ?as_of: the moment answered."})
     items = fields.List(fields.Nested(IndicatorSummary))
     total = fields.Integer()
     score = fields.Nested(Score, metadata={"description": "The composite score over these indicators."})
@@ -480,6 +505,7 @@ class CellExplanation(Schema):
 
 
 class IndicatorDetail(IndicatorSummary):
+    as_of = fields.Nested(AsOf, metadata={"description": "Only with ?as_of: the moment answered."})
     filters = fields.Nested(IndicatorFilters)
     series = fields.List(fields.Nested(Cell))
     breakdown = fields.Nested(Breakdown)

@@ -8,6 +8,7 @@ from flask import current_app
 
 from core.clock import Clock
 from core.settings import Settings
+from figures.as_published import PublishedHistory
 from figures.indicators import Indicators
 from search.index import Index
 
@@ -18,6 +19,7 @@ class Services:
     index: Index
     indicators: Indicators
     clock: Clock
+    history: PublishedHistory | None = None  # what was published when (figures/as_published.py)
 
 
 def services() -> Services:

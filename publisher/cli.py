@@ -11,6 +11,8 @@ import click
 from core.errors import MittariError
 from core.settings import Settings
 from figures.indicators import Indicators
+from figures.published import record
+from history.store import open_history
 from publisher.publish import publish
 from publisher.target import open_target
 from publisher.watch import watch
@@ -38,11 +40,13 @@ def publish_cmd(settings: Settings, target_spec: str | None, follow: bool, debou
     A folder gets CSV files, datapackage.json and catalog.jsonld; a CKAN portal gets one
     dataset per indicator with a CSV resource and a DataStore table. Unchanged data
     changes nothing at the target. For a schedule, run it from cron or a systemd timer
-    (deploy/systemd/mittari-publish.timer).
+    (deploy/systemd/mittari-publish.timer). What is published is recorded in the history first
+    (``mittari history record``), so every value ever published stays answerable with ``as_of``.
     """
     try:
         target = open_target(target_spec, settings)
         index = open_index(settings, readonly=True)
+        history = open_history(settings)
     except MittariError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -54,12 +58,18 @@ def publish_cmd(settings: Settings, target_spec: str | None, follow: bool, debou
 
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
-            state = watch(index, settings, target, debounce=debounce or settings.publish_debounce, stop=stop)
+            state = watch(
+                index, settings, target, debounce=debounce or settings.publish_debounce, stop=stop, history=history
+            )
             click.echo(f"stopped after {state.publishes} publishes ({state.failures} failed attempts)")
         else:
-            report = publish(Indicators(index, settings), settings, target)
+            indicators = Indicators(index, settings)
+            recording = record(indicators, history)
+            report = publish(indicators, settings, target)
             click.echo(report.summary())
+            click.echo(f"history: {recording.summary()}")
     except MittariError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
+        history.close()
         index.close()

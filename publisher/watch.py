@@ -23,7 +23,9 @@ from core.errors import MittariError
 from core.logs import fields
 from core.settings import Settings
 from figures.indicators import Indicators
+from history.store import HistoryStore
 from publisher.publish import publish
+from publisher.recording import Follower
 from publisher.target import PublishReport, Target
 from search.index import Index
 
@@ -81,13 +83,20 @@ def watch(
     stop: threading.Event | None = None,
     on_publish: Callable[[PublishReport], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    history: HistoryStore | None = None,
 ) -> WatchState:
-    """Run until ``stop`` is set. Publishes at start, then once after each quiet burst of changes."""
+    """Run until ``stop`` is set. Publishes at start, then once after each quiet burst of changes.
+
+    With a ``history``, every generation it sees (and every new hour) is recorded there first
+    (publisher/recording.py), debounced or not: a value published for a minute was still published."""
     stop = stop or threading.Event()
     indicators = Indicators(index, settings)
+    follower = Follower(indicators, history) if history is not None else None
     state = WatchState()
     debouncer = Debouncer(debounce, max_wait if max_wait is not None else max(10 * debounce, 60.0), clock())
     while not stop.is_set():
+        if follower is not None:
+            follower.poll()
         generation = index.generation()
         if debouncer.observe(generation, clock()):
             try:

@@ -32,8 +32,10 @@ def test_import_ingest_publish(runner, tmp_path, samples):
     assert "indexed 28 events" in result.output
     result = invoke(runner, tmp_path, "publish")
     assert result.exit_code == 0 and "changed" in result.output
+    assert "history: recorded at" in result.output and ", 0 corrections" in result.output
     result = invoke(runner, tmp_path, "publish")
     assert result.output.startswith("0 changed")
+    assert ", 0 changed, 0 corrections" in result.output  # the history keeps changes, not recordings
 
 
 def test_demo_builds_a_populated_city(runner, tmp_path):

@@ -18,9 +18,10 @@ ALLOWED = {
     "privacy": set(),
     "search": {"core"},
     "ingest": {"core", "privacy", "search"},
-    "figures": {"core", "privacy", "search"},
-    "api": {"core", "search", "figures"},
-    "publisher": {"core", "search", "figures"},
+    "history": {"core"},
+    "figures": {"core", "privacy", "search", "history"},
+    "api": {"core", "search", "figures", "history"},
+    "publisher": {"core", "search", "figures", "history"},
 }
 PACKAGES = set(ALLOWED) | {"tools", "mittari"}
 
