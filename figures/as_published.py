@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from core.errors import BadQuery, NotFound
 from core.settings import Settings
-from figures import provisional
+from figures import definition_versions, provisional
 from figures.indicators import Filters, Indicator, Indicators, check_scope, describe, disclosure_note
 from history.store import HistoryStore, Key, Row, stamp
 
@@ -130,7 +130,12 @@ class PublishedHistory:
             },
             "series": _series(mine, filters),
             "breakdown": breakdown,
-            "as_of": {**block, **_versions(mine), "not_available": not_available},
+            "recipe": _recipe_then(indicator, mine, block),
+            "as_of": {
+                **block,
+                **_versions(mine),
+                "not_available": [*not_available, "recipe.parameters", "recipe.log_position"],
+            },
         }
 
     def overview(self, filters: Filters, as_of: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -262,6 +267,21 @@ def _breakdown(rows: list[Row], month: str, breakdown: str, field: str, only: st
         if r["breakdown"] == breakdown and r["period"] == month and (not only or r[field] == only)
     ]
     return sorted(cells, key=lambda c: c["key"])
+
+
+def _recipe_then(indicator: Indicator, rows: list[Row], block: Mapping[str, Any]) -> dict[str, Any]:
+    """The recipe as far as the history knows it: the definition version the shown values were recorded
+    with (its hash from the registry of versions), the moment and the generation they were recorded at.
+    The settings and the log position of then are not kept, and the answer says so (``not_available``)."""
+    versions = sorted({int(r.get("version") or 1) for r in rows})
+    version = versions[-1] if versions else indicator.version
+    recorded = {v.version: v.sha256 for v in definition_versions.registry().get(indicator.code, ())}
+    latest = max(rows, key=lambda r: str(r.get("recorded_at") or ""), default=None)
+    return {
+        "definition": {"id": indicator.code, "version": version, "sha256": recorded.get(version)},
+        "computed_at": block.get("recorded_at"),
+        "generation": latest.get("generation") if latest else None,
+    }
 
 
 def _versions(rows: list[Row]) -> dict[str, Any]:

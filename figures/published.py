@@ -61,8 +61,8 @@ class Recording:
 
 
 def definition_version(indicator: Indicator) -> int:
-    """The indicator's definition version (1 until definitions carry their own)."""
-    return int(getattr(indicator, "version", 1))
+    """The indicator's definition version (figures/definition_versions.py)."""
+    return indicator.version
 
 
 def record(indicators: Indicators, store: HistoryStore) -> Recording:

@@ -76,7 +76,7 @@ def recipe(indicators: Indicators, indicator: Indicator) -> dict[str, Any]:
         "definition": definition(indicator),
         "parameters": parameters(indicator, indicators.settings),
         "log_position": {stream: p.as_dict() for stream, p in sorted(snap.log_position.items())},
-        "computed_at": iso(indicators.clock.now()),
+        "computed_at": iso(indicators.computed_at()),
         "generation": snap.generation,
     }
 

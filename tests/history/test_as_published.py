@@ -65,7 +65,8 @@ def test_a_single_month_gives_its_breakdowns_and_total(restated: PublishedHistor
     found = restated.detail(CODE, Filters(month_from="2026-03", month_to="2026-03"), "2026-06-01T15:00")
     assert found["overall"]["value"] == 7.5
     assert {b["key"] for b in found["breakdown"]["service"]} == {"171", "210"}
-    assert found["as_of"]["not_available"] == ["target"]
+    assert found["as_of"]["not_available"] == ["target", "recipe.parameters", "recipe.log_position"]
+    assert found["recipe"]["definition"]["version"] == 1 and found["recipe"]["computed_at"]
 
 
 def test_before_the_first_recording_is_not_found(restated: PublishedHistory) -> None:

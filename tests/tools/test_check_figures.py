@@ -46,7 +46,8 @@ def base_url(demo, app_for) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 def run(base: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, str(SCRIPT), base, "--now", NOW.isoformat(), *extra]
+    # no --now, --timezone or --target-hours: the checker reads them from the answers' recipe
+    command = [sys.executable, str(SCRIPT), base, *extra]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
 
 
@@ -103,6 +104,27 @@ def test_a_tampered_value_is_caught(demo: Any, app_for: Any) -> None:
     assert result.returncode == 1, result.stdout[-3000:]
     wrong = [line for line in lines(result.stdout) if line[-1] == "MISMATCH"]
     assert [line[:3] for line in wrong] == [["feedback_closed_share", "service=171", tampered["period"]]]
+
+
+def test_a_cell_that_lists_other_items_is_caught(demo: Any, app_for: Any) -> None:
+    """The API says which items a cell rests on; if that list leaves one out, the checker says so even though
+    the value itself still agrees."""
+    app = app_for()
+    indicators = app.extensions["mittari"].indicators
+    original = indicators.index.atom_ids
+
+    def atom_ids(doc_type: str, atoms: Any, after: Any, size: int) -> list[str]:
+        ids = list(original(doc_type, atoms, after, size))
+        if atoms and all(atom[1] == "171" for atom in atoms):  # the cells of service 171 only
+            return ids[1:]
+        return ids
+
+    indicators.index.atom_ids = atom_ids
+    with served(app) as base:
+        result = run(base, "feedback_closed_share", "--service", "171")
+    assert result.returncode == 1, result.stdout[-3000:]
+    wrong = [line for line in lines(result.stdout) if line[-1] == "MISMATCH"]
+    assert wrong and all("items-listed-by-the-API-differ" in line for line in wrong)
 
 
 def test_usage_and_network_errors_exit_2() -> None:
