@@ -78,9 +78,12 @@ def test_an_indicator_answer_carries_its_recipe(client, index, settings):
     assert recipe["parameters"]["response_target_hours"] == settings.response_target_hours
     assert recipe["parameters"]["min_cell_count"] == settings.min_cell_count
     assert recipe["parameters"]["final_after"] == body["final_after"]
-    assert recipe["log_position"] == {s: p.as_dict() for s, p in index.log_position().items()}
+    # the streams it depends on (its sources and governance, where targets come from; no governance events yet)
+    assert recipe["log_position"] == {"feedback": index.log_position()["feedback"].as_dict()}
     assert recipe["log_position"]["feedback"]["events"] == 56  # 14 items of 4 events
-    assert recipe["log_position"]["service"]["events"] == 12
+    assert recipe["log_position"]["feedback"]["offset"] == 56
+    cases = read_json(client.get("/v1/indicators/service_waiting_time"))["recipe"]["log_position"]
+    assert cases == {"service": {"events": 12, "offset": 12, "newest_event_at": "2026-03-11T08:00:00.000000Z"}}
     assert recipe["computed_at"] == "2026-06-03T12:00:00Z"  # the injected clock
     assert recipe["generation"] == index.generation()
     assert body["definition_version"] == 1
