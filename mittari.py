@@ -17,6 +17,7 @@ import click
 from core.errors import MittariError
 from core.logs import configure
 from core.settings import Settings, load_settings
+from figures.audit import cells_group
 from figures.indicators import Indicators
 from ingest.cli import bench_group, forget_cmd, import_group, ingest_cmd, reindex_cmd, retention_cmd
 from ingest.demo_data import generate
@@ -180,6 +181,7 @@ for command in (
     retention_cmd,
     publish_cmd,
     bench,
+    cells_group,
 ):
     cli.add_command(command)
 
