@@ -20,17 +20,18 @@ def add_applied(streams: dict[str, StreamPosition], events: Iterable[Mapping[str
     """Count events applied to the index into their streams (the topic their type belongs on)."""
     for event in events:
         stream = EVENT_TYPES[event["type"]][0]
-        step = StreamPosition(1, 0, event.get("occurred_at"))
+        step = StreamPosition(1, (), event.get("occurred_at"))
         streams[stream] = streams[stream].merged(step) if stream in streams else step
 
 
 def batch_position(
     streams: Mapping[str, StreamPosition], offsets: Mapping[TopicPartition, int]
 ) -> dict[str, StreamPosition]:
-    """The batch's position: its applied events per stream and, per stream, the highest offset consumed
-    (dead-lettered records are consumed too, so a stream can advance with no event applied)."""
+    """The batch's position: its applied events per stream and, per partition, the next offset after the
+    highest one consumed (dead-lettered records are consumed too, so a stream can advance with no event
+    applied)."""
     position = dict(streams)
-    for (topic, _), offset in offsets.items():
-        step = StreamPosition(0, offset, None)
+    for (topic, partition), offset in offsets.items():
+        step = StreamPosition(0, ((partition, offset),), None)
         position[topic] = position[topic].merged(step) if topic in position else step
     return position
