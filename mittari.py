@@ -17,6 +17,7 @@ import click
 from core.errors import MittariError
 from core.logs import configure
 from core.settings import Settings, load_settings
+from figures.audit import cells_group
 from figures.indicators import Indicators
 from figures.published import record
 from history.store import open_history
@@ -190,6 +191,7 @@ for command in (
     retention_cmd,
     publish_cmd,
     bench,
+    cells_group,
 ):
     cli.add_command(command)
 

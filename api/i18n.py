@@ -236,6 +236,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "API-anrop som ger samma siffror",
         "en": "The API call that returns the same numbers",
     },
+    # the recipe of the figures (figures/recipe.py) and each month's explanation (/v1/indicators/<code>/cells)
+    "recipe_h": {"fi": "Lukujen resepti", "sv": "Siffrornas recept", "en": "Recipe of these figures"},
+    "recipe_intro": {
+        "fi": "Näillä tiedoilla jokainen luku voidaan laskea uudelleen ja tunnistaa myöhemmin.",
+        "sv": "Med de här uppgifterna kan varje siffra räknas om och kännas igen senare.",
+        "en": "With these, every figure can be recomputed and recognised later.",
+    },
+    "recipe_definition": {
+        "fi": "Määritelmä {code}, versio {version}",
+        "sv": "Definition {code}, version {version}",
+        "en": "Definition {code}, version {version}",
+    },
+    "recipe_sha": {
+        "fi": "Määritelmän tiiviste (SHA-256)",
+        "sv": "Definitionens hash (SHA-256)",
+        "en": "Hash of the definition (SHA-256)",
+    },
+    "recipe_parameters": {
+        "fi": "Aikavyöhyke {timezone}, vastausaikatavoite {hours} h, pienin julkaistava solu {n}",
+        "sv": "Tidszon {timezone}, svarstidsmål {hours} h, minsta publicerade cell {n}",
+        "en": "Time zone {timezone}, response target {hours} h, smallest published cell {n}",
+    },
+    "recipe_log_position": {
+        "fi": "Tapahtumalokin kohta, johon asti luvut on laskettu",
+        "sv": "Händelseloggens position som siffrorna räknats fram till",
+        "en": "Event log position the figures were computed at",
+    },
+    "recipe_stream": {
+        "fi": "{stream}: {events} tapahtumaa, kohta {offset}, uusin {newest}",
+        "sv": "{stream}: {events} händelser, position {offset}, senaste {newest}",
+        "en": "{stream}: {events} events, offset {offset}, newest {newest}",
+    },
+    "recipe_no_position": {
+        "fi": "Lokin kohtaa ei ole vielä kirjattu.",
+        "sv": "Ingen loggposition har registrerats ännu.",
+        "en": "No log position recorded yet.",
+    },
+    "recipe_computed_at": {"fi": "Laskettu {when}", "sv": "Beräknad {when}", "en": "Computed {when}"},
+    "col_inputs": {"fi": "Lähtötiedot", "sv": "Indata", "en": "Inputs"},
+    "explain_cell": {"fi": "Mistä luku koostuu", "sv": "Vad siffran bygger på", "en": "What it rests on"},
     "on_portal": {
         "fi": "Aineisto avoimen datan portaalissa",
         "sv": "Datamängden i portalen för öppna data",

@@ -18,7 +18,14 @@ from api.schemas import Problem
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 #: operations that also answer CSV (api/formats.py), by their path in the document
-CSV_PATHS = ("/v1/search", "/v1/initiatives", "/v1/indicators", "/v1/indicators/{code}", "/v1/corrections")
+CSV_PATHS = (
+    "/v1/search",
+    "/v1/initiatives",
+    "/v1/indicators",
+    "/v1/indicators/{code}",
+    "/v1/indicators/{code}/cells",
+    "/v1/corrections",
+)
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _PROBLEM_TITLES = {
     "400": "A parameter is not usable; `parameter` and `invalid-params` name it",

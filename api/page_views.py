@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
@@ -21,6 +22,7 @@ from figures import feeds, governance, report, scorecard, service_catalog
 from figures.datasets import dataset_name
 from figures.indicators import Filters, month_filter
 from figures.provisional import include_provisional
+from figures.recipe import recipe
 from search.parser import parse_search
 from search.query import SearchQuery
 
@@ -140,8 +142,16 @@ def indicator(code: str) -> str:
         target_decision=target_decision.body if target_decision and target_decision.type == "decision" else None,
         csv_url=f"/v1/indicators/{code}?format=csv",
         decisions=governance.decisions(svc.indicators, indicator=code)[:20],
+        **_recipe_context(code, service),
         charts=charts,
     )
+
+
+def _recipe_context(code: str, service: str | None) -> dict[str, Any]:
+    """What the indicator page shows of its recipe (figures/recipe.py), and where each month is explained."""
+    svc = services()
+    cells_url = f"/v1/indicators/{code}/cells?" + (f"service={quote(service)}&" if service else "") + "period="
+    return {"recipe": recipe(svc.indicators, svc.indicators.definition(code)), "cells_url": cells_url}
 
 
 # -- services -------------------------------------------------------------------------

@@ -61,6 +61,19 @@ SEARCHABLE_TYPES = ("feedback", "decision", "initiative", "meeting")
 FACT_TYPES = ("case", "survey", "outcome", "target")
 DOCUMENT_TYPES = SEARCHABLE_TYPES + FACT_TYPES
 
+#: the stream (log topic) each document type's events arrive on: what a figure's log position names
+#: (figures/recipe.py); ingest/events.py puts each event type on its topic, and a test keeps the two equal
+STREAM_OF_TYPE = {
+    "feedback": "feedback",
+    "case": "service",
+    "survey": "service",
+    "outcome": "service",
+    "target": "governance",
+    "decision": "governance",
+    "initiative": "governance",
+    "meeting": "governance",
+}
+
 INDICATOR_CLASSES = {
     "input": {"fi": "Panos", "sv": "Insats", "en": "Input"},
     "output": {"fi": "Tuotos", "sv": "Prestation", "en": "Output"},

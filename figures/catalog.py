@@ -7,11 +7,13 @@ byte-identical catalog and republishing changes nothing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from core.settings import Settings
 from figures.datasets import DEFINITIONS_VERSION
 from figures.indicators import Filters, Indicators
+from figures.recipe import published_recipe
 
 LICENSES = {
     "CC-BY-4.0": "http://creativecommons.org/licenses/by/4.0/",
@@ -24,6 +26,7 @@ CONTEXT = {
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
 }
 _EU = "http://publications.europa.eu/resource/authority"
 
@@ -60,6 +63,7 @@ def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
     for indicator in indicators.definitions():
         series = indicators.series(indicator, Filters())
         periods = [s["period"] for s in series]
+        made_by = published_recipe(indicators, indicator)
         dataset: dict[str, Any] = {
             "@id": f"{base}/v1/indicators/{indicator.code}#dataset",
             "@type": "dcat:Dataset",
@@ -81,9 +85,12 @@ def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
                     f"Computed by Mittari from the event streams {', '.join(indicator.sources)}; "
                     f"indicator definitions version {DEFINITIONS_VERSION}; cells over fewer than "
                     f"{settings.min_cell_count} items withheld, with secondary suppression so that no withheld "
-                    "cell can be computed from the published ones."
+                    "cell can be computed from the published ones. " + _recipe_words(made_by)
                 ),
+                # the log position the rows were computed at, as data (figures/recipe.py)
+                "rdfs:comment": json.dumps(made_by["log_position"], sort_keys=True, separators=(",", ":")),
             },
+            "dct:conformsTo": _definition_node(base, made_by["definition"]),
             "dcat:distribution": [
                 {
                     "@id": f"{base}/v1/indicators/{indicator.code}?format=csv#distribution",
@@ -129,3 +136,26 @@ def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
         "foaf:homepage": {"@id": base + "/"},
         "dcat:dataset": datasets,
     }
+
+
+def _definition_node(base: str, definition: dict[str, Any]) -> dict[str, Any]:
+    """The definition version the rows were computed by, with the hash of its content."""
+    return {
+        "@id": f"{base}/v1/indicators/{definition['id']}#definition-v{definition['version']}",
+        "@type": "dct:Standard",
+        "dct:identifier": f"sha256:{definition['sha256']}",
+        "owl:versionInfo": str(definition["version"]),
+    }
+
+
+def _recipe_words(made_by: dict[str, Any]) -> str:
+    """The recipe in words for the provenance statement: definition version and hash, and the log position."""
+    definition = made_by["definition"]
+    streams = "; ".join(
+        f"{stream}: {p['events']} events to offset {p['offset']}, newest {p['newest_event_at'] or '-'}"
+        for stream, p in made_by["log_position"].items()
+    )
+    return (
+        f"Definition {definition['id']} version {definition['version']} (sha256 {definition['sha256']}); "
+        f"computed at log position {streams or 'none recorded'}."
+    )

@@ -5,7 +5,7 @@ Every indicator answer carries its recipe::
 
     {"definition": {"id", "version", "sha256"},
      "parameters": {"timezone", "response_target_hours", "min_cell_count", "final_after"},
-     "log_position": {stream: {"events", "offset", "newest_event_at"}},
+     "log_position": {stream: {"events", "offset", "newest_event_at"}},  # the streams it depends on
      "computed_at": ISO-8601 UTC (the injected clock), "generation": the index generation}
 
 and every cell its ``inputs_sha256`` (figures/indicators.py): together they say that this value is
@@ -22,6 +22,7 @@ from typing import Any
 
 from core.settings import Settings
 from core.times import iso
+from core.vocabulary import STREAM_OF_TYPE
 from figures import provisional
 from figures.indicators import Indicator, Indicators
 
@@ -69,13 +70,24 @@ def parameters(indicator: Indicator, settings: Settings) -> dict[str, Any]:
     }
 
 
+def streams_of(indicator: Indicator) -> tuple[str, ...]:
+    """The streams an indicator's answers depend on: those of its sources, and governance (the targets)."""
+    return tuple(sorted({STREAM_OF_TYPE[t] for t in indicator.sources if t in STREAM_OF_TYPE} | {"governance"}))
+
+
+def log_position(indicators: Indicators, indicator: Indicator) -> dict[str, dict[str, Any]]:
+    """How far each stream the indicator depends on was applied when its figures' snapshot was read."""
+    position = indicators.snapshot().log_position
+    return {stream: position[stream].as_dict() for stream in streams_of(indicator) if stream in position}
+
+
 def recipe(indicators: Indicators, indicator: Indicator) -> dict[str, Any]:
     """The recipe of an indicator's answer, at the read model's current snapshot."""
     snap = indicators.snapshot()
     return {
         "definition": definition(indicator),
         "parameters": parameters(indicator, indicators.settings),
-        "log_position": {stream: p.as_dict() for stream, p in sorted(snap.log_position.items())},
+        "log_position": log_position(indicators, indicator),
         "computed_at": iso(indicators.computed_at()),
         "generation": snap.generation,
     }
@@ -84,8 +96,4 @@ def recipe(indicators: Indicators, indicator: Indicator) -> dict[str, Any]:
 def published_recipe(indicators: Indicators, indicator: Indicator) -> dict[str, Any]:
     """What the published dataset's metadata names: the definition and the log position, without the time
     of computing or the generation, so republishing unchanged data writes nothing."""
-    snap = indicators.snapshot()
-    return {
-        "definition": definition(indicator),
-        "log_position": {stream: p.as_dict() for stream, p in sorted(snap.log_position.items())},
-    }
+    return {"definition": definition(indicator), "log_position": log_position(indicators, indicator)}

@@ -16,21 +16,32 @@ from ingest.log import TopicPartition
 from search.index import StreamPosition
 
 
-def add_applied(streams: dict[str, StreamPosition], events: Iterable[Mapping[str, Any]]) -> None:
-    """Count events applied to the index into their streams (the topic their type belongs on)."""
-    for event in events:
-        stream = EVENT_TYPES[event["type"]][0]
-        step = StreamPosition(1, 0, event.get("occurred_at"))
-        streams[stream] = streams[stream].merged(step) if stream in streams else step
+class Applied:
+    """The events a batch applied, per stream: how many and the newest ``occurred_at`` (cheap to add to:
+    it is called for every subject folded)."""
+
+    __slots__ = ("counts", "newest")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.newest: dict[str, str] = {}
+
+    def add(self, events: Iterable[Mapping[str, Any]]) -> None:
+        counts, newest = self.counts, self.newest
+        for event in events:
+            stream = EVENT_TYPES[event["type"]][0]
+            counts[stream] = counts.get(stream, 0) + 1
+            when = event.get("occurred_at")
+            if when and (stream not in newest or when > newest[stream]):
+                newest[stream] = when
 
 
-def batch_position(
-    streams: Mapping[str, StreamPosition], offsets: Mapping[TopicPartition, int]
-) -> dict[str, StreamPosition]:
-    """The batch's position: its applied events per stream and, per stream, the highest offset consumed
-    (dead-lettered records are consumed too, so a stream can advance with no event applied)."""
-    position = dict(streams)
-    for (topic, _), offset in offsets.items():
-        step = StreamPosition(0, offset, None)
+def batch_position(applied: Applied, offsets: Mapping[TopicPartition, int]) -> dict[str, StreamPosition]:
+    """The batch's position: its applied events per stream and, per partition, the next offset after the
+    highest one consumed (dead-lettered records are consumed too, so a stream can advance with no event
+    applied)."""
+    position = {s: StreamPosition(n, (), applied.newest.get(s)) for s, n in applied.counts.items()}
+    for (topic, partition), offset in offsets.items():
+        step = StreamPosition(0, ((partition, offset),), None)
         position[topic] = position[topic].merged(step) if topic in position else step
     return position

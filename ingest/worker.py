@@ -28,10 +28,10 @@ from core.logs import fields
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
-from ingest.position import add_applied, batch_position
+from ingest.position import Applied, batch_position
 from privacy.enforce import PersonalDataInId, redact_event
 from privacy.redact import MARKERS, REDACTION_VERSION
-from search.index import Document, Index, StreamPosition
+from search.index import Document, Index
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class BatchResult:
     stale_writes: int = 0
     forgotten: int = 0
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
-    applied: dict[str, StreamPosition] = field(default_factory=dict)  # per stream (ingest/position.py)
+    applied: Applied = field(default_factory=Applied)  # events applied per stream (ingest/position.py)
 
 
 @dataclass
@@ -267,7 +267,7 @@ class Worker:
             newest = max(order_key(e) for e in prior)
             result.late_events += sum(1 for e in fresh if order_key(e) < newest)
         result.indexed_events += len(fresh)
-        add_applied(result.applied, fresh)
+        result.applied.add(fresh)
         # the document is only as well redacted as its oldest events: a reindex lifts them all
         assert doc is not None
         doc.redaction_version = min(previous.redaction_version, REDACTION_VERSION) if previous else REDACTION_VERSION

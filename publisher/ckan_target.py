@@ -429,6 +429,7 @@ def package_dict(
         "identifier": dataset.code,
         "mittari_indicator": dataset.code,
         "mittari_definitions_version": DEFINITIONS_VERSION,
+        **_recipe_extras(meta),
         "provenance": provenance,
         "frequency": str((meta.get("dct:accrualPeriodicity") or {}).get("@id", "")),
         "theme": json.dumps([(meta.get("dcat:theme") or {}).get("@id", "")]),
@@ -546,6 +547,16 @@ def field_errors(error_dict: dict[str, Any]) -> dict[str, str]:
 
 def _key(row: dict[str, Any], primary_key: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("" if row.get(k) is None else str(row.get(k)) for k in primary_key)
+
+
+def _recipe_extras(meta: dict[str, Any]) -> dict[str, str]:
+    """The definition version and hash, and the log position the rows were computed at (figures/catalog.py)."""
+    definition = meta.get("dct:conformsTo") or {}
+    return {
+        "mittari_definition_version": str(definition.get("owl:versionInfo", "")),
+        "mittari_definition_sha256": str(definition.get("dct:identifier", "")).removeprefix("sha256:"),
+        "mittari_log_position": str((meta.get("dct:provenance") or {}).get("rdfs:comment", "")),
+    }
 
 
 def _extra(package: dict[str, Any], key: str) -> str | None:

@@ -284,7 +284,7 @@ class ElasticIndex:
         for stream, step in position.items():
             merged[stream] = merged[stream].merged(step) if stream in merged else step
         action: dict[str, Any] = {"_index": self.meta_index, "_id": "log_position", **concurrency}
-        body = {"streams": {stream: p.as_dict() for stream, p in sorted(merged.items())}}
+        body = {"streams": {stream: p.stored() for stream, p in sorted(merged.items())}}
         return [{"index" if concurrency else "create": action}, body]
 
     def _advance_position(self, position: LogPosition) -> None:
@@ -304,10 +304,7 @@ class ElasticIndex:
         except (MittariError, NotFoundError):
             return {}, {}
         streams = (found.get("_source") or {}).get("streams") or {}
-        position = {
-            stream: StreamPosition(int(p["events"]), int(p["offset"]), p.get("newest_event_at"))
-            for stream, p in sorted(streams.items())
-        }
+        position = {stream: StreamPosition.from_stored(p) for stream, p in sorted(streams.items())}
         return position, {"if_seq_no": found["_seq_no"], "if_primary_term": found["_primary_term"]}
 
     def log_position(self) -> dict[str, StreamPosition]:

@@ -41,7 +41,7 @@ Contract (tests/contract/test_index.py checks it on every backend):
   batch) is recorded in the same durable step as the documents (SQLite: the same transaction;
   Elasticsearch: the meta document ``log_position`` in the bulk request that carries the documents,
   before the generation moves). Recording merges: ``events`` are added, ``offset`` and
-  ``newest_event_at`` keep the highest seen, so a stream's position never moves backwards.
+  ``newest_event_at`` keep the highest seen (offsets per partition), so a position never moves backwards.
   ``log_position()`` answers the merged position per stream: the log position the stored figures
   were computed at. The worker passes the events it *applied* (new to the index: a redelivered
   batch applies none), so a replay does not inflate the count. A position is recorded even when no
@@ -88,16 +88,40 @@ class StreamPosition:
     """How far the index has applied one stream of the event log (see the module docstring)."""
 
     events: int  # events applied to the index (new ones: duplicates and refused ones are not counted)
-    offset: int  # high-water mark: the next offset after the highest one applied (the highest over partitions)
-    newest_event_at: str | None  # ISO-8601 UTC: the newest occurred_at among the applied events
+    #: per partition, the next offset after the highest one consumed, sorted by partition
+    offsets: tuple[tuple[int, int], ...] = ()
+    newest_event_at: str | None = None  # ISO-8601 UTC: the newest occurred_at among the applied events
+
+    @property
+    def offset(self) -> int:
+        """The stream's high-water mark: records consumed over all its partitions (one partition: the next
+        offset to read). The same on every log backend for the same records, however they are partitioned."""
+        return sum(o for _, o in self.offsets)
 
     def merged(self, other: StreamPosition) -> StreamPosition:
-        """This position advanced by a batch's (events added, the rest the highest)."""
+        """This position advanced by a batch's: events added, each partition's offset and the time the highest."""
+        offsets = dict(self.offsets)
+        for partition, offset in other.offsets:
+            offsets[partition] = max(offsets.get(partition, 0), offset)
         newest = max((t for t in (self.newest_event_at, other.newest_event_at) if t), default=None)
-        return StreamPosition(self.events + other.events, max(self.offset, other.offset), newest)
+        return StreamPosition(self.events + other.events, tuple(sorted(offsets.items())), newest)
 
     def as_dict(self) -> dict[str, Any]:
+        """As a recipe shows it (figures/recipe.py)."""
         return {"events": self.events, "offset": self.offset, "newest_event_at": self.newest_event_at}
+
+    def stored(self) -> dict[str, Any]:
+        """As the index keeps it (partitions as string keys, for JSON)."""
+        return {
+            "events": self.events,
+            "offsets": {str(p): o for p, o in self.offsets},
+            "newest_event_at": self.newest_event_at,
+        }
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> StreamPosition:
+        offsets = tuple(sorted((int(p), int(o)) for p, o in (data.get("offsets") or {}).items()))
+        return cls(int(data.get("events") or 0), offsets, data.get("newest_event_at"))
 
 
 LogPosition = Mapping[str, StreamPosition]  # by stream (log topic)

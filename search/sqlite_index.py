@@ -72,12 +72,7 @@ CREATE INDEX IF NOT EXISTS docs_by_area ON docs (type, area, date, id, service_c
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (terms, tokenize = 'unicode61', prefix = '2 3 4');
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS log_position (
-    stream TEXT PRIMARY KEY,
-    events INTEGER NOT NULL,
-    high_water INTEGER NOT NULL,
-    newest_event_at TEXT
-);
+CREATE TABLE IF NOT EXISTS log_position (stream TEXT PRIMARY KEY, position TEXT NOT NULL);
 """
 
 # Indicator cells (search/cells.py): each document row names its atom, and one row per atom holds its summary,
@@ -110,14 +105,6 @@ _FACET_CACHE_SIZE = 256
 _NEXT_GENERATION = (
     "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
     " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-)
-# A batch's log position merged into the stored one (search/index.py): events added, the rest the highest.
-_ADVANCE_POSITION = (
-    "INSERT INTO log_position (stream, events, high_water, newest_event_at) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT(stream) DO UPDATE SET events = events + excluded.events,"
-    " high_water = MAX(high_water, excluded.high_water),"
-    " newest_event_at = CASE WHEN newest_event_at IS NULL OR excluded.newest_event_at > newest_event_at"
-    " THEN excluded.newest_event_at ELSE newest_event_at END"
 )
 _ADD_TO_COUNTER = (
     "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"
@@ -262,10 +249,8 @@ class SqliteIndex:
                 if result.ignored_older:
                     totals["stale_writes_ignored"] = totals.get("stale_writes_ignored", 0) + result.ignored_older
                 conn.executemany(_ADD_TO_COUNTER, [(k, v) for k, v in totals.items() if v])
-                conn.executemany(
-                    _ADVANCE_POSITION,
-                    [(s, p.events, p.offset, p.newest_event_at) for s, p in sorted((position or {}).items())],
-                )
+                if position:
+                    _advance_position(conn, position)
                 if result.written:
                     conn.execute(_NEXT_GENERATION)
                 conn.execute("COMMIT")
@@ -471,12 +456,11 @@ class SqliteIndex:
         if conn is None:
             return {}
         try:
-            rows = conn.execute("SELECT stream, events, high_water, newest_event_at FROM log_position ORDER BY stream")
+            return _stored_position(conn)
         except sqlite3.OperationalError as exc:
             if "no such table" not in str(exc):
                 raise
             return {}  # a file from before log positions, opened read-only: nothing recorded yet
-        return {stream: StreamPosition(events, high_water, newest) for stream, events, high_water, newest in rows}
 
     def atom_ids(self, doc_type: str, atoms_: Sequence[atoms.Atom], after: str | None, size: int) -> list[str]:
         conn = self._read_conn()
@@ -669,6 +653,22 @@ def _recompute(conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]]) -
                 "DELETE FROM cells WHERE type = ? AND month = ? AND service = ? AND area = ? AND code = ?",
                 (doc_type, *atom),
             )
+
+
+def _stored_position(conn: sqlite3.Connection) -> dict[str, StreamPosition]:
+    rows = conn.execute("SELECT stream, position FROM log_position ORDER BY stream")
+    return {stream: StreamPosition.from_stored(json.loads(position)) for stream, position in rows}
+
+
+def _advance_position(conn: sqlite3.Connection, position: LogPosition) -> None:
+    """A batch's log position merged into the stored one, inside the write's transaction (one writer)."""
+    stored = _stored_position(conn)
+    for stream, step in sorted(position.items()):
+        merged = stored[stream].merged(step) if stream in stored else step
+        conn.execute(
+            "INSERT OR REPLACE INTO log_position (stream, position) VALUES (?, ?)",
+            (stream, json.dumps(merged.stored(), sort_keys=True, separators=(",", ":"))),
+        )
 
 
 def _document(row: tuple[Any, ...]) -> Document:

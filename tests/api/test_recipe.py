@@ -78,9 +78,12 @@ def test_an_indicator_answer_carries_its_recipe(client, index, settings):
     assert recipe["parameters"]["response_target_hours"] == settings.response_target_hours
     assert recipe["parameters"]["min_cell_count"] == settings.min_cell_count
     assert recipe["parameters"]["final_after"] == body["final_after"]
-    assert recipe["log_position"] == {s: p.as_dict() for s, p in index.log_position().items()}
+    # the streams it depends on (its sources and governance, where targets come from; no governance events yet)
+    assert recipe["log_position"] == {"feedback": index.log_position()["feedback"].as_dict()}
     assert recipe["log_position"]["feedback"]["events"] == 56  # 14 items of 4 events
-    assert recipe["log_position"]["service"]["events"] == 12
+    assert recipe["log_position"]["feedback"]["offset"] == 56
+    cases = read_json(client.get("/v1/indicators/service_waiting_time"))["recipe"]["log_position"]
+    assert cases == {"service": {"events": 12, "offset": 12, "newest_event_at": "2026-03-11T08:00:00.000000Z"}}
     assert recipe["computed_at"] == "2026-06-03T12:00:00Z"  # the injected clock
     assert recipe["generation"] == index.generation()
     assert body["definition_version"] == 1
@@ -182,3 +185,23 @@ def test_bad_parameters_are_400_naming_them(client, query, parameter):
 
 def test_an_unknown_indicator_is_404(client):
     problem_of(client.get("/v1/indicators/no_such/cells?period=2026-03"), 404)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "version"),
+    [
+        ("fi", "Lukujen resepti", "versio 1"),
+        ("sv", "Siffrornas recept", "version 1"),
+        ("en", "Recipe of these figures", "version 1"),
+    ],
+)
+def test_the_indicator_page_shows_the_recipe_and_links_each_month_to_its_explanation(client, lang, heading, version):
+    indicator = next(i for i in BUILT_IN if i.code == CODE)
+    page = client.get(f"/{lang}/indicators/{CODE}?service=210").get_data(as_text=True)
+    assert heading in page and version in page
+    assert definition_sha256(indicator) in page
+    assert "56" in page.split(heading, 1)[1].split("</section>", 1)[0]  # the feedback stream's events
+    assert "2026-06-03T12:00:00Z" in page  # computed at (the injected clock)
+    assert f'href="/v1/indicators/{CODE}/cells?service=210&amp;period=2026-03"' in page
+    explained = read_json(client.get(f"/v1/indicators/{CODE}/cells?service=210&period=2026-03"))
+    assert explained["cell"]["inputs_sha256"] in page  # the link names the hash it explains

@@ -405,29 +405,33 @@ def test_log_position_is_recorded_with_the_write_and_merged(any_index):
     any_index.write(
         [first],
         {"events_indexed": 4},
-        {"feedback": StreamPosition(4, 10, "2026-03-02T12:00:00Z"), "governance": StreamPosition(0, 3, None)},
+        {
+            "feedback": StreamPosition(4, ((0, 10), (1, 2)), "2026-03-02T12:00:00Z"),
+            "governance": StreamPosition(0, ((0, 3),), None),
+        },
     )
     assert any_index.log_position() == {
-        "feedback": StreamPosition(4, 10, "2026-03-02T12:00:00Z"),
-        "governance": StreamPosition(0, 3, None),
+        "feedback": StreamPosition(4, ((0, 10), (1, 2)), "2026-03-02T12:00:00Z"),
+        "governance": StreamPosition(0, ((0, 3),), None),
     }
+    assert any_index.log_position()["feedback"].offset == 12  # records consumed over the partitions
     # a later batch adds its events; the offset and the newest time never move backwards
     any_index.write(
         [doc_of([received("fb-lp2", at(days=1))])],
         None,
         {
-            "feedback": StreamPosition(1, 8, "2026-03-01T00:00:00Z"),
-            "service": StreamPosition(2, 5, "2026-03-03T00:00:00Z"),
+            "feedback": StreamPosition(1, ((0, 8), (2, 1)), "2026-03-01T00:00:00Z"),
+            "service": StreamPosition(2, ((0, 5),), "2026-03-03T00:00:00Z"),
         },
     )
     assert any_index.log_position() == {
-        "feedback": StreamPosition(5, 10, "2026-03-02T12:00:00Z"),
-        "governance": StreamPosition(0, 3, None),
-        "service": StreamPosition(2, 5, "2026-03-03T00:00:00Z"),
+        "feedback": StreamPosition(5, ((0, 10), (1, 2), (2, 1)), "2026-03-02T12:00:00Z"),
+        "governance": StreamPosition(0, ((0, 3),), None),
+        "service": StreamPosition(2, ((0, 5),), "2026-03-03T00:00:00Z"),
     }
     # a batch with no document (all dead-lettered) still advances the offset
-    any_index.write([], None, {"governance": StreamPosition(0, 7, None)})
-    assert any_index.log_position()["governance"] == StreamPosition(0, 7, None)
+    any_index.write([], None, {"governance": StreamPosition(0, ((0, 7),), None)})
+    assert any_index.log_position()["governance"] == StreamPosition(0, ((0, 7),), None)
 
 
 # -- the ids behind atoms ------------------------------------------------------------------------------

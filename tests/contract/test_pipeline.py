@@ -45,6 +45,9 @@ URLS = [
     "/v1/indicators/feedback_closed_share?format=csv",
     "/v1/initiatives?size=50",
     "/v1/catalog",
+    "/v1/indicators/feedback_response_time_median/cells?period=2025-10&size=7",
+    "/v1/indicators/feedback_closed_share/cells?period=2025-11&service=171&format=csv",
+    "/v1/indicators/service_waiting_time/cells?period=2025-10",
 ]
 EVENTS = list(generate(4000, seed=11, until=date(2026, 1, 1)))
 
@@ -82,6 +85,8 @@ def answers(settings, clock) -> dict[str, Any]:
             if isinstance(body, dict):
                 body.pop("next_cursor", None)
                 body.pop("next", None)
+                if "recipe" in body:  # the generation is each index's own label; the rest must agree
+                    body["recipe"].pop("generation")
             out["api"][url] = body if body is not None else response.get_data(as_text=True)
         return out
     finally:

@@ -35,3 +35,25 @@ def test_dead_lettered_records_advance_the_offset_but_not_the_events(log, index,
     worker.run(until_caught_up=True)
     assert index.log_position()["feedback"].events == 4
     assert index.log_position()["feedback"].offset == 5
+
+
+def test_every_event_type_arrives_on_the_stream_its_document_type_names():
+    """figures/recipe.py names an indicator's streams by its document types (core.vocabulary.STREAM_OF_TYPE)."""
+    from core.vocabulary import STREAM_OF_TYPE
+    from ingest.events import EVENT_TYPES
+    from ingest.fold import DOC_TYPE_OF_EVENT
+
+    for event_type, (topic, _) in EVENT_TYPES.items():
+        assert STREAM_OF_TYPE[DOC_TYPE_OF_EVENT[event_type]] == topic, event_type
+
+
+def test_an_embedded_rebuild_arrives_at_the_same_log_position(settings, log, index, worker):
+    from ingest.reindex import reindex
+    from search.sqlite_index import SqliteIndex
+
+    ingest(log, worker, feedback_item("fb-5", T0, respond_hours=4) + feedback_item("fb-6", T0, respond_hours=9))
+    before = index.log_position()
+    reindex(settings, echo=lambda _: None)
+    rebuilt = SqliteIndex(settings.data_dir / "index.sqlite", readonly=True)
+    assert rebuilt.log_position() == before
+    assert before["feedback"].events == 8
