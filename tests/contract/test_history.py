@@ -166,10 +166,12 @@ def test_a_readonly_store_before_the_first_recording_is_empty(history_settings: 
         assert reader.latest() == {}
         assert reader.corrections() == []
         assert reader.last_recorded_at() is None
+        empty = reader.position()
         writer = open_history(history_settings)
         writer.append([row(T1, 1.0)])
         writer.close()
         assert values(reader.latest()) == {("a", "2026-10", "city", "", ""): 1.0}
+        assert reader.position() != empty
     finally:
         reader.close()
 
