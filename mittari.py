@@ -190,6 +190,7 @@ bench = LazyGroup(
         "disclosure": "api.cli:bench_disclosure_cmd",
         "api": "api.cli:bench_api_cmd",
         "figures": "api.cli:bench_figures_cmd",
+        "history": "api.history_bench:bench_history_cmd",
     },
 )
 for command in (

@@ -39,7 +39,8 @@ from typing import Any
 
 from core.errors import MittariError
 from figures.datasets import indicator_rows
-from figures.indicators import Indicator, Indicators
+from figures.indicator_table import ALL
+from figures.indicators import Indicator, Indicators, cell_inputs
 from history.store import HistoryStore, Key, key_of, stamp
 
 #: what a reader sees of a cell, or what it rests on: a change in any of them is a new row
@@ -86,8 +87,9 @@ def record(indicators: Indicators, store: HistoryStore) -> Recording:
     corrections: list[dict[str, Any]] = []
     for indicator in indicators.definitions():
         version = definition_version(indicator)
+        table = indicators.table(indicator)  # once per indicator: Indicators.inputs would read it per cell
         for cell in indicator_rows(indicators, indicator):
-            inputs = indicators.inputs(indicator, cell["period"], cell["service_code"] or None, cell["area"] or None)
+            inputs = cell_inputs(table.summaries_of((cell["period"], cell["service_code"] or ALL, cell["area"] or ALL)))
             row = {
                 **cell,
                 "inputs_sha256": inputs["inputs_sha256"],
