@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from core.clock import FixedClock, SystemClock
 from core.errors import MittariError
 from core.logs import configure
 from core.settings import Settings, load_settings
@@ -23,8 +24,9 @@ from figures.published import record
 from history.store import open_history
 from ingest.cli import bench_group, forget_cmd, import_group, ingest_cmd, reindex_cmd, retention_cmd
 from ingest.demo_data import generate
+from ingest.demo_past import past_moments, phases
 from ingest.events import TOPICS
-from ingest.importer import append_events
+from ingest.importer import ImportReport, append_events
 from ingest.log import lag, open_log
 from ingest.worker import GROUP, Worker
 from publisher.cli import publish_cmd
@@ -101,22 +103,30 @@ def demo_cmd(
     # show last month as final (figures/provisional.py) although its items were cut off before they could finish.
     end = date.fromisoformat(until) if until else date.today()
     configure("WARNING")  # the progress bars tell the story; logs would drown them
+    with click.progressbar(generate(events, seed=seed, until=end), length=events, label="Generating events") as stream:
+        made = list(stream)
     log = open_log(settings)
-    with click.progressbar(
-        generate(events, seed=seed, until=end), length=events, label="Generating and logging events"
-    ) as stream:
-        report = append_events(log, ((f"demo#{i}", e) for i, e in enumerate(stream)))
-    click.echo(report.summary())
     index = open_index(settings)
     worker = Worker(log, index, batch_size=settings.batch_size)
-    with click.progressbar(length=report.appended, label="Indexing") as bar:
-        while (batch := worker.run_once()) is not None:
-            bar.update(batch.records)
-    click.echo(f"lag after ingest: {lag(log, GROUP, TOPICS)}; index: {index.stats()['documents']}")
-    indicators = Indicators(index, settings)
     history = open_history(settings)
-    click.echo(f"history: {record(indicators, history).summary()}")
+    report = ImportReport()
+    # The city's past: each phase is logged and indexed, then recorded at its moment (ingest/demo_past.py),
+    # so the history has earlier values and the corrections that late survey answers made.
+    moments = past_moments(end, SystemClock().now(), settings.timezone)
+    recordings = []
+    with click.progressbar(length=len(made), label="Logging, indexing and recording the past") as bar:
+        for moment, phase in phases(made, moments, settings.timezone):
+            append_events(log, ((f"demo#{i}", e) for i, e in phase), report)
+            while (batch := worker.run_once()) is not None:
+                bar.update(batch.records)
+            clock = FixedClock(moment) if moment is not None else SystemClock()
+            recordings.append(record(Indicators(index, settings, clock), history))
+    click.echo(report.summary())
+    click.echo(f"lag after ingest: {lag(log, GROUP, TOPICS)}; index: {index.stats()['documents']}")
+    for done in recordings:
+        click.echo(f"history: {done.summary()}")
     history.close()
+    indicators = Indicators(index, settings)
     published = publish(indicators, settings, open_target(None, settings))
     click.echo(f"published to {settings.publish_dir}: {published.summary()}")
     index.close()
@@ -181,6 +191,7 @@ bench = LazyGroup(
         "disclosure": "api.cli:bench_disclosure_cmd",
         "api": "api.cli:bench_api_cmd",
         "figures": "api.cli:bench_figures_cmd",
+        "history": "api.history_bench:bench_history_cmd",
     },
 )
 for command in (

@@ -43,6 +43,11 @@ class DefinitionChange(Schema):
     to = fields.Integer(allow_none=True)
 
 
+class DisclosureChange(Schema):
+    from_ = fields.String(data_key="from", attribute="from", metadata={"description": "published or withheld"})
+    to = fields.String(metadata={"description": "published or withheld"})
+
+
 class CorrectionReasons(Schema):
     events_added = fields.Integer(
         metadata={"description": "More events in the cell's items than at the old recording (late or corrected)"}
@@ -54,6 +59,13 @@ class CorrectionReasons(Schema):
         metadata={"description": "Items erased from the whole index between the two recordings (no ids)"}
     )
     definition = fields.Nested(DefinitionChange, metadata={"description": "The definition version changed"})
+    disclosure = fields.Nested(
+        DisclosureChange,
+        metadata={"description": "Withheld ↔ published, often because other cells changed (disclosure control)"},
+    )
+    same_inputs = fields.Boolean(
+        metadata={"description": "True when the cell's own items did not change: the change came from elsewhere"}
+    )
     counts_withheld = fields.Boolean(
         metadata={"description": "True when a side is withheld: counts would reveal what suppression hides"}
     )

@@ -48,6 +48,8 @@ CORRECTION_COLUMNS = (
     "events_added",
     "items_removed",
     "erasures",
+    "disclosure",
+    "same_inputs",
     "counts_withheld",
 )
 
@@ -128,7 +130,10 @@ def _flat(correction: dict[str, Any]) -> dict[str, Any]:
         **correction,
         **{f"old_{k}": old.get(k) for k in ("value", "n", "suppressed", "version")},
         **{f"new_{k}": new.get(k) for k in ("value", "n", "suppressed", "version")},
-        **{k: reasons.get(k) for k in ("events_added", "items_removed", "erasures", "counts_withheld")},
+        **{k: reasons.get(k) for k in ("events_added", "items_removed", "erasures", "same_inputs", "counts_withheld")},
+        "disclosure": f"{reasons['disclosure']['from']} → {reasons['disclosure']['to']}"
+        if "disclosure" in reasons
+        else None,
         "old_version": definition.get("from", old.get("version")),
         "new_version": definition.get("to", new.get("version")),
     }

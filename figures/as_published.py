@@ -32,7 +32,7 @@ from figures.indicators import Filters, Indicator, Indicators, check_scope, desc
 from history.store import HistoryStore, Key, Row, stamp
 
 #: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` in the city's time zone
-MOMENT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$")
+MOMENT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$", re.ASCII)
 MAX_CORRECTIONS_PAGE = 1000
 CACHED_MOMENTS = 64
 NOT_KEPT = "not kept in the history: only monthly cells are recorded (city-wide, per service and per area)"
@@ -72,9 +72,9 @@ class PublishedHistory:
                 999999 if end else 0,
                 tzinfo=ZoneInfo(self.settings.timezone),
             )
-        except ValueError as exc:
-            raise BadQuery(parameter, f"is not a date: {exc}") from exc
-        return stamp(local)
+            return stamp(local)
+        except (ValueError, OverflowError) as exc:  # 2026-02-30; 0001-01-01T00:00 east of UTC is before year 1
+            raise BadQuery(parameter, f"is not a usable date: {exc}") from exc
 
     def _rows_as_of(self, moment: str) -> dict[Key, Row]:
         """Every cell's row as of a moment (absent cells left out), cached per history position."""

@@ -19,7 +19,12 @@ Each correction says why, as far as the history can tell without naming anyone:
   month, service or area); a net count, so one item leaving while another arrives shows as none;
 * ``erasures``: how many items were erased from the whole index between the two recordings (the
   index's ``erasures`` counter; no ids);
-* ``definition``: the indicator's definition version, old → new, when it changed.
+* ``definition``: the indicator's definition version, old → new, when it changed;
+* ``disclosure``: published → withheld or back. Disclosure control protects each publication as a
+  whole (figures/indicator_table.py): a cell may be withheld, or released, because *other* cells
+  changed (a new month, a companion cell that grew past the minimum);
+* ``same_inputs``: the cell's own items are exactly those of the old recording (equal
+  ``inputs_sha256``): the change came from elsewhere (disclosure of other cells, a new definition).
 
 When either side is withheld, the counts (``events_added``, ``items_removed``) are left out and
 ``counts_withheld`` says so: they would reveal what suppression hides. The internal inputs (items,
@@ -34,7 +39,8 @@ from typing import Any
 
 from core.errors import MittariError
 from figures.datasets import indicator_rows
-from figures.indicators import Indicator, Indicators
+from figures.indicator_table import ALL
+from figures.indicators import Indicator, Indicators, cell_inputs
 from history.store import HistoryStore, Key, key_of, stamp
 
 #: what a reader sees of a cell, or what it rests on: a change in any of them is a new row
@@ -81,8 +87,9 @@ def record(indicators: Indicators, store: HistoryStore) -> Recording:
     corrections: list[dict[str, Any]] = []
     for indicator in indicators.definitions():
         version = definition_version(indicator)
+        table = indicators.table(indicator)  # once per indicator: Indicators.inputs would read it per cell
         for cell in indicator_rows(indicators, indicator):
-            inputs = indicators.inputs(indicator, cell["period"], cell["service_code"] or None, cell["area"] or None)
+            inputs = cell_inputs(table.summaries_of((cell["period"], cell["service_code"] or ALL, cell["area"] or ALL)))
             row = {
                 **cell,
                 "inputs_sha256": inputs["inputs_sha256"],
@@ -166,6 +173,10 @@ def correction(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
     erasures = int(new.get("erasures") or 0) - int(old.get("erasures") or 0)
     if erasures > 0:
         reasons["erasures"] = erasures
+    if bool(old.get("suppressed")) != bool(new.get("suppressed")):
+        reasons["disclosure"] = {"from": _shown(old), "to": _shown(new)}
+    if old.get("inputs_sha256") and old.get("inputs_sha256") == new.get("inputs_sha256"):
+        reasons["same_inputs"] = True
     if old.get("version") != new.get("version"):
         reasons["definition"] = {"from": old.get("version"), "to": new.get("version")}
     return {
@@ -177,6 +188,10 @@ def correction(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
         "recorded_at": new["recorded_at"],
         "reasons": reasons,
     }
+
+
+def _shown(side: Mapping[str, Any]) -> str:
+    return "withheld" if side.get("suppressed") else "published"
 
 
 def _n(side: Mapping[str, Any]) -> int | None:

@@ -99,6 +99,8 @@ def watch(
             follower.poll()
         generation = index.generation()
         if debouncer.observe(generation, clock()):
+            if follower is not None:
+                follower.poll()  # a batch that landed since the poll above is recorded before it is published
             try:
                 report = publish(indicators, settings, target)
             except MittariError as exc:

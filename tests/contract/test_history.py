@@ -166,10 +166,12 @@ def test_a_readonly_store_before_the_first_recording_is_empty(history_settings: 
         assert reader.latest() == {}
         assert reader.corrections() == []
         assert reader.last_recorded_at() is None
+        empty = reader.position()
         writer = open_history(history_settings)
         writer.append([row(T1, 1.0)])
         writer.close()
         assert values(reader.latest()) == {("a", "2026-10", "city", "", ""): 1.0}
+        assert reader.position() != empty
     finally:
         reader.close()
 
@@ -198,3 +200,17 @@ def test_the_embedded_store_refuses_update_and_delete(settings: Settings) -> Non
 def test_history_sits_beside_the_index() -> None:
     assert history_path("sqlite:////data/index.sqlite") == "/data/index.history.sqlite"
     assert history_path("sqlite:////data/index") == "/data/index.history.sqlite"
+
+
+def test_reading_and_appending_cross_page_boundaries(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elasticsearch reads and writes in pages (``_PAGE``); a small page makes every boundary show."""
+    from history import es_store
+
+    monkeypatch.setattr(es_store, "_PAGE", 3)
+    moments = [f"2026-11-0{day}T10:00:00.000000Z" for day in range(1, 5)]
+    for n, moment in enumerate(moments):
+        assert store.append([row(moment, float(n), period=f"2026-0{p}") for p in range(1, 8)]) == 7
+    assert len(store.latest()) == 7
+    assert set(values(store.latest()).values()) == {3.0}
+    assert set(values(store.as_of(moments[1])).values()) == {1.0}
+    assert store.append([row(moments[3], 3.0, period=f"2026-0{p}") for p in range(1, 8)]) == 0

@@ -74,7 +74,10 @@ def test_before_the_first_recording_is_not_found(restated: PublishedHistory) -> 
         restated.detail(CODE, Filters(), "2026-05-31")
 
 
-@pytest.mark.parametrize("bad", ["yesterday", "2026-13-01", "2026-02-30", "2026-06-01T25:00", "2026-06-01 10:00"])
+@pytest.mark.parametrize(
+    "bad",
+    ["yesterday", "2026-13-01", "2026-02-30", "2026-06-01T25:00", "2026-06-01 10:00", "0001-01-01T00:00", "٢٠٢٦-06-01"],
+)
 def test_a_bad_moment_names_the_parameter(restated: PublishedHistory, bad: str) -> None:
     with pytest.raises(BadQuery) as raised:
         restated.moment(bad)

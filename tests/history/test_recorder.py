@@ -108,10 +108,20 @@ def test_a_withheld_side_gives_no_counts(log, worker, index, settings, store):
     record(Indicators(index, settings, clock), store)
     found = [c for c in store.corrections() if (c["indicator"], c["breakdown"], c["area"]) == (key[0], "area", "A")]
     assert len(found) == 1
-    assert found[0]["reasons"] == {"counts_withheld": True}
+    assert found[0]["reasons"] == {"counts_withheld": True, "disclosure": {"from": "withheld", "to": "published"}}
     assert found[0]["old"]["suppressed"] is True
     assert found[0]["old"]["n"] is None
     assert found[0]["new"]["n"] == 5
+    # area B (8 items) was withheld only so that A could not be computed as city minus B: its own items are
+    # the same, and the correction says that the change came from elsewhere
+    other = [c for c in store.corrections() if (c["indicator"], c["breakdown"], c["area"]) == (key[0], "area", "B")]
+    assert len(other) == 1
+    assert other[0]["reasons"] == {
+        "counts_withheld": True,
+        "disclosure": {"from": "withheld", "to": "published"},
+        "same_inputs": True,
+    }
+    assert other[0]["new"]["n"] == 8
 
 
 def test_provisional_changes_are_rows_not_corrections(log, worker, index, settings, store):

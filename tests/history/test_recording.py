@@ -85,3 +85,18 @@ def test_publish_watch_records_before_it_publishes(log, worker, index, settings)
     assert state.publishes == 1
     assert kept and kept[0] > 0
     store.close()
+
+
+def test_bench_history_prints_its_figures(runner, log, worker, settings):
+    ingest(log, worker, feedback_item("fb-1", T0, 3) + feedback_item("fb-2", T0, 5))
+    args = ["--data-dir", str(settings.data_dir)]
+    runner.invoke(cli, [*args, "history", "record"], catch_exceptions=False)
+    before = open_history(settings, readonly=True)
+    position = before.position()
+    result = runner.invoke(cli, [*args, "bench", "history", "--runs", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "first recording, fresh read model" in result.output
+    assert "recording again, nothing changed" in result.output and "(0 rows)" in result.output
+    assert "/v1/corrections?size=100" in result.output
+    assert before.position() == position  # the bench records into a scratch history, never this one
+    before.close()
