@@ -22,7 +22,10 @@ Redacted = tuple[str, Mapping[str, int]]
 
 
 class IdentifierMemo:
-    """``compute(value)`` remembered for short strings, within ``max_entries`` and ``max_chars``."""
+    """``compute(value)`` remembered for short strings, within ``max_entries`` and ``max_chars``.
+
+    Used from one thread (the worker prepares its batches on one); a lookup is one dict access.
+    """
 
     def __init__(
         self,
