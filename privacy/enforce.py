@@ -11,9 +11,12 @@ event whose id carries personal data is a source error for a person to fix.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from privacy.identifier_memo import IdentifierMemo, Redacted
+from privacy.identifiers import may_hold
+from privacy.normalise import unchanged
 from privacy.policy import ENVELOPE_IDS, ID_REFUSING_KINDS, Treatment, treatment
 from privacy.redact import redact, redact_url
 
@@ -26,17 +29,35 @@ class PersonalDataInId(ValueError):
         self.field = field
 
 
-def _identifiers_only(value: str) -> tuple[str, Counter[str]]:
+_NOTHING: Mapping[str, int] = {}
+
+
+def _identifiers_only(value: str) -> Redacted:
+    """Identifiers removed, names kept; a string that cannot hold an identifier skips the patterns."""
+    if unchanged(value) and not may_hold(value):
+        return value, _NOTHING
     return redact(value, names=False)
 
 
-_BY_TREATMENT: dict[Treatment, Callable[[str], tuple[str, Counter[str]]]] = {
-    Treatment.TEXT: redact,
-    Treatment.OFFICE_HOLDER: _identifiers_only,
-    Treatment.STRUCTURED: _identifiers_only,
-    Treatment.AGGREGATE_ONLY: _identifiers_only,
+#: structured strings repeat (codes, states, bodies): their redaction is looked up (privacy/identifier_memo.py)
+_memo = IdentifierMemo(_identifiers_only)
+
+_BY_TREATMENT: dict[Treatment, Callable[[str], Redacted]] = {
+    Treatment.TEXT: redact,  # free text is never memoised (see privacy/identifier_memo.py)
+    Treatment.OFFICE_HOLDER: _memo,
+    Treatment.STRUCTURED: _memo,
+    Treatment.AGGREGATE_ONLY: _memo,
     Treatment.URL: redact_url,
 }
+
+
+def _refusing_kinds(value: str) -> list[str]:
+    """What refuses an envelope id. Ids are mostly unique (event ids), so they skip the memo, and most of
+    them cannot hold an identity code, an e-mail or an IBAN at all, which the pre-check sees."""
+    if unchanged(value) and not may_hold(value, ID_REFUSING_KINDS):
+        return []
+    _, found = redact(value, names=False)
+    return sorted(kind for kind in found if kind in ID_REFUSING_KINDS)
 
 
 def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
@@ -47,8 +68,7 @@ def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
     for name in ENVELOPE_IDS:
         value = event.get(name)
         if isinstance(value, str):
-            _, found = _identifiers_only(value)
-            refusing = sorted(kind for kind in found if kind in ID_REFUSING_KINDS)
+            refusing = _refusing_kinds(value)
             if refusing:
                 raise PersonalDataInId(name, refusing)
     payload = event["payload"]
@@ -57,12 +77,13 @@ def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
         payload[name] = _walk(value, apply, counts)
 
 
-def _walk(value: Any, apply: Callable[[str], tuple[str, Counter[str]]], counts: Counter[str]) -> Any:
+def _walk(value: Any, apply: Callable[[str], Redacted], counts: Counter[str]) -> Any:
     if isinstance(value, str):
         if not value:
             return value
         cleaned, found = apply(value)
-        counts.update(found)
+        if found:
+            counts.update(found)
         return cleaned
     if isinstance(value, list):
         return [_walk(v, apply, counts) for v in value]

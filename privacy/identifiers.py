@@ -96,6 +96,35 @@ _IBAN_PREFIXES = {
 }
 
 
+# What each identifier needs at the least, read off the patterns and checks below: an identity code
+# six digits of date and three of serial; a phone seven digits (eight in international form); an IBAN
+# two letters glued (or one space) to two check digits and at least fifteen characters in all; an
+# e-mail one of the separators ``_may_hold_separator`` looks for.
+_AT_LEAST_7_DIGITS = re.compile(r"(?:\D*+\d){7}").match  # a phone's least, anchored: one pass, no backtracking
+_AT_LEAST_9_DIGITS = re.compile(r"(?:\D*+\d){9}").match  # an identity code's least
+_IBAN_MIN_LENGTH = min(_IBAN_LENGTHS.values())
+_IBAN_START = re.compile(r"[A-Za-z]{2} ?\d\d")
+KINDS = frozenset({"email", "iban", "identity_code", "phone"})
+
+
+def may_hold(text: str, kinds: frozenset[str] = KINDS) -> bool:
+    """False only when ``text``, as it is (already normalised), certainly holds none of these ``kinds``.
+
+    A test of a few counts that spares the patterns for the many short codes, states and ids that
+    cannot hold an identifier (``410``, ``in_process``, ``fb-0000159:received`` for the kinds that
+    refuse an id). It must never say False where a pattern would find something:
+    ``tests/privacy/test_may_hold.py`` checks it against the finders on drawn and seeded strings.
+    """
+    if "email" in kinds and _may_hold_separator(text):
+        return True
+    if "phone" in kinds:
+        if _AT_LEAST_7_DIGITS(text) is not None:
+            return True
+    elif "identity_code" in kinds and _AT_LEAST_9_DIGITS(text) is not None:
+        return True
+    return "iban" in kinds and len(text) >= _IBAN_MIN_LENGTH and _IBAN_START.search(text) is not None
+
+
 def identity_codes(text: str) -> Iterator[tuple[int, int]]:
     for match in _HETU.finditer(text):
         if _valid_hetu(match):

@@ -101,7 +101,7 @@ def normalise(text: str) -> tuple[str, OffsetMap]:
     are looked at, each expanded by NFKC to at most a few characters. Most texts have none of
     those, and then the copy is the text itself.
     """
-    if text.isascii() or _SPECIAL.search(text) is None:
+    if unchanged(text):
         return text, _UNCHANGED
     origin = OffsetMap()
     out: list[str] = []
@@ -121,6 +121,12 @@ def normalise(text: str) -> tuple[str, OffsetMap]:
         position = index + 1
     out.append(text[position:])
     return "".join(out), origin
+
+
+def unchanged(text: str) -> bool:
+    """Whether :func:`normalise` returns ``text`` itself (only characters it leaves alone): a cheap test
+    that lets a caller reason about the matching copy from the text it holds."""
+    return text.isascii() or _SPECIAL.search(text) is None
 
 
 def _mapped(char: str) -> str:

@@ -582,6 +582,10 @@ class SqliteIndex:
             raise
 
 
+#: one encoder for every stored JSON column (``json.dumps`` with arguments builds a new one per call)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
     """The slim searchable row, and the body with the folded events that go beside it."""
     row = (
@@ -592,14 +596,10 @@ def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
         doc.service_code,
         doc.area,
         doc.status,
-        json.dumps(doc.facts, ensure_ascii=False, separators=(",", ":")),
+        _to_json(doc.facts),
         doc.redaction_version,
     )
-    body = (
-        json.dumps(doc.body, ensure_ascii=False, separators=(",", ":")),
-        json.dumps(doc.events, ensure_ascii=False, separators=(",", ":")),
-    )
-    return row, body
+    return row, (_to_json(doc.body), _to_json(doc.events))
 
 
 def _move_bodies_out(conn: sqlite3.Connection, path: Path) -> None:

@@ -209,3 +209,28 @@ def test_documents_the_index_rejects_go_to_dead_letters(log, index, worker, monk
     assert "mapper_parsing_exception" in letter.reason
     assert json.loads(letter.raw)[0]["subject_id"] == "fb-bad"
     assert log.committed(GROUP, worker.topics)[("feedback", 0)] == 2
+
+
+def test_the_run_freezes_older_objects_out_of_the_collector_only_while_it_runs(log, index, worker):
+    import gc
+
+    frozen_during: list[int] = []
+    real_write = index.write
+
+    def write(docs, counters=None):
+        frozen_during.append(gc.get_freeze_count())
+        return real_write(docs, counters)
+
+    index.write = write
+    ingest(log, worker, feedback_item("fb-gc", T0, respond_hours=4))
+    assert frozen_during and frozen_during[0] > 0
+    assert gc.get_freeze_count() == 0  # given back, so a long-lived caller (tests, a server) collects as before
+
+    def broken(docs, counters=None):
+        raise RuntimeError("index broke")
+
+    index.write = broken
+    append(log, [received("fb-gc2", T0)])
+    with pytest.raises(RuntimeError):
+        worker.run(until_caught_up=True)
+    assert gc.get_freeze_count() == 0
