@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from api import history_views, schemas
 from api.blueprint import Blueprint
+from api.citations import cite
 from api.formats import csv_response, wants_csv
 from api.services import services
 from figures import scorecard
@@ -85,7 +86,8 @@ class IndicatorDetail(MethodView):
         svc = services()
         filters = parse_indicator_filters(args)
         if args.get("as_of"):
-            return history_views.indicator_as_of(args, code, filters)
+            answer = history_views.indicator_as_of(args, code, filters)
+            return answer if wants_csv(args) else cite(answer, filters, args.get("definition_version"))
         if wants_csv(args):
             indicator = svc.indicators.definition(code)
             svc.indicators.check_filters(filters)
@@ -98,7 +100,8 @@ class IndicatorDetail(MethodView):
                 and (not filters.area or r["area"] == filters.area)
             ]
             return csv_response(rows, [name for name, _, _ in FIELDS], f"{code}.csv")
-        return {**svc.indicators.detail(code, filters), "url": f"/v1/indicators/{code}"}
+        answer = {**svc.indicators.detail(code, filters), "url": f"/v1/indicators/{code}"}
+        return cite(answer, filters, args.get("definition_version"))
 
 
 @blp.route("/catalog")
