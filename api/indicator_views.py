@@ -111,5 +111,5 @@ class Catalog(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The open-data catalog (DCAT-AP, JSON-LD): one dataset per indicator, CC BY 4.0 by default."""
         svc = services()
-        body = json.dumps(build_catalog(svc.indicators, svc.settings), ensure_ascii=False)
+        body = json.dumps(build_catalog(svc.indicators, svc.settings, with_corrections=True), ensure_ascii=False)
         return Response(body, mimetype="application/ld+json")

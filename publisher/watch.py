@@ -100,7 +100,7 @@ def watch(
         generation = index.generation()
         if debouncer.observe(generation, clock()):
             try:
-                report = publish(indicators, settings, target)
+                report = publish(indicators, settings, target, history)
             except MittariError as exc:
                 state.failures += 1
                 debouncer.failed(clock())
