@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from figures.as_published import PublishedHistory
 from figures.indicators import Filters
 from figures.restatements import Restatements
 
+#: answers that read the history even without ``as_of``: citations, corrections counts and lists, past reports
+READS_HISTORY = re.compile(r"^/(v1/indicators/[^/]+$|(fi|sv|en)/(indicators/|corrections/|feeds/corrections|report))")
 CORRECTIONS_PAGE = 50
 FEED_ENTRIES = 50
 
@@ -70,3 +73,9 @@ def moment_text(stamp: str | None, lang: str) -> str:
     when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=ZoneInfo("UTC"))
     local = when.astimezone(ZoneInfo(services().settings.timezone))
     return i18n.t("at_time", lang, day=i18n.day(local, lang), time=local.strftime("%H:%M"))
+
+
+def reads_history(path: str) -> bool:
+    """Whether an answer at this path reads the history (api/http_cache.py then keys it on the history's
+    position): an indicator's citation and corrections count, the corrections page and feed, a past report."""
+    return bool(READS_HISTORY.match(path))

@@ -304,3 +304,20 @@ def test_a_report_without_history_by_then_shows_todays_figures_and_says_so(
 def _local(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
+
+
+def test_a_recording_makes_a_figure_citable_without_a_stale_304_or_stored_answer(
+    log, worker, index, settings, store, app_for
+):
+    """No batch between the two requests: only the history's position moves, and the citation with it."""
+    march(log, worker)
+    client = app_for().test_client()
+    paths = (f"/v1/indicators/{CODE}", f"/en/indicators/{CODE}")
+    first = {path: client.get(path) for path in paths}
+    assert read_json(first[paths[0]])["citation"]["citable"] is False
+    record_at(index, settings, store, APRIL)
+    for path in paths:
+        again = client.get(path, headers={"If-None-Match": first[path].headers["ETag"]})
+        assert again.status_code == 200
+    assert read_json(client.get(paths[0]))["citation"]["citable"] is True
+    assert "This figure cannot be cited yet" not in html(client, paths[1])
