@@ -11,7 +11,7 @@ from figures import corrections_dataset
 from figures.catalog import build_catalog
 from figures.datasets import FIELDS, PRIMARY_KEY, indicator_rows
 from figures.indicators import Indicators
-from history.store import HistoryStore
+from history.store import HistoryStore, open_history
 from publisher.target import Dataset, PublishReport, Target
 
 log = logging.getLogger(__name__)
@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 def build_datasets(
     indicators: Indicators, settings: Settings, history: HistoryStore | None = None
 ) -> tuple[list[Dataset], dict[str, Any]]:
-    """Every indicator dataset, and with a ``history`` the corrections dataset too, and the catalog."""
-    catalog = build_catalog(indicators, settings, with_corrections=history is not None)
+    """Every indicator dataset, the corrections dataset (from ``history``, else the settings' history read
+    alone) and the catalog: the same catalog ``/v1/catalog`` serves."""
+    catalog = build_catalog(indicators, settings, with_corrections=True)
     nodes = {node["dct:identifier"]: node for node in catalog["dcat:dataset"]}
     datasets = [
         Dataset(
@@ -33,17 +34,26 @@ def build_datasets(
         )
         for indicator in indicators.definitions()
     ]
-    if history is not None:
-        datasets.append(
-            Dataset(
-                code=corrections_dataset.CODE,
-                metadata=nodes[corrections_dataset.CODE],
-                fields=corrections_dataset.FIELDS,
-                primary_key=corrections_dataset.PRIMARY_KEY,
-                rows=corrections_dataset.correction_rows(history),
-            )
+    datasets.append(
+        Dataset(
+            code=corrections_dataset.CODE,
+            metadata=nodes[corrections_dataset.CODE],
+            fields=corrections_dataset.FIELDS,
+            primary_key=corrections_dataset.PRIMARY_KEY,
+            rows=_corrections(settings, history),
         )
+    )
     return datasets, catalog
+
+
+def _corrections(settings: Settings, history: HistoryStore | None) -> list[dict[str, Any]]:
+    if history is not None:
+        return corrections_dataset.correction_rows(history)
+    opened = open_history(settings, readonly=True)  # one that does not exist yet answers as empty
+    try:
+        return corrections_dataset.correction_rows(opened)
+    finally:
+        opened.close()
 
 
 def publish(

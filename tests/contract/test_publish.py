@@ -142,6 +142,12 @@ def as_table(rows: list[dict[str, Any]], dataset: Dataset) -> dict[tuple[str, ..
 
 
 def api_rows(app: Any, dataset: Dataset) -> list[dict[str, Any]]:
+    if dataset.code == "corrections":  # the same corrections GET /v1/corrections serves, flattened as published
+        from figures.corrections_dataset import flat
+
+        served = app.test_client().get("/v1/corrections?size=1000").get_json()
+        assert served["next_cursor"] is None
+        return [normalise(flat(c), dataset) for c in served["items"]]
     response = app.test_client().get(f"/v1/indicators/{dataset.code}?format=csv")
     assert response.status_code == 200
     return [normalise(row, dataset) for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))]
