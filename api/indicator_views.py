@@ -74,7 +74,7 @@ class IndicatorList(MethodView):
 
 @blp.route("/indicators/<code>")
 class IndicatorDetail(MethodView):
-    @blp.arguments(schemas.IndicatorArgs, location="query", error_status_code=400)
+    @blp.arguments(schemas.IndicatorDetailArgs, location="query", error_status_code=400)
     @blp.response(200, schemas.IndicatorDetail)
     @blp.alt_response(404, schema=schemas.Problem, description="No such indicator")
     def get(self, args: dict[str, Any], code: str) -> Any:

@@ -65,6 +65,9 @@ class IndicatorArgs(QueryArgs):
             "answer as it was published then, from the history of published values"
         },
     )
+
+
+class IndicatorDetailArgs(IndicatorArgs):
     definition_version = fields.Integer(
         validate=validate.Range(min=1, max=1_000_000),
         metadata={
