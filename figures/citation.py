@@ -79,15 +79,16 @@ class Citations:
     def __init__(self, history: PublishedHistory) -> None:
         self.history = history
         self.settings = history.settings
-        self._latest: dict[tuple[str, str], dict[Key, Row]] = {}
+        self._latest: dict[tuple[str, str], tuple[dict[Key, Row], str | None]] = {}
         self._lock = threading.Lock()
 
-    def _latest_rows(self, code: str) -> dict[Key, Row]:
+    def _latest_rows(self, code: str) -> tuple[dict[Key, Row], str | None]:
+        """The indicator's latest rows and the newest recording, read once per history position."""
         key = (self.history.position(), code)
         with self._lock:
             found = self._latest.get(key)
         if found is None:
-            found = self.history.store.latest(code)
+            found = (self.history.store.latest(code), self.history.store.last_recorded_at())
             with self._lock:
                 if len(self._latest) > 64:
                     self._latest.clear()
@@ -101,7 +102,8 @@ class Citations:
             return _uncitable(version, NO_VALUE)
         breakdown = "service" if filters.service else "area" if filters.area else "city"
         key: Key = (indicator.code, str(cell["period"]), breakdown, filters.service or "", filters.area or "")
-        row = self._latest_rows(indicator.code).get(key)
+        rows, newest = self._latest_rows(indicator.code)
+        row = rows.get(key)
         if (
             row is None
             or row.get("absent")
@@ -109,8 +111,8 @@ class Citations:
             or any(_plain(row.get(name)) != _plain(cell.get(name)) for name in SAME)
         ):
             return _uncitable(version, NOT_RECORDED)
-        newest = self.history.store.last_recorded_at() or str(row["recorded_at"])
-        return self._citation(indicator, filters, cell, version, local_minute(newest, self.settings.timezone))
+        moment = local_minute(newest or str(row["recorded_at"]), self.settings.timezone)
+        return self._citation(indicator, filters, cell, version, moment)
 
     def pinned(
         self, indicator: Indicator, filters: Filters, cell: Mapping[str, Any] | None, block: Mapping[str, Any]
