@@ -70,13 +70,21 @@ def series_source(
             first = history.store.first_recorded_at()
             raise NotFound(f"nothing was published as of {as_of}" + (f"; the history begins {first}" if first else ""))
         if recorded_at is not None:
+            by_scope: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
             def published(indicator: Indicator, service: str | None) -> list[dict[str, Any]]:
-                try:
-                    found = history.detail(indicator.code, Filters(service=service), moment)["series"]
-                except NotFound:  # the indicator had no published values then
-                    return []
-                return list(found)
+                """The recorded monthly cells of one scope (the dataset rows, read once per indicator)."""
+                if indicator.code not in by_scope:
+                    scopes: dict[str, list[dict[str, Any]]] = {}
+                    try:
+                        rows, _ = history.dataset_rows(indicator.code, moment)
+                    except NotFound:  # the indicator had no published values then
+                        rows = []
+                    for row in rows:
+                        if row["breakdown"] in ("city", "service"):
+                            scopes.setdefault(row["service_code"] or "", []).append(row)
+                    by_scope[indicator.code] = scopes
+                return sorted(by_scope[indicator.code].get(service or "", []), key=lambda r: str(r["period"]))
 
             return published, {"as_of": moment, "rule": rule, "recorded_at": recorded_at}
     if as_of:

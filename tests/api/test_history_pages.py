@@ -321,3 +321,20 @@ def test_a_recording_makes_a_figure_citable_without_a_stale_304_or_stored_answer
         assert again.status_code == 200
     assert read_json(client.get(paths[0]))["citation"]["citable"] is True
     assert "This figure cannot be cited yet" not in html(client, paths[1])
+
+
+def test_a_report_from_the_history_equals_todays_when_nothing_changed_since(restated, app_for):
+    """The recorded rows give the report the same figures, trends and flags as the index does."""
+    from figures import report
+
+    app = app_for()
+    svc = app.extensions["mittari"]
+    now = svc.clock.now()
+    live = report.build(svc.indicators, svc.index, "Kaupunginhallitus", "2026-03", now)
+    pinned = report.build(svc.indicators, svc.index, "Kaupunginhallitus", "2026-03", now, svc.history, "2026-05-31")
+    assert live["as_published"] is None and pinned["as_published"]["rule"] == "as_of"
+    fields = ("code", "service", "value", "target", "n", "trend", "provisional", "final_from")
+    assert live["off_target"]
+    assert [[r[f] for f in fields] for r in pinned["off_target"]] == [
+        [r[f] for f in fields] for r in live["off_target"]
+    ]
