@@ -125,9 +125,9 @@ def demo_cmd(
     click.echo(f"lag after ingest: {lag(log, GROUP, TOPICS)}; index: {index.stats()['documents']}")
     for done in recordings:
         click.echo(f"history: {done.summary()}")
-    history.close()
     indicators = Indicators(index, settings)
-    published = publish(indicators, settings, open_target(None, settings))
+    published = publish(indicators, settings, open_target(None, settings), history)
+    history.close()
     click.echo(f"published to {settings.publish_dir}: {published.summary()}")
     index.close()
     log.close()

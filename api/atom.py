@@ -1,17 +1,19 @@
 """Atom feeds (RFC 4287) for journalists and residents: new decisions, answered initiatives,
-indicators that crossed their target. Built with ElementTree, so every text is escaped, and
+indicators that crossed their target, corrected figures. Built with ElementTree, so every text is escaped, and
 every text and attribute loses the control characters XML cannot carry."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response
 
 from api import i18n
+from figures.restatements import reasons_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
@@ -147,5 +149,66 @@ def crossings(
         base_url=base_url,
         self_path=self_path,
         alternate=f"/{lang}/",
+        entries=entries,
+    )
+
+
+def side_text(side: dict[str, Any], unit_code: str, lang: str) -> str:
+    """One side of a correction as a reader reads it: the value with its unit and n, or why there is none."""
+    if side.get("suppressed"):
+        return i18n.t("withheld_short", lang)
+    if side.get("value") is None:
+        return i18n.t("absent_short", lang)
+    text = f"{i18n.number(side['value'], lang)} {i18n.unit(unit_code, lang)}"
+    return text + (f" (n = {side['n']})" if side.get("n") is not None else "")
+
+
+def corrections(
+    items: list[dict[str, Any]],
+    lang: str,
+    base_url: str,
+    self_path: str,
+    scope: str | None,
+    names: dict[str, dict[str, str]],
+    moment_text: Callable[[str], str],
+) -> Response:
+    """Published final values that changed, newest first: old → new, both recording times and why in words."""
+    entries = []
+    for c in items:
+        unit_code = str(c.get("unit") or "")
+        cell_scope = ""
+        if c.get("service_code"):
+            cell_scope = ", " + i18n.t("scope_service", lang, name=c["service_code"])
+        elif c.get("area"):
+            cell_scope = ", " + i18n.t("scope_area", lang, name=c["area"])
+        name = names.get(c["indicator"], {}).get(lang) or c["indicator"]
+        entries.append(
+            {
+                "path": f"/{lang}/corrections/?indicator={c['indicator']}#c-{c['id']}",
+                "title": i18n.t(
+                    "feed_correction_title",
+                    lang,
+                    name=name,
+                    period=i18n.month(c["period"], lang),
+                    scope=cell_scope,
+                    old=side_text(c["old"], unit_code, lang),
+                    new=side_text(c["new"], unit_code, lang),
+                ),
+                "updated": c["recorded_at"][:19] + "Z",
+                "summary": i18n.t(
+                    "feed_correction_text",
+                    lang,
+                    first=moment_text(c["old_recorded_at"]),
+                    restated=moment_text(c["recorded_at"]),
+                    why="; ".join(reasons_text(c["reasons"], lang)),
+                ),
+            }
+        )
+    return feed(
+        title=i18n.t("feed_corrections", lang) + _suffix(scope),
+        lang=lang,
+        base_url=base_url,
+        self_path=self_path,
+        alternate=f"/{lang}/corrections/",
         entries=entries,
     )

@@ -85,6 +85,12 @@ def serve_cmd(
 @click.option("--period", required=True, help="The month, YYYY-MM.")
 @click.option("--lang", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
 @click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Show the figures as published at this moment (YYYY-MM-DD[THH:MM]); default: the end of the next month.",
+)
+@click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="HTML file (default: stdout)."
 )
 @click.option(
@@ -94,10 +100,13 @@ def serve_cmd(
     help="Also print it to PDF (needs Chromium).",
 )
 @click.pass_obj
-def report_cmd(settings: Settings, body: str, period: str, lang: str, output: Path | None, pdf: Path | None) -> None:
+def report_cmd(
+    settings: Settings, body: str, period: str, lang: str, as_of: str | None, output: Path | None, pdf: Path | None
+) -> None:
     """A printable summary for a board or committee meeting: indicators off target and their trend,
-    open initiatives, the month's decisions and the most common feedback topics."""
-    html = render_report(settings, body, period, lang)
+    open initiatives, the month's decisions and the most common feedback topics. A past month shows
+    its figures as published at the end of the following month (or --as-of), not today's."""
+    html = render_report(settings, body, period, lang, as_of)
     if output is None and pdf is None:
         click.echo(html)
         return
@@ -110,7 +119,7 @@ def report_cmd(settings: Settings, body: str, period: str, lang: str, output: Pa
         click.echo(f"PDF written to {pdf}")
 
 
-def render_report(settings: Settings, body: str, period: str, lang: str) -> str:
+def render_report(settings: Settings, body: str, period: str, lang: str, as_of: str | None = None) -> str:
     """The report page as one self-contained HTML file (stylesheet inlined), in the reader's language."""
     from flask import g, render_template
 
@@ -123,7 +132,7 @@ def render_report(settings: Settings, body: str, period: str, lang: str) -> str:
         g.lang = lang
         css = (Path(app.static_folder or "") / "mittari.css").read_text(encoding="utf-8")
         try:
-            context = report_context(body, period)
+            context = report_context(body, period, as_of)
         except MittariError as exc:
             raise click.ClickException(str(exc)) from exc
         return render_template("report.html", standalone=True, standalone_css=css, **context)

@@ -17,6 +17,7 @@ from flask.views import MethodView
 from api import history_schemas, schemas
 from api.blueprint import Blueprint
 from api.formats import csv_response, wants_csv
+from api.history_pages import reads_history
 from api.services import services
 from figures import scorecard
 from figures.as_published import PUBLIC_ROW, PublishedHistory
@@ -56,7 +57,7 @@ CORRECTION_COLUMNS = (
 
 def depends_on_history() -> bool:
     """Whether this request's answer reads the history: its cache key must then name the history's position."""
-    return request.path.startswith("/v1/corrections") or "as_of" in request.args
+    return request.path.startswith("/v1/corrections") or "as_of" in request.args or reads_history(request.path)
 
 
 def history() -> PublishedHistory:

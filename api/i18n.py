@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
+from api.history_messages import MESSAGES as HISTORY_MESSAGES
+
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT = "fi"
 NATIVE = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
@@ -459,6 +461,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "error_not_found": {"fi": "Sivua ei löytynyt", "sv": "Sidan hittades inte", "en": "Page not found"},
 }
+MESSAGES.update(HISTORY_MESSAGES)  # the history's outputs: api/history_messages.py
 
 
 def t(key: str, lang: str, **values: Any) -> str:

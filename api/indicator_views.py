@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from api import history_views, schemas
 from api.blueprint import Blueprint
+from api.citations import cite
 from api.formats import csv_response, wants_csv
 from api.services import services
 from figures import scorecard
@@ -88,7 +89,7 @@ class IndicatorList(MethodView):
 
 @blp.route("/indicators/<code>")
 class IndicatorDetail(MethodView):
-    @blp.arguments(schemas.IndicatorArgs, location="query", error_status_code=400)
+    @blp.arguments(schemas.IndicatorDetailArgs, location="query", error_status_code=400)
     @blp.response(200, schemas.IndicatorDetail)
     @blp.alt_response(404, schema=schemas.Problem, description="No such indicator")
     def get(self, args: dict[str, Any], code: str) -> Any:
@@ -100,7 +101,8 @@ class IndicatorDetail(MethodView):
         svc = services()
         filters = parse_indicator_filters(args)
         if args.get("as_of"):
-            return history_views.indicator_as_of(args, code, filters)
+            answer = history_views.indicator_as_of(args, code, filters)
+            return answer if wants_csv(args) else cite(answer, filters, args.get("definition_version"))
         if wants_csv(args):
             indicator = svc.indicators.definition(code)
             svc.indicators.check_filters(filters)
@@ -113,12 +115,12 @@ class IndicatorDetail(MethodView):
                 and (not filters.area or r["area"] == filters.area)
             ]
             return csv_response(rows, [name for name, _, _ in FIELDS], f"{code}.csv")
-        detail = svc.indicators.detail(code, filters)
-        return {
-            **detail,
+        answer = {
+            **svc.indicators.detail(code, filters),
             "recipe": recipe(svc.indicators, svc.indicators.definition(code)),
             "url": f"/v1/indicators/{code}",
         }
+        return cite(answer, filters, args.get("definition_version"))
 
 
 CELL_COLUMNS = ("indicator", "period", "service", "area", "id", "url", "definition_version", "inputs_sha256")
@@ -174,5 +176,5 @@ class Catalog(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The open-data catalog (DCAT-AP, JSON-LD): one dataset per indicator, CC BY 4.0 by default."""
         svc = services()
-        body = json.dumps(build_catalog(svc.indicators, svc.settings), ensure_ascii=False)
+        body = json.dumps(build_catalog(svc.indicators, svc.settings, with_corrections=True), ensure_ascii=False)
         return Response(body, mimetype="application/ld+json")

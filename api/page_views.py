@@ -13,16 +13,19 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from api import atom, charts, i18n
+from api import atom, charts, history_pages, i18n
+from api.citations import cite
 from api.services import services
 from core.errors import BadQuery, NotFound
 from core.times import hours_between
 from core.vocabulary import FEEDBACK_STATES, INDICATOR_CLASSES, INITIATIVE_STATES
 from figures import feeds, governance, report, scorecard, service_catalog
+from figures.citation import local_minute
 from figures.datasets import dataset_name
 from figures.indicators import Filters, month_filter
 from figures.provisional import include_provisional
 from figures.recipe import recipe
+from figures.restatements import reasons_text as restatement_reasons
 from search.parser import parse_search
 from search.query import SearchQuery
 
@@ -83,6 +86,25 @@ def _helpers() -> dict[str, Any]:
     }
 
 
+@blp.app_context_processor
+def _history_helpers() -> dict[str, Any]:
+    """The history's outputs in words: correction sides, recording times, the as_of of a recording."""
+    lang = g.get("lang", i18n.DEFAULT)
+    return {
+        "side": lambda side, unit_code: atom.side_text(side, unit_code, lang),
+        "as_of_minute": lambda stamp: local_minute(stamp, services().settings.timezone),
+        "recorded_text": lambda stamp: history_pages.moment_text(stamp, lang),
+        "reasons_text": lambda reasons: restatement_reasons(reasons, lang),
+        "as_of_text": lambda value: _as_of_text(value, lang),
+    }
+
+
+def _as_of_text(value: str, lang: str) -> str:
+    """An ``as_of`` (YYYY-MM-DD[THH:MM], city time) in words."""
+    day, _, minute = value.partition("T")
+    return i18n.t("at_time", lang, day=i18n.day(day, lang), time=minute) if minute else i18n.day(day, lang)
+
+
 def _switch_url(lang: str) -> str:
     """This page in another language, with the same arguments (never ``url_for``'s own ``_`` keys)."""
     given = {k: v for k, v in request.args.items() if not k.startswith("_")}
@@ -105,8 +127,14 @@ def _not_found(exc: NotFound) -> tuple[str, int]:
 def overview() -> str:
     svc = services()
     include = include_provisional(request.args.get("provisional"))
-    summaries = svc.indicators.overview(Filters())
-    trends = {i.code: svc.indicators.series(i, Filters())[-TREND_MONTHS:] for i in svc.indicators.definitions()}
+    as_of = request.args.get("as_of") or None
+    block = None
+    if as_of:  # what was published then (figures/as_published.py)
+        summaries, block = history_pages.history().overview(Filters(), as_of)
+        trends = {s["code"]: history_pages.series_as_of(s["code"], as_of)[-TREND_MONTHS:] for s in summaries}
+    else:
+        summaries = svc.indicators.overview(Filters())
+        trends = {i.code: svc.indicators.series(i, Filters())[-TREND_MONTHS:] for i in svc.indicators.definitions()}
     return render_template(
         "overview.html",
         summaries=summaries,
@@ -114,6 +142,7 @@ def overview() -> str:
         score=scorecard.score(summaries, include),
         stats=svc.index.stats(),
         charts=charts,
+        as_of=block,
     )
 
 
@@ -121,7 +150,11 @@ def overview() -> str:
 def indicator(code: str) -> str:
     svc = services()
     service = request.args.get("service") or None
-    detail = svc.indicators.detail(code, Filters(service=service))
+    as_of = request.args.get("as_of") or None
+    filters = Filters(service=service)
+    # with as_of, what was published then (figures/as_published.py)
+    detail = history_pages.history().detail(code, filters, as_of) if as_of else svc.indicators.detail(code, filters)
+    citation = cite(detail, filters, history_pages.requested_version())["citation"]
     catalog = service_catalog.catalog(svc.indicators)
     if service and not any(s["code"] == service for s in catalog):
         raise BadQuery("service", f"no service with code {service!r}")
@@ -144,6 +177,9 @@ def indicator(code: str) -> str:
         decisions=governance.decisions(svc.indicators, indicator=code)[:20],
         **_recipe_context(code, service),
         charts=charts,
+        as_of=detail.get("as_of"),
+        citation=citation,
+        corrections=history_pages.restatements().counts().get(code, 0),
     )
 
 
@@ -301,22 +337,68 @@ def previous_month(now: datetime) -> str:
     return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
-def report_context(body: str | None, period_arg: str | None) -> dict[str, Any]:
-    """Everything the meeting report shows; shared by the page and ``mittari report``."""
+def report_context(body: str | None, period_arg: str | None, as_of: str | None = None) -> dict[str, Any]:
+    """Everything the meeting report shows; shared by the page and ``mittari report``. A past period shows
+    what was published then (figures/report.py)."""
     svc = services()
     period = month_filter(period_arg, "period") or previous_month(svc.clock.now())
     now = svc.clock.now()
     bodies = governance.all_bodies(svc.indicators, now)
     if body and body not in bodies:
         raise BadQuery("body", f"no council, board or committee called {body!r}")
-    data = report.build(svc.indicators, body, period, now) if body else None
+    data = report.build(svc.indicators, body, period, now, svc.history, as_of) if body else None
     return {"data": data, "body": body, "period": period, "bodies": bodies, "charts": charts}
 
 
 @blp.get("/report")
 def report_page() -> str:
     return render_template(
-        "report.html", **report_context(request.args.get("body") or None, request.args.get("period"))
+        "report.html",
+        **report_context(
+            request.args.get("body") or None, request.args.get("period"), request.args.get("as_of") or None
+        ),
+    )
+
+
+# -- corrections ------------------------------------------------------------------------------------
+@blp.get("/corrections/")
+def corrections_page() -> str:
+    """Published final values that changed, newest first, with why (figures/restatements.py)."""
+    svc = services()
+    indicator_code = history_pages.known_indicator(request.args.get("indicator"))
+    number = history_pages.page_number()
+    found = history_pages.restatements().page(indicator_code, number, history_pages.CORRECTIONS_PAGE)
+    catalog = service_catalog.catalog(svc.indicators)
+
+    def page_url(page: int) -> str:
+        return url_for("pages.corrections_page", indicator=indicator_code, page=page if page > 1 else None)
+
+    return render_template(
+        "corrections.html",
+        found=found,
+        indicator=indicator_code,
+        definitions={i.code: i for i in svc.indicators.definitions()},
+        names={s["code"]: s["name"] for s in catalog},
+        previous_url=page_url(number - 1) if number > 1 else None,
+        next_url=page_url(number + 1) if number < found["pages"] else None,
+    )
+
+
+@blp.get("/feeds/corrections.atom")
+def corrections_feed() -> Response:
+    svc = services()
+    indicator_code = history_pages.known_indicator(request.args.get("indicator"))
+    items = history_pages.restatements().page(indicator_code, 1, history_pages.FEED_ENTRIES)["items"]
+    names = {i.code: i.name for i in svc.indicators.definitions()}
+    scope = names[indicator_code][g.lang] if indicator_code else None
+    return atom.corrections(
+        items,
+        g.lang,
+        svc.settings.base_url,
+        request.full_path,
+        scope,
+        names,
+        lambda stamp: history_pages.moment_text(stamp, g.lang),
     )
 
 
@@ -328,6 +410,7 @@ def feed_list() -> str:
         "feeds.html",
         bodies=governance.all_bodies(svc.indicators, svc.clock.now()),
         services=service_catalog.catalog(svc.indicators),
+        indicators=svc.indicators.definitions(),
     )
 
 

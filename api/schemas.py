@@ -69,6 +69,16 @@ class IndicatorArgs(QueryArgs):
     )
 
 
+class IndicatorDetailArgs(IndicatorArgs):
+    definition_version = fields.Integer(
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={
+            "description": "From a citation: the definition version the cited values were computed with; an answer "
+            "whose values were computed with another version is a 404 saying which"
+        },
+    )
+
+
 class IndicatorListArgs(IndicatorArgs):
     provisional = fields.String(
         validate=validate.OneOf(["exclude", "include"]),
@@ -504,8 +514,27 @@ class CellExplanation(Schema):
     inputs = fields.Nested(CellInputs)
 
 
+class Citation(Schema):
+    """A pinned citation of the answer's current month (figures/citation.py)."""
+
+    citable = fields.Boolean(metadata={"description": "False until the history has recorded the shown figures"})
+    reason = fields.String(allow_none=True, metadata={"description": "Why it is not citable (yet)"})
+    as_of = fields.String(metadata={"description": "The recording's minute in the city's time zone"})
+    definition_version = fields.Integer()
+    period = fields.String()
+    value = fields.Float(allow_none=True)
+    n = fields.Integer(allow_none=True)
+    provisional = fields.Boolean()
+    url = fields.String(metadata={"description": "This answer later: as_of and definition_version pinned"})
+    pages = LangMap
+    text = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "A short text to paste, fi/sv/en"}
+    )
+
+
 class IndicatorDetail(IndicatorSummary):
     as_of = fields.Nested(AsOf, metadata={"description": "Only with ?as_of: the moment answered."})
+    citation = fields.Nested(Citation, metadata={"description": "How to cite the current month so it reproduces."})
     filters = fields.Nested(IndicatorFilters)
     series = fields.List(fields.Nested(Cell))
     breakdown = fields.Nested(Breakdown)

@@ -141,6 +141,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("timezone", "MITTARI_TIMEZONE", "Europe/Helsinki", "Time zone that decides which month an event falls in."),
     Setting("publisher_name", "MITTARI_PUBLISHER_NAME", "Mittari demo city", "Publisher named in dataset metadata."),
+    Setting(
+        "city_name",
+        "MITTARI_CITY_NAME",
+        "",
+        "The city's name as citations name it (\"Espoo, …\"); default: the publisher's name.",
+    ),
     Setting("contact_email", "MITTARI_CONTACT_EMAIL", "opendata@example.org", "Contact address in dataset metadata."),
     Setting("license", "MITTARI_LICENSE", "CC-BY-4.0", "Licence of published datasets (SPDX id)."),
     Setting(
@@ -220,6 +226,7 @@ class Settings:
     response_target_hours: int = 120
     timezone: str = "Europe/Helsinki"
     publisher_name: str = "Mittari demo city"
+    city_name: str = ""
     contact_email: str = "opendata@example.org"
     license: str = "CC-BY-4.0"
     spatial: str = ""

@@ -50,7 +50,8 @@ def spatial(settings: Settings) -> dict[str, Any]:
     return {"@type": "dct:Location", "rdfs:label": place}
 
 
-def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
+def build_catalog(indicators: Indicators, settings: Settings, *, with_corrections: bool = False) -> dict[str, Any]:
+    """The catalog; ``with_corrections`` adds the corrections dataset (:func:`corrections_node`)."""
     base = settings.base_url.rstrip("/")
     license_uri = LICENSES.get(settings.license, settings.license)
     publisher = {"@type": "foaf:Agent", "foaf:name": settings.publisher_name}
@@ -119,6 +120,8 @@ def build_catalog(indicators: Indicators, settings: Settings) -> dict[str, Any]:
             }
             dataset["dct:modified"] = {"@value": periods[-1] + "-01", "@type": "xsd:date"}
         datasets.append(dataset)
+    if with_corrections:
+        datasets.append(corrections_node(settings))
     return {
         "@context": CONTEXT,
         "@id": f"{base}/v1/catalog",
@@ -159,3 +162,67 @@ def _recipe_words(made_by: dict[str, Any]) -> str:
         f"Definition {definition['id']} version {definition['version']} (sha256 {definition['sha256']}); "
         f"computed at log position {streams or 'none recorded'}."
     )
+
+
+def corrections_node(settings: Settings) -> dict[str, Any]:
+    """The corrections dataset's DCAT-AP node (figures/corrections_dataset.py): no ``modified`` from the clock,
+    so an unchanged history gives a byte-identical catalog."""
+    base = settings.base_url.rstrip("/")
+    license_uri = LICENSES.get(settings.license, settings.license)
+    publisher = {"@type": "foaf:Agent", "foaf:name": settings.publisher_name}
+    csv_url = f"{base}/v1/corrections?format=csv"
+    return {
+        "@id": f"{base}/v1/corrections#dataset",
+        "@type": "dcat:Dataset",
+        "dct:identifier": "corrections",
+        "dct:title": _lang({"fi": "Korjatut luvut", "sv": "Rättade siffror", "en": "Corrected figures"}),
+        "dct:description": _lang(
+            {
+                "fi": "Jokainen jo lopulliseksi julkaistu luku, joka on myöhemmin muuttunut: vanha ja uusi arvo, "
+                "milloin ja miksi (myöhästyneet tai korjatut tiedot, poistetut tapaukset, määritelmän muutos).",
+                "sv": "Varje siffra som publicerats som slutlig och senare ändrats: gammalt och nytt värde, när och "
+                "varför (sena eller rättade uppgifter, borttagna fall, ändrad definition).",
+                "en": "Every figure published as final that changed later: old and new value, when and why (late "
+                "or corrected records, items removed, a definition change).",
+            }
+        ),
+        "dcat:keyword": _lang({"fi": "korjaus", "sv": "rättelse", "en": "correction"})
+        + _lang({"fi": "mittari", "sv": "indikator", "en": "indicator"}),
+        "dcat:theme": {"@id": f"{_EU}/data-theme/GOVE"},
+        "dct:publisher": publisher,
+        "dcat:contactPoint": {
+            "@type": "vcard:Organization",
+            "vcard:fn": settings.publisher_name,
+            "vcard:hasEmail": {"@id": f"mailto:{settings.contact_email}"},
+        },
+        "dct:license": {"@id": license_uri},
+        "dct:accrualPeriodicity": {"@id": f"{_EU}/frequency/UPDATE_CONT"},
+        "dct:spatial": spatial(settings),
+        "dct:language": [{"@id": f"{_EU}/language/{code}"} for code in ("FIN", "SWE", "ENG")],
+        "dct:provenance": {
+            "@type": "dct:ProvenanceStatement",
+            "rdfs:label": (
+                "Recorded by Mittari in its append-only history of published values: a correction is recorded when "
+                "a value published as final changes; the reasons are counts, never ids."
+            ),
+        },
+        "dcat:distribution": [
+            {
+                "@id": f"{csv_url}#distribution",
+                "@type": "dcat:Distribution",
+                "dcat:downloadURL": {"@id": csv_url},
+                "dcat:accessURL": {"@id": csv_url},
+                "dcat:mediaType": "text/csv",
+                "dct:format": {"@id": f"{_EU}/file-type/CSV"},
+                "dct:license": {"@id": license_uri},
+            },
+            {
+                "@id": f"{base}/v1/corrections#api",
+                "@type": "dcat:Distribution",
+                "dcat:accessURL": {"@id": f"{base}/v1/corrections"},
+                "dcat:mediaType": "application/json",
+                "dct:format": {"@id": f"{_EU}/file-type/JSON"},
+                "dct:license": {"@id": license_uri},
+            },
+        ],
+    }

@@ -458,7 +458,7 @@ def package_dict(
         "author_email": settings.contact_email,
         "maintainer": settings.publisher_name,
         "maintainer_email": settings.contact_email,
-        "url": f"{base}/v1/indicators/{dataset.code}",
+        "url": api_url(dataset, base),
         "version": DEFINITIONS_VERSION,
         "tags": [{"name": word} for lang in LANGUAGES for word in keywords.get(lang, [])],
     }
@@ -502,12 +502,20 @@ def resource_dicts(dataset: Dataset, settings: Settings) -> dict[str, dict[str, 
                 "Samat luvut Mittarin rajapinnasta. / Samma siffror från Mittaris API. / "
                 "The same figures from Mittari's API."
             ),
-            "url": f"{base}/v1/indicators/{dataset.code}",
+            "url": api_url(dataset, base),
             "format": "JSON",
             "mimetype": "application/json",
             "mittari_role": "api",
         },
     }
+
+
+def api_url(dataset: Dataset, base: str) -> str:
+    """The dataset's JSON API address, from its DCAT-AP node (the corrections are not an indicator)."""
+    for distribution in dataset.metadata.get("dcat:distribution") or []:
+        if distribution.get("dcat:mediaType") == "application/json":
+            return str((distribution.get("dcat:accessURL") or {}).get("@id"))
+    return f"{base}/v1/indicators/{dataset.code}"
 
 
 def datastore_fields(dataset: Dataset) -> list[dict[str, Any]]:

@@ -65,7 +65,7 @@ def publish_cmd(settings: Settings, target_spec: str | None, follow: bool, debou
         else:
             indicators = Indicators(index, settings)
             recording = record(indicators, history)
-            report = publish(indicators, settings, target)
+            report = publish(indicators, settings, target, history)
             click.echo(report.summary())
             click.echo(f"history: {recording.summary()}")
     except MittariError as exc:

@@ -102,7 +102,7 @@ def watch(
             if follower is not None:
                 follower.poll()  # a batch that landed since the poll above is recorded before it is published
             try:
-                report = publish(indicators, settings, target)
+                report = publish(indicators, settings, target, history)
             except MittariError as exc:
                 state.failures += 1
                 debouncer.failed(clock())

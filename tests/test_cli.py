@@ -109,6 +109,12 @@ def test_report_for_a_committee_meeting(runner, tmp_path):
     assert refused.exit_code != 0 and "no council, board or committee called 'Nobody'" in refused.output
     bad = runner.invoke(cli, ["--data-dir", demo, "report", "--body", "Tekninen lautakunta", "--period", "October"])
     assert bad.exit_code != 0 and "period" in bad.output
+    args = ["--data-dir", demo, "report", "--body", "Tekninen lautakunta", "--period", "2026-10", "--lang", "en"]
+    pinned = runner.invoke(cli, [*args, "--as-of", "2099-01-01"])  # the demo's recording is in force then
+    assert pinned.exit_code == 0, pinned.output
+    assert "The report shows the figures as published on Jan 1, 2099 (the moment asked for)" in pinned.output
+    early = runner.invoke(cli, [*args, "--as-of", "2020-01-01"])
+    assert early.exit_code != 0 and "nothing was published as of 2020-01-01" in early.output
 
 
 def test_bench_figures_prints_each_cold_run(runner, tmp_path):

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from core.clock import FixedClock
 from core.settings import Settings
 from figures.indicators import Indicators
 from publisher.ckan_target import CkanTarget, dataset_name, normalise
@@ -141,6 +142,12 @@ def as_table(rows: list[dict[str, Any]], dataset: Dataset) -> dict[tuple[str, ..
 
 
 def api_rows(app: Any, dataset: Dataset) -> list[dict[str, Any]]:
+    if dataset.code == "corrections":  # the same corrections GET /v1/corrections serves, flattened as published
+        from figures.corrections_dataset import flat
+
+        served = app.test_client().get("/v1/corrections?size=1000").get_json()
+        assert served["next_cursor"] is None
+        return [normalise(flat(c), dataset) for c in served["items"]]
     response = app.test_client().get(f"/v1/indicators/{dataset.code}?format=csv")
     assert response.status_code == 200
     return [normalise(row, dataset) for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))]
@@ -201,3 +208,67 @@ def test_a_dataset_that_disappears_is_removed(populated, target_and_view, clock)
     assert report.removed == [view.name(gone.code)]
     assert not view.exists(gone.code)
     assert view.exists(datasets[0].code)
+
+
+# -- the corrections dataset (issue #12, point 4) ------------------------------------------------------------
+def test_the_corrections_dataset_holds_the_corrections_and_republishing_writes_nothing(
+    populated, log, worker, target_and_view, app_for, clock
+):
+    from datetime import UTC, datetime
+
+    from figures import corrections_dataset
+    from figures.published import record
+    from history.store import open_history
+
+    target, view, settings = target_and_view
+    history = open_history(settings)
+    try:
+        record(Indicators(populated, settings, FixedClock(datetime(2026, 5, 1, 6, tzinfo=UTC))), history)
+        late = feedback_item("fb-late", T0 + timedelta(days=2), respond_hours=300, service="171")
+        ingest(log, worker, late)  # a late item in March, long final: a correction
+        record(Indicators(populated, settings, FixedClock(datetime(2026, 5, 2, 6, tzinfo=UTC))), history)
+        indicators = Indicators(populated, settings, clock)
+        report = publish(indicators, settings, target, history)
+        assert view.name("corrections") in report.changed
+        datasets, catalog = build_datasets(indicators, settings, history)
+        dataset = next(d for d in datasets if d.code == "corrections")
+        rows = view.rows(dataset)
+        assert as_table(rows, dataset) == as_table(
+            [normalise(r, dataset) for r in corrections_dataset.correction_rows(history)], dataset
+        )
+        served = app_for().test_client().get("/v1/corrections?size=1000").get_json()["items"]
+        assert {r["id"] for r in rows} == {c["id"] for c in served} and rows
+        median = next(r for r in rows if r["indicator"] == "feedback_response_time_median" and r["breakdown"] == "city")
+        assert median["period"] == "2026-03" and median["new_n"] == median["old_n"] + 1
+        assert median["events_added"] and "events added" in median["why_en"]
+        assert median["new_value"] != median["old_value"]
+        assert "corrections" in {d["dct:identifier"] for d in catalog["dcat:dataset"]}
+
+        before = view.stamp()
+        again = publish(Indicators(populated, settings, clock), settings, target, history)
+        assert again.changed == [] and again.removed == []
+        assert view.stamp() == before
+    finally:
+        history.close()
+
+
+def test_the_corrections_dataset_has_its_data_dictionary_in_the_folder(populated, settings, clock, tmp_path):
+    from history.store import open_history
+
+    history = open_history(settings)
+    try:
+        target = LocalTarget(tmp_path / "out", settings)
+        publish(Indicators(populated, settings, clock), settings, target, history)
+        package = json.loads((tmp_path / "out" / "datapackage.json").read_text())
+        resource = next(r for r in package["resources"] if r["name"] == "corrections")
+        names = [f["name"] for f in resource["schema"]["fields"]]
+        assert names[:3] == ["id", "indicator", "period"] and "why_en" in names
+        assert all(f["description"] for f in resource["schema"]["fields"])
+        assert resource["schema"]["primaryKey"] == ["id"]
+        header = (tmp_path / "out" / "corrections.csv").read_text().splitlines()
+        assert header == [",".join(names)]  # no corrections yet: the header alone
+        catalog = json.loads((tmp_path / "out" / "catalog.jsonld").read_text())
+        node = next(d for d in catalog["dcat:dataset"] if d["dct:identifier"] == "corrections")
+        assert node["dct:license"]["@id"] == "http://creativecommons.org/licenses/by/4.0/"
+    finally:
+        history.close()
