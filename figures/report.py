@@ -48,6 +48,8 @@ def trend(series: list[dict[str, Any]], direction: str) -> str:
 def publication_moment(period: str) -> str:
     """The ``as_of`` a past period's report shows: the last day of the following month (read as its end)."""
     year, month = (int(part) for part in period.split("-")[:2])
+    if (year, month) >= (9999, 12):  # no following month in the calendar: the moment lies in the future anyway
+        return "9999-12-31"
     first_after_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
     return (first_after_next - timedelta(days=1)).isoformat()
 

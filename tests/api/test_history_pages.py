@@ -330,8 +330,8 @@ def test_a_report_from_the_history_equals_todays_when_nothing_changed_since(rest
     app = app_for()
     svc = app.extensions["mittari"]
     now = svc.clock.now()
-    live = report.build(svc.indicators, svc.index, "Kaupunginhallitus", "2026-03", now)
-    pinned = report.build(svc.indicators, svc.index, "Kaupunginhallitus", "2026-03", now, svc.history, "2026-05-31")
+    live = report.build(svc.indicators, "Kaupunginhallitus", "2026-03", now)
+    pinned = report.build(svc.indicators, "Kaupunginhallitus", "2026-03", now, svc.history, "2026-05-31")
     assert live["as_published"] is None and pinned["as_published"]["rule"] == "as_of"
     fields = ("code", "service", "value", "target", "n", "trend", "provisional", "final_from")
     assert live["off_target"]
