@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import heapq
 import json
 import math
 import threading
@@ -34,6 +33,7 @@ from core.settings import Settings
 from core.times import parse
 from figures import indicator_table, provisional
 from figures.indicator_table import Table
+from figures.protection_store import open_blocks
 from privacy import disclosure, policy
 from search.cells import CELL_TYPES, Atom
 from search.index import Index
@@ -88,11 +88,16 @@ Summaries = Sequence[Mapping[str, Any]]  # the atom summaries behind a cell (sea
 
 
 def _merged(summaries: Summaries, key: str) -> list[float]:
-    """The cell's sorted values: the atoms' sorted lists merged (so a median over atoms is exact)."""
+    """The cell's sorted values: the atoms' sorted lists merged (so a median over atoms is exact).
+
+    Concatenated and sorted rather than ``heapq.merge``d: the same list, but the sort finds the atoms'
+    sorted runs and merges them in C, about ten times faster on a whole-history cell of many atoms."""
     lists = [s[key] for s in summaries if s.get(key)]
     if len(lists) == 1:
         return list(lists[0])
-    return list(heapq.merge(*lists))
+    merged = [value for values in lists for value in values]
+    merged.sort()
+    return merged
 
 
 def _median_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
@@ -391,6 +396,8 @@ class Indicators:
         self.clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        #: each year's protection, kept across generations and processes (figures/protection_store.py)
+        self.protections = open_blocks(settings.data_dir / "protection")
 
     # -- data --------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -467,6 +474,7 @@ class Indicators:
                 _atoms_for(snap, indicator, Filters()),
                 lambda summaries: indicator.compute(summaries, ctx)[1],
                 self.settings.min_cell_count,
+                self.protections,
             ),
         )
         return result
