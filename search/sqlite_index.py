@@ -124,6 +124,8 @@ class SqliteIndex:
         self._local = threading.local()
         self._facet_lock = threading.Lock()
         self._facet_cache: OrderedDict[tuple[Any, ...], dict[str, list[dict[str, Any]]]] = OrderedDict()
+        #: the document counts of stats(), with the (index file, generation) they were counted at
+        self._stats_cache: tuple[tuple[Any, ...], dict[str, int], dict[int, int]] | None = None
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()
@@ -492,15 +494,28 @@ class SqliteIndex:
             conn.execute(_NEXT_GENERATION)
 
     def stats(self) -> dict[str, Any]:
+        """Documents per type and per redaction version, and the counters.
+
+        The two document counts read every document (0.2 s at 200,000 events, on every overview page), so
+        they are kept per index generation, which moves with every write of documents; the counters, which
+        can change without documents changing, are read each time."""
         conn = self._read_conn()
         if conn is None:
             return {"documents": {}, "redaction_versions": {}, "counters": {}}
-        docs = dict(conn.execute("SELECT type, COUNT(*) FROM docs GROUP BY type ORDER BY type").fetchall())
-        versions = dict(
-            conn.execute(
-                "SELECT redaction_version, COUNT(*) FROM docs GROUP BY redaction_version ORDER BY redaction_version"
-            ).fetchall()
-        )
+        key = (_inode(self.path), self.generation())
+        with self._facet_lock:
+            cached = self._stats_cache if self._stats_cache is not None and self._stats_cache[0] == key else None
+        if cached is not None:
+            docs, versions = dict(cached[1]), dict(cached[2])
+        else:
+            docs = dict(conn.execute("SELECT type, COUNT(*) FROM docs GROUP BY type ORDER BY type").fetchall())
+            versions = dict(
+                conn.execute(
+                    "SELECT redaction_version, COUNT(*) FROM docs GROUP BY redaction_version ORDER BY redaction_version"
+                ).fetchall()
+            )
+            with self._facet_lock:
+                self._stats_cache = (key, dict(docs), dict(versions))
         counters = dict(conn.execute("SELECT name, value FROM counters ORDER BY name").fetchall())
         return {"documents": docs, "redaction_versions": versions, "counters": counters}
 
