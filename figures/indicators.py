@@ -594,11 +594,18 @@ class Indicators:
     def breakdown(self, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
         """Cells by service or by area over the filters' period; a service within an area is never published."""
         check_scope(filters)
+        snap = self.snapshot()
+        result: list[dict[str, Any]] = self._memo(
+            snap, f"breakdown:{field}", indicator, filters, lambda: self._breakdown(snap, indicator, filters, field)
+        )
+        return result
+
+    def _breakdown(self, snap: Snapshot, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         if period is None:
             return []
         ctx = self._context()
-        table = self.table(indicator)
+        table = self._table(snap, indicator)
         if field == "service_code":
             if filters.area:
                 return []
