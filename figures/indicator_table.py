@@ -112,6 +112,7 @@ class Table:
     areas: tuple[str, ...]
     atoms: Mapping[tuple[str, str, str], list[Any]]
     members: dict[Key, list[tuple[str, str, str]]]
+    periods: dict[str, list[str]]  # every period of the table with its months
 
     def count(self, key: Key) -> int:
         return int(self.protection.counts.get(key, 0))
@@ -125,7 +126,7 @@ class Table:
     def summaries_of(self, key: Key) -> list[Any]:
         """The summaries of every atom in a cell, atoms in order."""
         period, service, area = key
-        months = [m for m in self.months if period in (WHOLE, m, m[:4], quarter_of(m))]
+        months = self.periods.get(period, ())
         return [
             summary
             for month in months
@@ -192,7 +193,7 @@ def build(
             primary.add(whole)
             withheld.add(whole)  # already so: each non-empty year part is small, hence withheld
     protection = Protection(frozenset(withheld), frozenset(primary), cast(Mapping[Hashable, int], counts))
-    return Table(protection, tuple(months), services, areas, by_atom, members)
+    return Table(protection, tuple(months), services, areas, by_atom, members, dict(periods))
 
 
 def _periods(months: list[str]) -> list[tuple[str, list[str]]]:

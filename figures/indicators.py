@@ -578,7 +578,12 @@ class Indicators:
         check_scope(filters)
         ctx = self._context()
         table = self._table(snap, indicator)
-        months = {atom[0] for atom in _atoms_for(snap, indicator, replace(filters, month_from=None, month_to=None))}
+        scope = (
+            table.atoms
+            if not (filters.service or filters.area)
+            else _atoms_for(snap, indicator, replace(filters, month_from=None, month_to=None))
+        )
+        months = {atom[0] for atom in scope}
         out = []
         for month in _months_between(months, filters):
             cell = self._cell(indicator, table, _key(month, filters), ctx)
