@@ -246,8 +246,9 @@ def protect(
     companion at once (the plain singleton rule) cascades through single-month quarters
     and withholds far more than needed.
     """
-    atoms = {key: frozenset(a for a in members if atom_counts.get(a, 0)) for key, members in cells.items()}
-    counts = {key: sum(atom_counts[a] for a in members) for key, members in atoms.items()}
+    nonzero = frozenset(a for a, n in atom_counts.items() if n)
+    atoms = {key: nonzero.intersection(members) for key, members in cells.items()}
+    counts = {key: sum(map(atom_counts.__getitem__, members)) for key, members in atoms.items()}
     primary = {key for key, n in counts.items() if 0 < n < threshold}
     withheld = set(primary) | set(hidden)
     sensitive = primary | {key for key in hidden if 0 < counts[key] < threshold}
