@@ -20,6 +20,11 @@ The method here is the classic one for hierarchical tables, made exact:
    cell that is still determined gets one more companion withheld, and a
    large secondary cell that is determined anyway is published (it adds
    nothing to what is known). Steps 2–3 repeat until the audit passes.
+   The elimination leaves out published cells that are sums of other
+   published ones and runs only over the groups of atoms a withheld cell
+   touches; both change nothing of its answer (see ``_determined``), only
+   its cost: at 200,000 demo events the audit went from about 80 % of a
+   cold overview to a few per cent.
 
 Counts and sums share the same equations (a mean times its count is a sum),
 so the same pattern protects both. Empty cells (no items) are not sensitive
