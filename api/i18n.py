@@ -470,6 +470,7 @@ def t(key: str, lang: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+@functools.lru_cache(maxsize=8192)
 def number(value: float | int | None, lang: str, digits: int = 1) -> str:
     """A number as babel writes it with the pattern ``#,##0.0…`` in the language, without babel's cost.
 

@@ -1,17 +1,27 @@
 """``mittari bench scale``, serving side: what pages and API answers cost on a big index, and the memory it takes.
 
-The measurement runs in a child process of its own (started with ``spawn``, so it inherits
+The measurement runs in child processes of their own (started with ``spawn``, so they inherit
 nothing of the ingest that filled the index), through the Flask test client as ``bench pages``
-does: server time, no network. "Cold" is the child's first request to a fresh app (the
-indicators read from the index, templates compiled); "first" is each path's first request after
-that, which still pays for what the app keeps per index generation (facet counts, figures);
-median and p95 are over the warm requests that follow. The child's peak resident memory
-(``VmHWM``) is the memory one serving worker needs for all of it.
+does: server time, no network.
+
+1. The first child starts with no protection stored (``DATA_DIR/protection`` is emptied first):
+   "cold" is its first request to a fresh app (the figures computed from the index, disclosure
+   control included, templates compiled); "first" is each path's first request after that, which
+   still pays for what the app keeps per index generation (facet counts, figures); median and
+   p95 are over the warm requests that follow, which the app's response cache answers (identical
+   GETs until the index changes), as in production. Its peak resident memory (``VmHWM``) is the
+   memory one serving worker needs for all of it.
+2. A second child measures only the cold overview again, now reading the protection the first
+   one stored: what a restarted or added worker pays.
+3. A third child runs every path with the response cache off (``response_cache_bytes=0``): the
+   warm median of a request that is not a repeat (a figure memoised per generation, the page or
+   answer built again), e.g. a filter no one asked for before.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import statistics
 import time
 from pathlib import Path
@@ -36,10 +46,20 @@ PATHS = (
 
 
 def measure_serving(settings: Settings, runs: int) -> dict[str, Any]:
-    """Run :func:`_serve_and_measure` in a fresh child process and return its figures."""
+    """The three children's figures (see the module's text)."""
+    shutil.rmtree(settings.data_dir / "protection", ignore_errors=True)
+    figures = _in_child(settings, runs, cold_only=False)
+    figures["cold_stored"] = _in_child(settings, runs, cold_only=True)["cold"]
+    uncached = _in_child(settings.with_overrides(response_cache_bytes=0), runs, cold_only=False)
+    for row, other in zip(figures["rows"], uncached["rows"], strict=True):
+        row["uncached_median"] = other["median"]
+    return figures
+
+
+def _in_child(settings: Settings, runs: int, cold_only: bool) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue[dict[str, Any]] = context.Queue()
-    child = context.Process(target=_serve_and_measure, args=(settings, runs, queue))
+    child = context.Process(target=_serve_and_measure, args=(settings, runs, cold_only, queue))
     child.start()
     figures = queue.get()
     child.join()
@@ -48,22 +68,24 @@ def measure_serving(settings: Settings, runs: int) -> dict[str, Any]:
     return figures
 
 
-def _serve_and_measure(settings: Settings, runs: int, queue: multiprocessing.Queue[dict[str, Any]]) -> None:
+def _serve_and_measure(
+    settings: Settings, runs: int, cold_only: bool, queue: multiprocessing.Queue[dict[str, Any]]
+) -> None:
     try:
-        queue.put(_measure(settings, runs))
+        queue.put(_measure(settings, runs, cold_only))
     except BaseException as exc:  # the parent waits on the queue: it must hear about a failure too
         queue.put({"error": f"{type(exc).__name__}: {exc}"})
         raise
 
 
-def _measure(settings: Settings, runs: int) -> dict[str, Any]:
+def _measure(settings: Settings, runs: int, cold_only: bool = False) -> dict[str, Any]:
     from api import create_app
 
     app = create_app(settings)
     client = app.test_client()
     cold = _timed(client, "/fi/")
     rows = []
-    for label, path in PATHS:
+    for label, path in () if cold_only else PATHS:
         first = _timed(client, path)
         _timed(client, path)
         times = sorted(_timed(client, path) for _ in range(runs))

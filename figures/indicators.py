@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import heapq
 import json
 import math
 import threading
@@ -34,6 +33,7 @@ from core.settings import Settings
 from core.times import parse
 from figures import definition_versions, indicator_table, provisional
 from figures.indicator_table import Table
+from figures.protection_store import open_blocks
 from privacy import disclosure, policy
 from search.cells import CELL_TYPES, Atom
 from search.index import Index, StreamPosition
@@ -92,11 +92,16 @@ Summaries = Sequence[Mapping[str, Any]]  # the atom summaries behind a cell (sea
 
 
 def _merged(summaries: Summaries, key: str) -> list[float]:
-    """The cell's sorted values: the atoms' sorted lists merged (so a median over atoms is exact)."""
+    """The cell's sorted values: the atoms' sorted lists merged (so a median over atoms is exact).
+
+    Concatenated and sorted rather than ``heapq.merge``d: the same list, but the sort finds the atoms'
+    sorted runs and merges them in C, about ten times faster on a whole-history cell of many atoms."""
     lists = [s[key] for s in summaries if s.get(key)]
     if len(lists) == 1:
         return list(lists[0])
-    return list(heapq.merge(*lists))
+    merged = [value for values in lists for value in values]
+    merged.sort()
+    return merged
 
 
 def _median_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
@@ -405,6 +410,8 @@ class Indicators:
         self.clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        #: each year's protection, kept across generations and processes (figures/protection_store.py)
+        self.protections = open_blocks(settings.data_dir / "protection")
 
     # -- data --------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -500,6 +507,7 @@ class Indicators:
                 _atoms_for(snap, indicator, Filters()),
                 lambda summaries: indicator.compute(summaries, ctx)[1],
                 self.settings.min_cell_count,
+                self.protections,
             ),
         )
         return result
@@ -611,7 +619,12 @@ class Indicators:
         check_scope(filters)
         ctx = self._context()
         table = self._table(snap, indicator)
-        months = {atom[0] for atom in _atoms_for(snap, indicator, replace(filters, month_from=None, month_to=None))}
+        scope = (
+            table.atoms
+            if not (filters.service or filters.area)
+            else _atoms_for(snap, indicator, replace(filters, month_from=None, month_to=None))
+        )
+        months = {atom[0] for atom in scope}
         out = []
         for month in _months_between(months, filters):
             cell = self._cell(indicator, table, _key(month, filters), ctx)
@@ -627,11 +640,18 @@ class Indicators:
     def breakdown(self, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
         """Cells by service or by area over the filters' period; a service within an area is never published."""
         check_scope(filters)
+        snap = self.snapshot()
+        result: list[dict[str, Any]] = self._memo(
+            snap, f"breakdown:{field}", indicator, filters, lambda: self._breakdown(snap, indicator, filters, field)
+        )
+        return result
+
+    def _breakdown(self, snap: Snapshot, indicator: Indicator, filters: Filters, field: str) -> list[dict[str, Any]]:
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         if period is None:
             return []
         ctx = self._context()
-        table = self.table(indicator)
+        table = self._table(snap, indicator)
         if field == "service_code":
             if filters.area:
                 return []

@@ -20,6 +20,11 @@ The method here is the classic one for hierarchical tables, made exact:
    cell that is still determined gets one more companion withheld, and a
    large secondary cell that is determined anyway is published (it adds
    nothing to what is known). Steps 2–3 repeat until the audit passes.
+   The elimination leaves out published cells that are sums of other
+   published ones and runs only over the groups of atoms a withheld cell
+   touches; both change nothing of its answer (see ``_determined``), only
+   its cost: at 200,000 demo events the elimination went from about half
+   of a cold overview's profile to under a tenth.
 
 Counts and sums share the same equations (a mean times its count is a sum),
 so the same pattern protects both. Empty cells (no items) are not sensitive
@@ -110,13 +115,121 @@ class Span:
 
 
 def determined(
-    cells: Mapping[Hashable, Set[Hashable]], published: Iterable[Hashable], asked: Iterable[Hashable]
+    cells: Mapping[Hashable, Set[Hashable]],
+    published: Iterable[Hashable],
+    asked: Iterable[Hashable],
+    equations: Sequence[Equation] = (),
 ) -> set[Hashable]:
-    """The asked cells whose atom sum follows from the published cells by adding and subtracting."""
-    span = Span()
-    for key in published:
-        span.add(cells[key])
-    return {key for key in asked if cells[key] and span.contains(cells[key])}
+    """The asked cells whose atom sum follows from the published cells by adding and subtracting.
+
+    ``equations`` are optional: they change nothing of the answer, only its cost (see
+    :func:`_determined`).
+    """
+    return _determined(cells, set(published), asked, _sums(cells, equations))
+
+
+def _sums(
+    cells: Mapping[Hashable, Set[Hashable]], equations: Sequence[Equation]
+) -> list[tuple[Hashable, tuple[Hashable, ...]]]:
+    """The equations that hold exactly over the cells' atoms: the total's atoms are the disjoint union of
+    at least two non-empty parts' atoms. Others (or parts the caller got wrong) are simply not used."""
+    out = []
+    for total, parts in equations:
+        whole = cells.get(total)
+        nonempty = tuple(p for p in parts if cells.get(p))
+        if not whole or len(nonempty) < 2 or sum(len(cells[p]) for p in nonempty) != len(whole):
+            continue
+        if set().union(*(cells[p] for p in nonempty)) == whole:
+            out.append((total, nonempty))
+    return out
+
+
+def _determined(
+    cells: Mapping[Hashable, Set[Hashable]],
+    published: Set[Hashable],
+    asked: Iterable[Hashable],
+    sums: Sequence[tuple[Hashable, tuple[Hashable, ...]]],
+) -> set[Hashable]:
+    """:func:`determined`, exact, and cheaper than one elimination over every published cell, by two steps
+    that change nothing of the answer:
+
+    - A published cell that is the sum of other published cells by one of ``sums`` adds nothing to the
+      span and is left out. No cycle can drop a cell together with the parts it rests on: every part has
+      fewer atoms than its total, so by induction on size every published vector is a sum of kept ones.
+      Most period totals go this way (a quarter whose months are all published).
+    - The kept vectors fall into groups that share no atom (connected through shared atoms). A sum over
+      atoms is in the span exactly when it touches no atom outside every group and, for each group it
+      touches, its part in that group is in the span of that group's vectors: vectors of different groups
+      have disjoint supports, so a combination giving it splits into one combination per group. Only the
+      groups an asked cell touches are eliminated, typically the months around a withheld cell.
+    """
+    redundant = {
+        frozenset(cells[total]) for total, parts in sums if total in published and all(p in published for p in parts)
+    }
+    kept = {v for v in (frozenset(cells[key]) for key in published) if v and v not in redundant}
+    groups = _Groups()
+    for vector in kept:
+        groups.join(vector)
+    members: dict[Hashable, list[frozenset[Hashable]]] = {}
+    for vector in kept:
+        members.setdefault(groups.find(next(iter(vector))), []).append(vector)
+    spans: dict[Hashable, Span] = {}
+    found = set()
+    for key in asked:
+        atoms = cells[key]
+        if not atoms or any(a not in groups for a in atoms):
+            continue
+        parts: dict[Hashable, list[Hashable]] = {}
+        for atom in atoms:
+            parts.setdefault(groups.find(atom), []).append(atom)
+        if all(_span_of(root, members, spans).contains(part) for root, part in parts.items()):
+            found.add(key)
+    return found
+
+
+def _span_of(
+    root: Hashable, members: Mapping[Hashable, list[frozenset[Hashable]]], spans: dict[Hashable, Span]
+) -> Span:
+    """The span of one group's vectors, eliminated the first time a cell asks about the group."""
+    span = spans.get(root)
+    if span is None:
+        span = spans[root] = Span()
+        for vector in members[root]:
+            span.add(vector)
+    return span
+
+
+class _Groups:
+    """Union-find over atoms: atoms that share a published cell, directly or through others, form one group."""
+
+    def __init__(self) -> None:
+        self._parent: dict[Hashable, Hashable] = {}
+
+    def __contains__(self, atom: Hashable) -> bool:
+        return atom in self._parent
+
+    def find(self, atom: Hashable) -> Hashable:
+        parent = self._parent
+        root = atom
+        while parent[root] != root:
+            root = parent[root]
+        while parent[atom] != root:
+            parent[atom], atom = root, parent[atom]
+        return root
+
+    def join(self, atoms: Iterable[Hashable]) -> None:
+        first = _NONE
+        for atom in atoms:
+            if atom not in self._parent:
+                self._parent[atom] = atom
+            root = self.find(atom)
+            if first is _NONE:
+                first = root
+            elif root != first:
+                self._parent[root] = first
+
+
+_NONE = object()
 
 
 def protect(
@@ -138,16 +251,18 @@ def protect(
     companion at once (the plain singleton rule) cascades through single-month quarters
     and withholds far more than needed.
     """
-    atoms = {key: frozenset(a for a in members if atom_counts.get(a, 0)) for key, members in cells.items()}
-    counts = {key: sum(atom_counts[a] for a in members) for key, members in atoms.items()}
+    nonzero = frozenset(a for a, n in atom_counts.items() if n)
+    atoms = {key: nonzero.intersection(members) for key, members in cells.items()}
+    counts = {key: sum(map(atom_counts.__getitem__, members)) for key, members in atoms.items()}
     primary = {key for key, n in counts.items() if 0 < n < threshold}
     withheld = set(primary) | set(hidden)
     sensitive = primary | {key for key in hidden if 0 < counts[key] < threshold}
     guarded = set(sensitive)
+    sums = _sums(atoms, equations)
     while True:
         _by_margins(withheld, guarded, counts, equations, threshold)
-        published = [key for key in atoms if key not in withheld]
-        found = determined(atoms, published, [key for key in withheld if counts[key]])
+        published = {key for key in atoms if key not in withheld}
+        found = _determined(atoms, published, [key for key in withheld if counts[key]], sums)
         exposed = found & sensitive
         if not exposed:
             # a large companion that can be computed anyway is published: it adds nothing to what is known

@@ -227,11 +227,16 @@ def store_errors() -> tuple[type[Exception], ...]:
 
     The API maps all of them to 503 with ``Retry-After`` in one place: a corrupt or
     unreachable store is an outage to wait out, never a 500 blamed on the request.
+    Elasticsearch's are named only once its client is loaded (by ``search/es_index.py``, which
+    ``open_index`` imports for an Elasticsearch URL): without it none of them can be raised, and
+    importing the client only to name them cost an embedded serving worker a second and 27 MB.
     """
     import sqlite3
-
-    from elasticsearch import ApiError, TransportError
+    import sys
 
     from core.errors import MittariError
 
-    return (MittariError, sqlite3.Error, ApiError, TransportError)
+    elastic = sys.modules.get("elasticsearch")
+    if elastic is None:
+        return (MittariError, sqlite3.Error)
+    return (MittariError, sqlite3.Error, elastic.ApiError, elastic.TransportError)

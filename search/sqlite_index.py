@@ -531,6 +531,11 @@ class SqliteIndex:
             conn.execute(_NEXT_GENERATION)
 
     def stats(self) -> dict[str, Any]:
+        """Documents per type and per redaction version, and the counters.
+
+        The two document counts read every document (0.2 s at 200,000 events, on every overview page), so
+        they are kept per index generation, which moves with every write of documents; the counters, which
+        can change without documents changing, are read each time."""
         conn = self._read_conn()
         if conn is None:
             return {"documents": {}, "redaction_versions": {}, "counters": {}}

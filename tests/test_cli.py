@@ -126,9 +126,27 @@ def test_bench_figures_prints_each_cold_run(runner, tmp_path):
     result = invoke(runner, tmp_path, "bench", "figures", "--runs", "2")
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].split() == ["run", "read", "ms", "read+warm", "ms", "atoms", "peak", "MB"]
-    assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
-    assert all(line.split()[3] == "3" for line in lines[1:])  # one feedback atom per service
+    assert lines[0].split() == ["run", "protection", "read", "ms", "read+warm", "ms", "atoms", "peak", "MB"]
+    assert [line.split()[:2] for line in lines[1:]] == [["1", "computed"], ["2", "stored"]]
+    assert all(line.split()[4] == "3" for line in lines[1:])  # one feedback atom per service
+    assert not (tmp_path / "data" / "protection").exists()  # the bench keeps its protection in a folder of its own
+
+
+def test_bench_disclosure_computes_then_reads_each_table(runner, tmp_path):
+    events = tmp_path / "events.jsonl"
+    items = [e for i in range(7) for e in feedback_item(f"fb-{i}", T0, 3 + i, service=f"{100 + i % 2}")]
+    events.write_text("\n".join(json.dumps(e) for e in items) + "\n")
+    assert invoke(runner, tmp_path, "import", "events", str(events)).exit_code == 0
+    assert invoke(runner, tmp_path, "ingest", "--once").exit_code == 0
+    result = invoke(runner, tmp_path, "bench", "disclosure")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].split() == ["indicator", "computed", "ms", "stored", "ms", "cells", "small", "withheld"]
+    closed = next(line.split() for line in lines if line.startswith("feedback_closed_share"))
+    # city, services 100 (4 items) and 101 (3), one area, over a month, its quarter, year and the whole history:
+    # 16 cells; both services small in each period, so 8 small and withheld
+    assert closed[3:] == ["16", "8", "8"]
+    assert lines[-1].startswith("total")
 
 
 def test_bench_scale_prints_every_figure_and_can_measure_again(runner, tmp_path):
@@ -143,6 +161,7 @@ def test_bench_scale_prints_every_figure_and_can_measure_again(runner, tmp_path)
     for label, path in PATHS:  # every page and API call answered 200 (the child refuses anything else)
         assert any(line.startswith(label) and path in line for line in result.output.splitlines()), label
     assert "peak resident memory of the serving process (VmHWM):" in result.output
+    assert "again, protection stored" in result.output and "median, no response cache" in result.output
     again = invoke(runner, tmp_path, *args, "--reuse")
     assert "reusing the data there" in again.output and "ingest (log" not in again.output
     assert "overview cold (fresh app)" in again.output
