@@ -1,10 +1,12 @@
-"""Done when (issue #12, point 4, API side): a late event that changes a month that was final when recorded
-shows up in GET /v1/corrections with its reason, and ?as_of=<before> still answers the old value, on the
+"""Done when (issue #12, point 4): a late event that changes a month that was final when recorded shows up
+as a correction with its reason in GET /v1/corrections, on the corrections page, in its Atom feed and in
+the published corrections dataset, and ?as_of=<before> still answers the old value, on the
 embedded pair and on Kafka + Elasticsearch, through the whole path (log → worker → index → recorder →
 history → API)."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from history.store import open_history
 from ingest.events import encode_event, topic_for
 from ingest.log import Outgoing, open_log
 from ingest.worker import Worker
+from publisher.publish import build_datasets
 from search.index import open_index
 from tests.builders import T0, feedback_item
 from tests.conftest import read_json
@@ -72,6 +75,21 @@ def test_a_late_event_in_a_final_month_is_a_correction_and_as_of_keeps_the_old_v
         assert [(c["period"], c["value"], c["n"]) for c in now["series"]] == [("2026-03", 8.0, 13)]
         csv_before = client.get(f"/v1/indicators/{CODE}?as_of=2026-06-01T09:30&format=csv").text
         assert "2026-03,city,,,7.5," in csv_before
+
+        # the same correction on the page, in the feed and in the published dataset
+        page = client.get(f"/en/corrections/?indicator={CODE}")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "7.5" in text and "8.0" in text and "March 2026" in text
+        feed = client.get(f"/en/feeds/corrections.atom?indicator={CODE}")
+        assert feed.status_code == 200 and feed.mimetype == "application/atom+xml"
+        entries = ET.fromstring(feed.get_data()).findall("{http://www.w3.org/2005/Atom}entry")
+        assert entries and any("7.5" in ET.tostring(e, encoding="unicode") for e in entries)
+        datasets, catalog = build_datasets(Indicators(reader, settings, clock), settings, store)
+        (published,) = [d for d in datasets if d.code == "corrections"]
+        row = next(r for r in published.rows if r["indicator"] == CODE and r["breakdown"] == "city")
+        assert (row["old_value"], row["new_value"], row["events_added"]) == (7.5, 8.0, 4)
+        assert any(d["dct:identifier"] == "corrections" for d in catalog["dcat:dataset"])
         reader.close()
     finally:
         store.close()
