@@ -470,14 +470,14 @@ def t(key: str, lang: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-@functools.lru_cache(maxsize=8192)
 def number(value: float | int | None, lang: str, digits: int = 1) -> str:
     """A number as babel writes it with the pattern ``#,##0.0…`` in the language, without babel's cost.
 
     A page shows hundreds of numbers and babel parses its pattern and looks the locale up for each
     (a third of an overview's time); the result only depends on the language's two symbols and on the
     rounding (half to even, on the number's shortest decimal form), done here the same way.
-    ``tests/api/test_charts_and_i18n.py`` checks it against babel for any number."""
+    ``tests/api/test_charts_and_i18n.py`` checks it against babel for any number. Not memoised: 0.0 and -0.0
+    are equal keys to a cache but written differently ("0" and "-0")."""
     if value is None:
         return "–"
     if isinstance(value, float) and not math.isfinite(value):

@@ -91,3 +91,10 @@ def test_numbers_are_written_exactly_as_babel_writes_them(value, lang, digits):
 
     pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     assert i18n.number(value, lang, digits) == format_decimal(value, format=pattern, locale=lang)
+
+
+def test_zero_and_negative_zero_are_written_apart_whatever_came_first():
+    """A cache keyed by the value would answer -0.0 with 0.0's text (they are equal keys); babel writes "-0"."""
+    for lang in i18n.LANGUAGES:
+        assert (i18n.number(0.0, lang, 0), i18n.number(-0.0, lang, 0)) == ("0", "-0")
+        assert (i18n.number(-0.0, lang, 1), i18n.number(0.0, lang, 1))[1] in ("0,0", "0.0")
