@@ -217,16 +217,16 @@ def test_the_run_freezes_older_objects_out_of_the_collector_only_while_it_runs(l
     frozen_during: list[int] = []
     real_write = index.write
 
-    def write(docs, counters=None):
+    def write(docs, counters=None, position=None):
         frozen_during.append(gc.get_freeze_count())
-        return real_write(docs, counters)
+        return real_write(docs, counters, position)
 
     index.write = write
     ingest(log, worker, feedback_item("fb-gc", T0, respond_hours=4))
     assert frozen_during and frozen_during[0] > 0
     assert gc.get_freeze_count() == 0  # given back, so a long-lived caller (tests, a server) collects as before
 
-    def broken(docs, counters=None):
+    def broken(docs, counters=None, position=None):
         raise RuntimeError("index broke")
 
     index.write = broken
