@@ -220,14 +220,15 @@ class ElasticIndex:
             touched = self._stored_atoms(concrete, [d.id for d in docs])
         atom_fields = {d.id: self._atom_fields(d) for d in docs}
         attempt = 0
+        position_conflict = False
         while pending or side:
             operations: list[dict[str, Any]] = []
             for doc in pending:
                 action = {"_index": self.target, "_id": doc.id, "version": doc.version, "version_type": "external"}
                 operations += [{"index": action}, {**_source(doc), **atom_fields[doc.id]}]
             response = self._call(self.es.bulk, operations=operations + side, refresh="wait_for", timeout="60s")
-            if any(next(iter(item.values())).get("status", 500) >= 300 for item in response["items"][len(pending) :]):
-                raise TransientError("Elasticsearch did not take the ingest counters and log position")
+            if side:
+                position_conflict = _side_refused(response["items"][len(pending) :], bool(moves)) or position_conflict
             side = []
             retry: list[Document] = []
             for doc, item in zip(pending, response["items"], strict=False):
@@ -255,6 +256,12 @@ class ElasticIndex:
                     "bulk items refused as overloaded, retrying", extra=fields(items=len(pending), attempt=attempt)
                 )
                 time.sleep(min(0.2 * 2**attempt, 5))
+        if position_conflict and position:
+            # Another worker (another partition) moved the position between our read and our write. Our
+            # documents and counters are in; only the position is merged and written again, before the
+            # generation moves. Failing the batch here instead had the worker write it twice: its events
+            # were then counted as duplicates and its counters added twice.
+            self._advance_position(position)
         if result.ignored_older and self.counting:
             stale = self._side_operations({"stale_writes_ignored": result.ignored_older}, generation=False)
             self._call(self.es.bulk, operations=stale, refresh="wait_for", timeout="60s")
@@ -671,6 +678,22 @@ class ElasticIndex:
 
 _CELL_FIELDS = ("cell_month", "cell_service", "cell_area", "cell_code")  # on documents
 _CELL_KEYS = ("month", "service", "area", "code")  # on cells
+
+
+def _side_refused(items: Sequence[Mapping[str, Any]], with_position: bool) -> bool:
+    """Check the bulk's side items (the log position first when ``with_position``, then the counters and the
+    generation): True when only the position was refused as changed meanwhile (409), to be merged again;
+    any other refusal fails the batch, since counters or the generation did not land."""
+    conflict = False
+    for n, item in enumerate(items):
+        status = next(iter(item.values())).get("status", 500)
+        if status < 300:
+            continue
+        if with_position and n == 0 and status == 409:
+            conflict = True
+            continue
+        raise TransientError("Elasticsearch did not take the ingest counters and log position")
+    return conflict
 
 
 def cells_index_name(concrete: str) -> str:
