@@ -43,6 +43,41 @@ def text_in(values: Any, lang: str) -> str:
     return ""
 
 
+def _agents(settings: Settings) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """What every dataset node shares: the base URL, the licence's URI, the publisher and the contact point."""
+    contact = {
+        "@type": "vcard:Organization",
+        "vcard:fn": settings.publisher_name,
+        "vcard:hasEmail": {"@id": f"mailto:{settings.contact_email}"},
+    }
+    publisher = {"@type": "foaf:Agent", "foaf:name": settings.publisher_name}
+    return settings.base_url.rstrip("/"), LICENSES.get(settings.license, settings.license), publisher, contact
+
+
+def _distributions(api_url: str, license_uri: str) -> list[dict[str, Any]]:
+    """A dataset's two distributions: the API answer as CSV (a download) and as JSON."""
+    csv_url = f"{api_url}?format=csv"
+    return [
+        {
+            "@id": f"{csv_url}#distribution",
+            "@type": "dcat:Distribution",
+            "dcat:downloadURL": {"@id": csv_url},
+            "dcat:accessURL": {"@id": csv_url},
+            "dcat:mediaType": "text/csv",
+            "dct:format": {"@id": f"{_EU}/file-type/CSV"},
+            "dct:license": {"@id": license_uri},
+        },
+        {
+            "@id": f"{api_url}#api",
+            "@type": "dcat:Distribution",
+            "dcat:accessURL": {"@id": api_url},
+            "dcat:mediaType": "application/json",
+            "dct:format": {"@id": f"{_EU}/file-type/JSON"},
+            "dct:license": {"@id": license_uri},
+        },
+    ]
+
+
 def spatial(settings: Settings) -> dict[str, Any]:
     place = settings.spatial or settings.publisher_name
     if place.startswith(("http://", "https://")):
@@ -52,14 +87,7 @@ def spatial(settings: Settings) -> dict[str, Any]:
 
 def build_catalog(indicators: Indicators, settings: Settings, *, with_corrections: bool = False) -> dict[str, Any]:
     """The catalog; ``with_corrections`` adds the corrections dataset (:func:`corrections_node`)."""
-    base = settings.base_url.rstrip("/")
-    license_uri = LICENSES.get(settings.license, settings.license)
-    publisher = {"@type": "foaf:Agent", "foaf:name": settings.publisher_name}
-    contact = {
-        "@type": "vcard:Organization",
-        "vcard:fn": settings.publisher_name,
-        "vcard:hasEmail": {"@id": f"mailto:{settings.contact_email}"},
-    }
+    base, license_uri, publisher, contact = _agents(settings)
     datasets = []
     for indicator in indicators.definitions():
         series = indicators.series(indicator, Filters())
@@ -92,25 +120,7 @@ def build_catalog(indicators: Indicators, settings: Settings, *, with_correction
                 "rdfs:comment": json.dumps(made_by["log_position"], sort_keys=True, separators=(",", ":")),
             },
             "dct:conformsTo": _definition_node(base, made_by["definition"]),
-            "dcat:distribution": [
-                {
-                    "@id": f"{base}/v1/indicators/{indicator.code}?format=csv#distribution",
-                    "@type": "dcat:Distribution",
-                    "dcat:downloadURL": {"@id": f"{base}/v1/indicators/{indicator.code}?format=csv"},
-                    "dcat:accessURL": {"@id": f"{base}/v1/indicators/{indicator.code}?format=csv"},
-                    "dcat:mediaType": "text/csv",
-                    "dct:format": {"@id": f"{_EU}/file-type/CSV"},
-                    "dct:license": {"@id": license_uri},
-                },
-                {
-                    "@id": f"{base}/v1/indicators/{indicator.code}#api",
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": {"@id": f"{base}/v1/indicators/{indicator.code}"},
-                    "dcat:mediaType": "application/json",
-                    "dct:format": {"@id": f"{_EU}/file-type/JSON"},
-                    "dct:license": {"@id": license_uri},
-                },
-            ],
+            "dcat:distribution": _distributions(f"{base}/v1/indicators/{indicator.code}", license_uri),
         }
         if periods:
             dataset["dct:temporal"] = {
@@ -167,10 +177,7 @@ def _recipe_words(made_by: dict[str, Any]) -> str:
 def corrections_node(settings: Settings) -> dict[str, Any]:
     """The corrections dataset's DCAT-AP node (figures/corrections_dataset.py): no ``modified`` from the clock,
     so an unchanged history gives a byte-identical catalog."""
-    base = settings.base_url.rstrip("/")
-    license_uri = LICENSES.get(settings.license, settings.license)
-    publisher = {"@type": "foaf:Agent", "foaf:name": settings.publisher_name}
-    csv_url = f"{base}/v1/corrections?format=csv"
+    base, license_uri, publisher, contact = _agents(settings)
     return {
         "@id": f"{base}/v1/corrections#dataset",
         "@type": "dcat:Dataset",
@@ -190,11 +197,7 @@ def corrections_node(settings: Settings) -> dict[str, Any]:
         + _lang({"fi": "mittari", "sv": "indikator", "en": "indicator"}),
         "dcat:theme": {"@id": f"{_EU}/data-theme/GOVE"},
         "dct:publisher": publisher,
-        "dcat:contactPoint": {
-            "@type": "vcard:Organization",
-            "vcard:fn": settings.publisher_name,
-            "vcard:hasEmail": {"@id": f"mailto:{settings.contact_email}"},
-        },
+        "dcat:contactPoint": contact,
         "dct:license": {"@id": license_uri},
         "dct:accrualPeriodicity": {"@id": f"{_EU}/frequency/UPDATE_CONT"},
         "dct:spatial": spatial(settings),
@@ -206,23 +209,5 @@ def corrections_node(settings: Settings) -> dict[str, Any]:
                 "a value published as final changes; the reasons are counts, never ids."
             ),
         },
-        "dcat:distribution": [
-            {
-                "@id": f"{csv_url}#distribution",
-                "@type": "dcat:Distribution",
-                "dcat:downloadURL": {"@id": csv_url},
-                "dcat:accessURL": {"@id": csv_url},
-                "dcat:mediaType": "text/csv",
-                "dct:format": {"@id": f"{_EU}/file-type/CSV"},
-                "dct:license": {"@id": license_uri},
-            },
-            {
-                "@id": f"{base}/v1/corrections#api",
-                "@type": "dcat:Distribution",
-                "dcat:accessURL": {"@id": f"{base}/v1/corrections"},
-                "dcat:mediaType": "application/json",
-                "dct:format": {"@id": f"{_EU}/file-type/JSON"},
-                "dct:license": {"@id": license_uri},
-            },
-        ],
+        "dcat:distribution": _distributions(f"{base}/v1/corrections", license_uri),
     }
