@@ -4,6 +4,9 @@
 #   in a virtualenv of its own (its pins clash with Mittari's). Writes var/services/ckan/env with
 #   MITTARI_CKAN_URL, MITTARI_CKAN_TOKEN and MITTARI_CKAN_ORG.
 # Ports: MITTARI_CKAN_PORT (5000), MITTARI_SOLR_PORT (8983), MITTARI_REDIS_PORT (6379).
+# MITTARI_CKAN_SERVER: `dev` (default: `ckan run`, Werkzeug's threaded development server, enough for tests) or
+#   `gunicorn` (MITTARI_CKAN_WORKERS sync workers, 2 by default, over CKAN's documented WSGI entry point: CKAN served
+#   as a city would serve it, for `mittari bench api --ckan`).
 
 CKAN_VERSION=${MITTARI_CKAN_VERSION:-2.11.5}
 CKAN_PORT=${MITTARI_CKAN_PORT:-5000}
@@ -12,6 +15,9 @@ REDIS_PORT=${MITTARI_REDIS_PORT:-6379}
 CKAN_DIR=$VAR/ckan
 SOLR_DIR=$VAR/solr
 CKAN_DB_PASSWORD=${MITTARI_CKAN_DB_PASSWORD:-mittari-local}
+CKAN_SERVER=${MITTARI_CKAN_SERVER:-dev}
+CKAN_WORKERS=${MITTARI_CKAN_WORKERS:-2}
+CKAN_GUNICORN_VERSION=23.0.0
 
 debian_packages() {
   local missing=()
@@ -117,8 +123,19 @@ ckan_start() {
     $ckan user add mittari-admin email=admin@example.org password="local-$CKAN_DB_PASSWORD" >> "$CKAN_DIR/setup.log" 2>&1
   fi
   $ckan sysadmin add mittari-admin >> "$CKAN_DIR/setup.log" 2>&1
-  say "starting CKAN $CKAN_VERSION on 127.0.0.1:$CKAN_PORT (log: $CKAN_DIR/ckan.log)"
-  nohup $ckan run -H 127.0.0.1 -p "$CKAN_PORT" -r -t >> "$CKAN_DIR/ckan.log" 2>&1 < /dev/null &
+  case "$CKAN_SERVER" in
+    dev)
+      say "starting CKAN $CKAN_VERSION on 127.0.0.1:$CKAN_PORT (log: $CKAN_DIR/ckan.log)"
+      nohup $ckan run -H 127.0.0.1 -p "$CKAN_PORT" -r -t >> "$CKAN_DIR/ckan.log" 2>&1 < /dev/null &
+      ;;
+    gunicorn)
+      ckan_gunicorn
+      say "starting CKAN $CKAN_VERSION under gunicorn ($CKAN_WORKERS workers) on 127.0.0.1:$CKAN_PORT (log: $CKAN_DIR/ckan.log)"
+      CKAN_INI=$ini nohup "$CKAN_DIR/venv/bin/gunicorn" --workers "$CKAN_WORKERS" --bind "127.0.0.1:$CKAN_PORT" \
+          --chdir "$CKAN_DIR" --access-logfile - ckan_wsgi:application >> "$CKAN_DIR/ckan.log" 2>&1 < /dev/null &
+      ;;
+    *) die "MITTARI_CKAN_SERVER must be dev or gunicorn, not '$CKAN_SERVER'" ;;
+  esac
   echo $! > "$CKAN_DIR/ckan.pid"
   wait_for 90 "CKAN" ckan_ready || { tail -40 "$CKAN_DIR/ckan.log" >&2; die "CKAN did not start"; }
   if [ ! -s "$CKAN_DIR/token" ]; then
@@ -142,6 +159,21 @@ MITTARI_CKAN_TOKEN=$(cat "$CKAN_DIR/token")
 MITTARI_CKAN_ORG=mittari-demo-city
 ENV
   say "CKAN settings for mittari written to $CKAN_DIR/env"
+}
+
+# gunicorn in CKAN's own virtualenv, and the WSGI module CKAN's deployment guide describes (config from CKAN_INI).
+ckan_gunicorn() {
+  [ -x "$CKAN_DIR/venv/bin/gunicorn" ] || "$CKAN_DIR/venv/bin/pip" install -q "gunicorn==$CKAN_GUNICORN_VERSION"
+  cat > "$CKAN_DIR/ckan_wsgi.py" <<'PY'
+import os
+from logging.config import fileConfig
+
+from ckan.cli import CKANConfigLoader
+from ckan.config.middleware import make_app
+
+fileConfig(os.environ["CKAN_INI"])
+application = make_app(CKANConfigLoader(os.environ["CKAN_INI"]).get_config())
+PY
 }
 
 ckan_ready() {
