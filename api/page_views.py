@@ -140,7 +140,6 @@ def overview() -> str:
         summaries=summaries,
         trends=trends,
         score=scorecard.score(summaries, include),
-        stats=svc.index.stats(),
         charts=charts,
         as_of=block,
     )

@@ -17,6 +17,7 @@ backend gives the same figures by construction (percentiles are exact).
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import math
@@ -24,7 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.clock import Clock, SystemClock
@@ -125,8 +126,32 @@ def _answered_on_time(summaries: Summaries, ctx: Context) -> tuple[float | None,
         on_time += bisect.bisect_right(hours, target)
         unanswered = s.get("unanswered") or ()
         if unanswered:
-            judged += sum(1 for received in unanswered if (ctx.now - parse(received)).total_seconds() / 3600 > target)
+            judged += late_count(unanswered, ctx.now, target)
     return _share(on_time, judged), judged
+
+
+#: length of a stored date (``core.times.iso``: ``YYYY-MM-DDTHH:MM:SSZ``), whose string order is time order
+_ISO_SECONDS = 20
+
+
+def late_count(received: Sequence[str], now: datetime, target_hours: float) -> int:
+    """How many of the sorted received times waited longer than ``target_hours`` by ``now``.
+
+    Stored dates are whole seconds in one format, so "received before ``now - target``" is a string
+    comparison and, over a sorted list, one bisection: parsing each time was a tenth of a cold overview at a
+    million events. A list holding any other form of time is judged one time at a time, as before."""
+    if not all(len(r) == _ISO_SECONDS for r in received):
+        return sum(1 for r in received if (now - parse(r)).total_seconds() / 3600 > target_hours)
+    whole, within_second = _cutoff(now, target_hours)
+    # received strictly before the cutoff; a time in the cutoff's own second is before it when it has a fraction
+    return (bisect.bisect_right if within_second else bisect.bisect_left)(received, whole)
+
+
+@functools.lru_cache(maxsize=64)
+def _cutoff(now: datetime, target_hours: float) -> tuple[str, bool]:
+    """``now - target`` as a stored date (whole seconds) and whether a fraction of a second was cut off."""
+    cutoff = (now - timedelta(hours=target_hours)).astimezone(UTC)
+    return cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"), bool(cutoff.microsecond)
 
 
 def _closed_share(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:

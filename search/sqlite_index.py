@@ -32,6 +32,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from core.errors import TransientError
 from core.logs import fields
 from core.times import iso
@@ -449,7 +451,7 @@ class SqliteIndex:
             yield from atoms.from_rows(doc_type, self.scan(doc_type), self.timezone).items()
             return
         for month, service, area, code, summary in cursor:
-            yield (month, service, area, code), json.loads(summary)
+            yield (month, service, area, code), _summary(summary)
 
     def log_position(self) -> dict[str, StreamPosition]:
         conn = self._read_conn()
@@ -757,3 +759,14 @@ def _match_expression(q: str) -> str | None:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _summary(text: str) -> dict[str, Any]:
+    """An atom's stored summary, decoded by orjson: its value lists were most of a cold reader's time with the
+    standard decoder (0.3 s of number parsing at a million events). The same values either way; what orjson
+    refuses and the standard decoder takes (an integer beyond 64 bits, ``NaN``) is decoded the standard way."""
+    try:
+        decoded: dict[str, Any] = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        decoded = json.loads(text)
+    return decoded
