@@ -63,6 +63,12 @@ class Indicator:
     dynamic: bool = False
     #: the definition version in force (figures/definition_versions.py): a changed definition is a new version
     version: int = definition_versions.DYNAMIC_VERSION
+    #: n alone, where ``compute`` would pay for the value too (a median sorts every value; n is their number)
+    count: Callable[[Sequence[Mapping[str, Any]], Context], int] | None = None
+
+    def n(self, summaries: Sequence[Mapping[str, Any]], ctx: Context) -> int:
+        """The cell's n, as ``compute`` gives it (disclosure control asks every cell for it)."""
+        return self.count(summaries, ctx) if self.count is not None else self.compute(summaries, ctx)[1]
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,11 @@ def _merged(summaries: Summaries, key: str) -> list[float]:
     merged = [value for values in lists for value in values]
     merged.sort()
     return merged
+
+
+def _values_count(summaries: Summaries, key: str) -> int:
+    """How many values the atoms' lists hold: what ``_merged`` would give the length of, without merging."""
+    return sum(len(s.get(key) or ()) for s in summaries)
 
 
 def _median_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
@@ -213,6 +224,7 @@ BUILT_IN: tuple[Indicator, ...] = (
         "output",
         ("feedback",),
         _median_response,
+        count=lambda summaries, ctx: _values_count(summaries, "hours"),
     ),
     Indicator(
         "feedback_response_time_p90",
@@ -236,6 +248,7 @@ BUILT_IN: tuple[Indicator, ...] = (
         "output",
         ("feedback",),
         _p90_response,
+        count=lambda summaries, ctx: _values_count(summaries, "hours"),
     ),
     Indicator(
         "feedback_answered_on_time",
@@ -335,6 +348,7 @@ BUILT_IN: tuple[Indicator, ...] = (
         "output",
         ("case",),
         _waiting_time,
+        count=lambda summaries, ctx: _values_count(summaries, "waiting_days"),
     ),
 )
 
@@ -530,7 +544,7 @@ class Indicators:
             Filters(),
             lambda: indicator_table.build(
                 _atoms_for(snap, indicator, Filters()),
-                lambda summaries: indicator.compute(summaries, ctx)[1],
+                lambda summaries: indicator.n(summaries, ctx),
                 self.settings.min_cell_count,
                 self.protections,
             ),
