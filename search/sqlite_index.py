@@ -329,7 +329,7 @@ class SqliteIndex:
             offset = int(position[0]) if position else 0
             types = ",".join("?" * len(query.types))
             sql = (
-                "SELECT d.rowid, d.id, d.date FROM fts JOIN docs d ON d.rowid = fts.rowid"
+                "SELECT d.rowid, d.id, d.date FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid"
                 f" WHERE fts MATCH ? AND d.type IN ({types}) AND {' AND '.join(where) or '1'}"
                 " ORDER BY bm25(fts), d.id LIMIT ? OFFSET ?"
             )
@@ -377,7 +377,7 @@ class SqliteIndex:
             "WITH m AS MATERIALIZED (SELECT d.rowid AS r, d.id AS id, d.date AS date, d.type AS type,"
             " d.service_code AS service_code, d.area AS area, d.status AS status,"
             f" {'bm25(fts)' if relevance else '0'} AS score"
-            f" FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {condition})"
+            f" FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {condition})"
         )
         arguments: list[Any] = [match, *query.types, *params]
         if relevance:
@@ -475,7 +475,7 @@ class SqliteIndex:
         source = "docs d"
         arguments: list[Any] = [*query.types, *params]
         if match:
-            source = "fts JOIN docs d ON d.rowid = fts.rowid"
+            source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
             condition = f"fts MATCH ? AND {condition}"
             arguments = [match, *arguments]
         facets: dict[str, list[dict[str, Any]]] = {}
@@ -822,7 +822,7 @@ def _bounded_count(
     arguments: list[Any] = [*query.types, *params]
     source = "docs d"
     if match:
-        source = "fts JOIN docs d ON d.rowid = fts.rowid"
+        source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
         condition = f"fts MATCH ? AND {condition}"
         arguments = [match, *arguments]
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT ?)"
