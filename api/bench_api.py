@@ -168,7 +168,8 @@ def request_paths(url: str, seed: int = 11) -> dict[str, list[str]]:
     counts: Counter[str] = Counter()
     texts: list[tuple[list[str], dict[str, str]]] = []
     for item in items:
-        found = sorted({w.lower() for value in _strings(item) for w in WORDS.findall(value)})
+        text = f"{item.get('title') or ''} {item.get('excerpt') or ''}"  # what a reader reads, not codes or URLs
+        found = sorted({w.lower() for w in WORDS.findall(text)})
         counts.update(found)
         filters = {"type": item["type"], "status": item.get("status"), "service": item.get("service_code")}
         filters["area"] = item.get("area")
@@ -199,17 +200,6 @@ def request_paths(url: str, seed: int = 11) -> dict[str, list[str]]:
         "indicators": [f"/v1/indicators/{c}" for c in codes],
         "pages": [f"/{lang}/indicators/{c}" for c in codes for lang in ("fi", "sv", "en")],
     }
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def ckan_paths(settings: Settings, codes: Sequence[str]) -> tuple[str, list[str]]:

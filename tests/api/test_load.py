@@ -5,11 +5,13 @@ a line per endpoint and rate."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from urllib.request import urlopen
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
@@ -212,3 +214,20 @@ def test_a_fresh_connection_closed_before_answering_is_an_error_not_a_retry():
     with serving(ThreadingHTTPServer, Closing) as url:
         result = run(url, "closing", ["/a"], rate=10, duration=0.3, warmup=0)
     assert result.ok == 0 and result.retried == 0 and result.errors == {"Unanswered": 3}
+
+
+def test_the_benchmark_searches_never_repeat_and_use_the_filters_readers_use(served_app):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from api.bench_api import request_paths
+
+    searches = request_paths(served_app)["search"]
+    parsed = [dict(parse_qsl(urlsplit(p).query)) for p in searches]
+    assert all(p.startswith("/v1/search?q=") for p in searches)
+    # no two alike in words and filters (sort and size alone would find the same facet counts already counted)
+    keys = [tuple(sorted((k, v) for k, v in args.items() if k not in ("sort", "size"))) for args in parsed]
+    assert len(set(keys)) == len(keys)
+    used = {name for args in parsed for name in args}
+    assert {"q", "type", "status", "service", "area", "sort", "size"} <= used, used
+    with urlopen(served_app + searches[0]) as answer:  # a search as sent finds what it was made from
+        assert json.loads(answer.read())["total"] >= 1
