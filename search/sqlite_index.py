@@ -18,7 +18,10 @@ hold every column a filter, a sort or a facet needs, so counting, facets and
 date-sorted pages never read a table row. A page sorted by date takes at most
 ``size + 1`` rows per document type from an index in order and merges them;
 totals are counted exactly up to :data:`search.query.TOTAL_EXACT_UP_TO` and
-reported as a lower bound above it, as Elasticsearch does.
+reported as a lower bound above it, as Elasticsearch does. With words, the FTS5
+match always leads the join (``CROSS JOIN``: SQLite otherwise may walk a docs
+index and test every row against FTS5), and a search with facets runs the match
+once for its page and every facet count.
 """
 
 from __future__ import annotations
