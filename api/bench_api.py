@@ -2,8 +2,9 @@
 (``mittari serve`` under gunicorn, in a child process) or at a given ``--url``; optionally CKAN's
 ``datastore_search`` on the same indicator tables, and the ratio of the rates each sustains.
 
-Each endpoint group is measured on its own at each rate (``search``: ``/v1/search?q=<word>`` over words taken
-from the indexed corpus; ``indicators``: ``/v1/indicators/<code>`` over every indicator; ``pages``: the indicator
+Each endpoint group is measured on its own at each rate (``search``: ``/v1/search?q=…`` over words taken from
+the indexed corpus, with and without the filters, sorts and page sizes readers use, never the same search twice;
+``indicators``: ``/v1/indicators/<code>`` over every indicator; ``pages``: the indicator
 pages), so a figure says what that endpoint holds. No request carries ``If-None-Match``: every answer is computed
 and sent whole, the worst case for the server (a proxy or client that revalidates gets ``304`` for less).
 """
@@ -26,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from api.load import StepResult, run, sustainable
+from api.load import IDLE_SECONDS, StepResult, run, sustainable
 from core.settings import Settings
 
 ENDPOINTS = ("search", "indicators", "pages")
@@ -145,50 +146,60 @@ def _process_tree_cpu(pid: int) -> float:
     return total
 
 
-#: different searches to send: more than a 10-second step at 200/s with its warm-up asks for, so a search
-#: repeats only from one step to a later one (and then on the same worker only by chance)
-SEARCHES = 6000
+#: different searches to send: more than a whole group of steps asks for (100, 200 and 300/s for 10 s each, with
+#: their 1-second warm-ups: 6,600 requests), so no search is sent twice and every one is computed: none can be
+#: answered from a worker's store of answers, nor from the index's facet counts of an earlier search
+SEARCHES = 20_000
+#: page sizes readers choose (the API's default first, so it stays the most common)
+SIZES = (20, 20, 20, 10, 50)
 
 
 def request_paths(url: str, seed: int = 11) -> dict[str, list[str]]:
-    """The varied requests of each endpoint group, taken from the served instance itself: searches for one
-    word of the indexed texts, then for two words of one item (so most find something), as readers type them."""
-    counts: Counter[str] = Counter()
-    texts: list[list[str]] = []
+    """The varied requests of each endpoint group, taken from the served instance itself.
+
+    Searches are written as readers use the search page: one word of the indexed texts, or two words of one
+    item (so most find something), alone or narrowed by that item's own facet values (type, status, service,
+    area, as a reader clicks a facet), sometimes sorted by date or with another page size. Each search differs
+    from every other in its words or filters, not only in sort or size, so none repeats a facet count."""
+    items = []
     for item_type in ("feedback", "decision", "initiative", "meeting"):
-        body = _get_json(f"{url}/v1/search?type={item_type}&size=100")
-        for item in body["items"]:
-            found = [w.lower() for value in _strings(item) for w in WORDS.findall(value)]
-            counts.update(found)
-            if len(set(found)) >= 2:
-                texts.append(sorted(set(found)))
-    draw = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
-    words = sorted(counts)
-    draw.shuffle(words)
-    queries = list(words)
-    for _ in range(SEARCHES * 2):
-        if len(queries) >= SEARCHES or not texts:
-            break
-        queries.append(" ".join(draw.sample(draw.choice(texts), 2)))
+        for sort in ("newest", "oldest"):
+            items += _get_json(f"{url}/v1/search?type={item_type}&sort={sort}&size=100&facets=false")["items"]
+    counts: Counter[str] = Counter()
+    texts: list[tuple[list[str], dict[str, str]]] = []
+    for item in items:
+        text = f"{item.get('title') or ''} {item.get('excerpt') or ''}"  # what a reader reads, not codes or URLs
+        found = sorted({w.lower() for w in WORDS.findall(text)})
+        counts.update(found)
+        filters = {"type": item["type"], "status": item.get("status"), "service": item.get("service_code")}
+        filters["area"] = item.get("area")
+        if found:
+            texts.append((found, {k: v for k, v in filters.items() if v}))
     codes = [i["code"] for i in _get_json(f"{url}/v1/indicators")["items"]]
-    if not words or not codes:
+    if not texts or not codes:
         raise SystemExit(f"{url} has no documents or indicators: run `mittari demo --no-serve` first")
+    draw = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
+    searches: dict[tuple[Any, ...], str] = {}
+    for _ in range(SEARCHES * 20):
+        if len(searches) >= SEARCHES:
+            break
+        words, facets = draw.choice(texts)
+        q = " ".join(sorted(draw.sample(words, min(len(words), draw.choice((1, 2))))))
+        chosen = {k: v for k, v in facets.items() if draw.random() < 0.3}
+        key = (q, *sorted(chosen.items()))
+        if key in searches:
+            continue
+        params = {"q": q, **chosen}
+        if draw.random() < 0.25:
+            params["sort"] = draw.choice(("newest", "oldest"))
+        if (size := draw.choice(SIZES)) != 20:
+            params["size"] = str(size)
+        searches[key] = "/v1/search?" + urlencode(params, quote_via=quote)
     return {
-        "search": [f"/v1/search?q={quote(q)}" for q in dict.fromkeys(queries)],
+        "search": list(searches.values()),
         "indicators": [f"/v1/indicators/{c}" for c in codes],
         "pages": [f"/{lang}/indicators/{c}" for c in codes for lang in ("fi", "sv", "en")],
     }
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def ckan_paths(settings: Settings, codes: Sequence[str]) -> tuple[str, list[str]]:
@@ -229,13 +240,13 @@ def _line(result: StepResult, server_cpu: float | None) -> str:
     stored = f"{result.stored / result.ok * 100:.0f}%" if result.ok else "–"
     return (
         f"{result.name:12} {result.rate:7.0f} {result.achieved:9.1f} {result.median:8.1f} {result.percentile(95):8.1f} "
-        f"{result.percentile(99):8.1f} {result.client_cpu * 100:7.1f}% {cpu} {stored:>7}  {errors}"
+        f"{result.percentile(99):8.1f} {result.client_cpu * 100:7.1f}% {cpu} {stored:>7} {result.retried:8}  {errors}"
     )
 
 
 HEADER = (
     f"{'endpoint':12} {'rate/s':>7} {'achieved':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'client':>8} "
-    f"{'server':>7} {'stored':>7}  errors"
+    f"{'server':>7} {'stored':>7} {'retried':>8}  errors"
 )
 
 
@@ -280,9 +291,17 @@ def bench_api(
     with _target(settings, server, url) as (base, pid):
         echo(f"Mittari at {base}" + ("" if url else f" ({server.label()}; data: {settings.search})"))
         echo("latency from each request's scheduled send time (open loop); client and server: CPU in % of one core;")
-        echo("stored: answers the server sent again from its store of answers (X-Mittari-Cache: hit)")
+        echo("stored: answers the server sent again from its store of answers (X-Mittari-Cache: hit);")
+        echo(
+            "retried: GETs sent again on a fresh connection when a reused one closed unanswered"
+            f" (idle connections kept ≤ {IDLE_SECONDS:g} s)"
+        )
         paths = request_paths(base)
         echo(", ".join(f"{name}: {len(paths[name])} different requests" for name in endpoints))
+        if "search" in endpoints:
+            asked = sum(round(r * (duration + 1)) for r in rates)
+            repeat = "none repeats: every search is computed" if asked <= len(paths["search"]) else "some repeat"
+            echo(f"search: {asked} requests in all steps over {len(paths['search'])} different searches ({repeat})")
         echo(HEADER)
         for name in endpoints:
             measure = _measure(base, pid, name, paths[name], duration, echo)

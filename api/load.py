@@ -12,6 +12,13 @@ single asyncio loop over keep-alive HTTP/1.1 connections costs a few per cent of
 :func:`run` measures and prints (``client CPU``) with every step; no extra toolchain to install. The
 client speaks just enough HTTP/1.1 (Content-Length and chunked bodies, keep-alive) and reads every
 body to the end, so a response counts when its last byte arrives.
+
+Keep-alive as a careful client does it: a server may close an idle connection at any moment (gunicorn after
+its ``keepalive``, 5 s), and a request written on it just then is lost with no answer. So the pool drops
+connections idle longer than :data:`IDLE_SECONDS` (below the server's keep-alive, as nginx does upstream),
+and a GET that fails on a *reused* connection before any byte of its answer arrived is sent once more on a
+fresh connection (a GET is idempotent: RFC 9110 §9.2.2, RFC 9112 §9.3.1). Each such retry is counted and
+printed; every other failure (a fresh connection failing, an answer cut short) stays an error.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from urllib.parse import urlsplit
 TIMEOUT_SECONDS = 10.0
 #: the most connections open at once: a server that falls behind meets more concurrent requests, up to this
 MAX_CONNECTIONS = 64
+#: an idle connection older than this is closed instead of reused: under gunicorn's keep-alive (5 s), as nginx's
+#: upstream ``keepalive_timeout`` (4 s), so the server has not begun closing it
+IDLE_SECONDS = 4.0
 
 
 @dataclass
@@ -43,6 +53,7 @@ class StepResult:
     sent: int = 0
     next_offset: int = 0
     stored: int = 0  # answers the server sent from its store of answers (X-Mittari-Cache: hit)
+    retried: int = 0  # GETs sent again on a fresh connection: the reused one closed before answering
     wall: float = 0.0
     client_cpu: float = 0.0
 
@@ -76,15 +87,23 @@ class StepResult:
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.reused = False  # it has carried a whole exchange before
+        self.idle_since = 0.0  # loop time it went back to the pool
 
     def close(self) -> None:
         self.writer.close()
 
 
+class Unanswered(ConnectionResetError):
+    """The connection closed or reset before any byte of the answer arrived."""
+
+
 class Client:
     """Keep-alive HTTP/1.1 GETs to one host, over a pool of at most ``MAX_CONNECTIONS`` connections."""
 
-    def __init__(self, base_url: str, max_connections: int = MAX_CONNECTIONS) -> None:
+    def __init__(
+        self, base_url: str, max_connections: int = MAX_CONNECTIONS, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"only http:// URLs are supported: {base_url}")
@@ -92,20 +111,48 @@ class Client:
         self.prefix = parts.path.rstrip("/")
         self.idle: list[_Connection] = []
         self.slots = asyncio.Semaphore(max_connections)
+        self.idle_seconds = idle_seconds
+        self.retries = 0  # GETs sent again because a reused connection closed before answering
 
     async def get(self, path: str) -> tuple[int, bytes, dict[bytes, bytes]]:
         async with self.slots:
-            connection = self.idle.pop() if self.idle else await self._open()
+            connection = self._pooled() or await self._open()
             try:
                 status, body, headers = await self._exchange(connection, path)
+            except Unanswered:
+                connection.close()
+                if not connection.reused:
+                    raise
+                # the server closed an idle connection as we reused it: nothing was answered, so the GET is sent
+                # once more on a fresh connection; a second failure is the server's
+                self.retries += 1
+                connection = await self._open()
+                try:
+                    status, body, headers = await self._exchange(connection, path)
+                except BaseException:
+                    connection.close()
+                    raise
             except BaseException:  # cancelled (late), reset or unreadable: the connection is unusable
                 connection.close()
                 raise
             if headers.get(b"connection", b"").lower() != b"close":
+                connection.reused = True
+                connection.idle_since = asyncio.get_running_loop().time()
                 self.idle.append(connection)
             else:
                 connection.close()
             return status, body, headers
+
+    def _pooled(self) -> _Connection | None:
+        """The most recently used idle connection that is young enough; older ones are closed on the way."""
+        now = asyncio.get_running_loop().time()
+        while self.idle:
+            connection = self.idle.pop()
+            if now - connection.idle_since <= self.idle_seconds:
+                return connection
+            self.idle.append(connection)  # the newest is too old: so are all the others
+            self.close()
+        return None
 
     async def _open(self) -> _Connection:
         reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -116,11 +163,14 @@ class Client:
             f"GET {self.prefix}{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             "Accept: application/json\r\nUser-Agent: mittari-bench\r\n\r\n"
         )
-        connection.writer.write(request.encode("ascii"))
         reader = connection.reader
-        status_line = await reader.readline()
+        try:
+            connection.writer.write(request.encode("ascii"))
+            status_line = await reader.readline()
+        except ConnectionError as exc:
+            raise Unanswered(f"{type(exc).__name__} before answering") from exc
         if not status_line:
-            raise ConnectionResetError("closed before answering")
+            raise Unanswered("closed before answering")
         version, status_text = status_line.split(b" ", 2)[:2]
         status = int(status_text)
         headers: dict[bytes, bytes] = {}
@@ -172,7 +222,7 @@ async def _step(
         else:
             result.error(str(status))
 
-    cpu_before = time.process_time()
+    cpu_before, retries_before = time.process_time(), client.retries
     start = loop.time() + 0.05
     for i in range(count):
         due = start + i / rate
@@ -182,6 +232,7 @@ async def _step(
         tasks.append(asyncio.create_task(one(i, due)))
         result.sent += 1
     await asyncio.gather(*tasks)
+    result.retried = client.retries - retries_before
     result.wall = max(loop.time() - start, duration)
     result.client_cpu = (time.process_time() - cpu_before) / result.wall
     return result

@@ -18,7 +18,10 @@ hold every column a filter, a sort or a facet needs, so counting, facets and
 date-sorted pages never read a table row. A page sorted by date takes at most
 ``size + 1`` rows per document type from an index in order and merges them;
 totals are counted exactly up to :data:`search.query.TOTAL_EXACT_UP_TO` and
-reported as a lower bound above it, as Elasticsearch does.
+reported as a lower bound above it, as Elasticsearch does. With words, the FTS5
+match always leads the join (``CROSS JOIN``: SQLite otherwise may walk a docs
+index and test every row against FTS5), and a search with facets runs the match
+once for its page and every facet count.
 """
 
 from __future__ import annotations
@@ -323,13 +326,15 @@ class SqliteIndex:
             return SearchResult(items=[], total=0, facets={f: [] for f in FACET_FIELDS} if query.facets else {})
         position = decode_cursor(query)
         where, params = _filters(query)
+        if match and query.facets:
+            return self._search_words(conn, query, match, position, where, params)
         words = ["d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"] if match else []
         word_params = [match] if match else []
         if query.sort == "relevance" and match:
             offset = int(position[0]) if position else 0
             types = ",".join("?" * len(query.types))
             sql = (
-                "SELECT d.rowid, d.id, d.date FROM fts JOIN docs d ON d.rowid = fts.rowid"
+                "SELECT d.rowid, d.id, d.date FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid"
                 f" WHERE fts MATCH ? AND d.type IN ({types}) AND {' AND '.join(where) or '1'}"
                 " ORDER BY bm25(fts), d.id LIMIT ? OFFSET ?"
             )
@@ -352,6 +357,80 @@ class SqliteIndex:
             total, relation = _bounded_count(conn, query, match, where, params)
         cursor = encode_cursor(query, next_position) if has_more and next_position is not None else None
         return SearchResult(items=items, total=total, facets=facets, next_cursor=cursor, total_relation=relation)
+
+    def _search_words(
+        self,
+        conn: sqlite3.Connection,
+        query: SearchQuery,
+        match: str,
+        position: list[Any] | None,
+        where: list[str],
+        params: list[Any],
+    ) -> SearchResult:
+        """A search with words and facets in one statement: the FTS5 match runs once, into a materialised set of
+        slim rows (never a body), and the page and each facet's counts are all taken from that set.
+
+        Run apart, the page and the four facet counts each ran the match again (seven statements, five matches
+        of the same words per search); the set is what every one of them reads anyway. ``bm25`` is computed only
+        for a relevance order. Facet counts already kept for this generation and these filters are not counted
+        again: then the statement is the page alone.
+        """
+        relevance = query.sort == "relevance"
+        types = ",".join("?" * len(query.types))
+        condition = " AND ".join([f"d.type IN ({types})", *where])
+        matched = (
+            "WITH m AS MATERIALIZED (SELECT d.rowid AS r, d.id AS id, d.date AS date, d.type AS type,"
+            " d.service_code AS service_code, d.area AS area, d.status AS status,"
+            f" {'bm25(fts)' if relevance else '0'} AS score"
+            f" FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {condition})"
+        )
+        arguments: list[Any] = [match, *query.types, *params]
+        if relevance:
+            offset = int(position[0]) if position else 0
+            page = "SELECT 0, r, id, date, score FROM m ORDER BY score, id LIMIT ? OFFSET ?"
+            arguments += [query.size + 1, offset]
+        else:
+            op, order = ("<", "DESC") if query.sort == "newest" else (">", "ASC")
+            after = "1"
+            if position:
+                after = f"(date {op} ? OR (date = ? AND id {op} ?))"
+                arguments += [position[0], position[0], position[1]]
+            page = f"SELECT 0, r, id, date, score FROM m WHERE {after} ORDER BY date {order}, id {order} LIMIT ?"
+            arguments.append(query.size + 1)
+        arms = [f"SELECT * FROM ({page})"]
+        key = self._facet_key(query)
+        facets = self._cached_facets(key)
+        if facets is None:
+            arms += [
+                f"SELECT {n}, {name}, COUNT(*), NULL, NULL FROM m WHERE {name} IS NOT NULL GROUP BY {name}"
+                for n, name in enumerate(FACET_FIELDS, start=1)
+            ]
+        rows = conn.execute(f"{matched} {' UNION ALL '.join(arms)}", arguments).fetchall()
+        hits = [r for r in rows if r[0] == 0]
+        if relevance:
+            hits.sort(key=lambda r: (r[4], r[2]))
+        else:
+            hits.sort(key=lambda r: (r[3], r[2]), reverse=query.sort == "newest")
+        if facets is None:
+            counted: dict[int, list[tuple[Any, int]]] = {n: [] for n in range(1, len(FACET_FIELDS) + 1)}
+            for r in rows:
+                if r[0]:
+                    counted[r[0]].append((r[1], r[2]))
+            facets = {
+                name: [{"value": v, "count": c} for v, c in sorted(counted[n], key=_by_count)[:FACET_SIZE]]
+                for n, name in enumerate(FACET_FIELDS, start=1)
+            }
+            self._keep_facets(key, facets)
+        has_more = len(hits) > query.size
+        hits = hits[: query.size]
+        next_position: list[Any] | None = None
+        if has_more:
+            offset = int(position[0]) if relevance and position else 0
+            next_position = [offset + query.size] if relevance else [hits[-1][3], hits[-1][2]]
+        items = _bodies(conn, [r[1] for r in hits])
+        total = sum(b["count"] for b in facets["type"])  # every document has a type: the type facet counts all
+        cursor = encode_cursor(query, next_position) if next_position is not None else None
+        return SearchResult(items=items, total=total, facets=facets, next_cursor=cursor, total_relation="eq")
 
     def _page_by_date(
         self,
@@ -392,19 +471,16 @@ class SqliteIndex:
         every match is the one part of a search whose cost grows with the index. The generation is
         read before counting, so a result is never older than its key. Callers must not change it.
         """
-        key: tuple[Any, ...] = (_inode(self.path), self.generation(), query.q, query.types)
-        key += (query.service, query.area, query.status, query.date_from, query.date_to)
-        with self._facet_lock:
-            cached = self._facet_cache.get(key)
-            if cached is not None:
-                self._facet_cache.move_to_end(key)
-                return cached
+        key = self._facet_key(query)
+        cached = self._cached_facets(key)
+        if cached is not None:
+            return cached
         types = ",".join("?" * len(query.types))
         condition = " AND ".join([f"d.type IN ({types})", *where])
         source = "docs d"
         arguments: list[Any] = [*query.types, *params]
         if match:
-            source = "fts JOIN docs d ON d.rowid = fts.rowid"
+            source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
             condition = f"fts MATCH ? AND {condition}"
             arguments = [match, *arguments]
         facets: dict[str, list[dict[str, Any]]] = {}
@@ -415,11 +491,36 @@ class SqliteIndex:
                 arguments,
             ).fetchall()
             facets[name] = [{"value": v, "count": n} for v, n in rows]
+        self._keep_facets(key, facets)
+        return facets
+
+    def _facet_key(self, query: SearchQuery) -> tuple[Any, ...]:
+        """What facet counts depend on: the index file and generation (read before counting, so a result is never
+        older than its key), the words and the filters (not the sort, size or page)."""
+        return (
+            _inode(self.path),
+            self.generation(),
+            query.q,
+            query.types,
+            query.service,
+            query.area,
+            query.status,
+            query.date_from,
+            query.date_to,
+        )
+
+    def _cached_facets(self, key: tuple[Any, ...]) -> dict[str, list[dict[str, Any]]] | None:
+        with self._facet_lock:
+            cached = self._facet_cache.get(key)
+            if cached is not None:
+                self._facet_cache.move_to_end(key)
+            return cached
+
+    def _keep_facets(self, key: tuple[Any, ...], facets: dict[str, list[dict[str, Any]]]) -> None:
         with self._facet_lock:
             self._facet_cache[key] = facets
             while len(self._facet_cache) > _FACET_CACHE_SIZE:
                 self._facet_cache.popitem(last=False)
-        return facets
 
     def scan(self, doc_type: str) -> Iterator[dict[str, Any]]:
         conn = self._read_conn()
@@ -711,6 +812,12 @@ def _bodies(conn: sqlite3.Connection, rowids: list[int]) -> list[dict[str, Any]]
     return [json.loads(found[r]) for r in rowids]
 
 
+def _by_count(bucket: tuple[Any, int]) -> tuple[int, Any]:
+    """Facet values the most frequent first, then by value (as ``ORDER BY n DESC, value``: UTF-8 byte order is
+    code point order)."""
+    return -bucket[1], bucket[0]
+
+
 def _bounded_count(
     conn: sqlite3.Connection, query: SearchQuery, match: str | None, where: list[str], params: list[Any]
 ) -> tuple[int, str]:
@@ -720,7 +827,7 @@ def _bounded_count(
     arguments: list[Any] = [*query.types, *params]
     source = "docs d"
     if match:
-        source = "fts JOIN docs d ON d.rowid = fts.rowid"
+        source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
         condition = f"fts MATCH ? AND {condition}"
         arguments = [match, *arguments]
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT ?)"

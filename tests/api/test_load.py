@@ -4,11 +4,14 @@ a line per endpoint and rate."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from urllib.request import urlopen
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
@@ -142,3 +145,89 @@ def test_bench_api_against_a_served_app(served_app, runner):
     assert row.split()[1] == "20" and row.rstrip().endswith(" 0")  # the rate, and no errors
     bad = runner.invoke(cli, ["bench", "api", "--url", served_app, "--rate", "fast"])
     assert bad.exit_code != 0 and "--rate" in bad.output
+
+
+def idle_closing_handler(idle: float, cut_second_answer: bool = False) -> type[BaseHTTPRequestHandler]:
+    """Keep-alive like gunicorn: a connection idle longer than ``idle`` seconds is closed by the server. With
+    ``cut_second_answer``, the server's second request (on a reused connection) gets its headers and part of its
+    body, then a close."""
+    served = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = idle  # the socket's read timeout: an idle keep-alive connection is closed after it
+
+        def do_GET(self) -> None:
+            served[0] += 1
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if cut_second_answer and served[0] == 2:
+                self.wfile.write(body[:4])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def test_a_reused_connection_the_server_closed_is_retried_once_on_a_fresh_one_and_counted():
+    async def two_gets(url: str, idle_seconds: float) -> tuple[list[int], load.Client, int]:
+        client = load.Client(url, idle_seconds=idle_seconds)
+        first = (await client.get("/a"))[0]
+        await asyncio.sleep(0.4)  # the server has closed the idle connection by now
+        pooled = len(client.idle)
+        second = (await client.get("/b"))[0]
+        client.close()
+        return [first, second], client, pooled
+
+    with serving(ThreadingHTTPServer, idle_closing_handler(0.1)) as url:
+        statuses, client, pooled = asyncio.run(two_gets(url, idle_seconds=60))
+        assert statuses == [200, 200] and pooled == 1 and client.retries == 1
+        # a pool that drops connections idle longer than the server keeps them never meets the close at all
+        statuses, client, _ = asyncio.run(two_gets(url, idle_seconds=0.2))
+        assert statuses == [200, 200] and client.retries == 0
+
+
+def test_retries_are_reported_per_step_and_other_failures_stay_errors(monkeypatch):
+    monkeypatch.setattr(load, "IDLE_SECONDS", 60.0)
+    # 2/s: every connection waits 0.5 s between requests, longer than the server keeps it: each reuse is retried
+    with serving(ThreadingHTTPServer, idle_closing_handler(0.1)) as url:
+        result = run(url, "idle", ["/a"], rate=2, duration=2.0, warmup=0)
+    assert result.ok == 4 and not result.errors and result.retried == 3
+    # an answer cut short on a reused connection is an error, not retried: bytes of it had arrived
+    with serving(ThreadingHTTPServer, idle_closing_handler(5, cut_second_answer=True)) as url:
+        cut = run(url, "cut", ["/a"], rate=5, duration=1.0, warmup=0)
+    assert cut.errors == {"IncompleteReadError": 1} and cut.retried == 0 and cut.ok == 4
+
+
+def test_a_fresh_connection_closed_before_answering_is_an_error_not_a_retry():
+    class Closing(BaseHTTPRequestHandler):
+        def handle(self) -> None:
+            self.rfile.readline()  # the request line, then close without a byte of answer
+
+    with serving(ThreadingHTTPServer, Closing) as url:
+        result = run(url, "closing", ["/a"], rate=10, duration=0.3, warmup=0)
+    assert result.ok == 0 and result.retried == 0 and result.errors == {"Unanswered": 3}
+
+
+def test_the_benchmark_searches_never_repeat_and_use_the_filters_readers_use(served_app):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from api.bench_api import request_paths
+
+    searches = request_paths(served_app)["search"]
+    parsed = [dict(parse_qsl(urlsplit(p).query)) for p in searches]
+    assert all(p.startswith("/v1/search?q=") for p in searches)
+    # no two alike in words and filters (sort and size alone would find the same facet counts already counted)
+    keys = [tuple(sorted((k, v) for k, v in args.items() if k not in ("sort", "size"))) for args in parsed]
+    assert len(set(keys)) == len(keys)
+    used = {name for args in parsed for name in args}
+    assert {"q", "type", "status", "service", "area", "sort", "size"} <= used, used
+    with urlopen(served_app + searches[0]) as answer:  # a search as sent finds what it was made from
+        assert json.loads(answer.read())["total"] >= 1
