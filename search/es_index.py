@@ -34,7 +34,16 @@ from search import cells
 from search.analysis import query_terms
 from search.cells import Atom
 from search.index import Document, LogPosition, StreamPosition, WriteResult
-from search.mappings import CELLS_MAPPING, COUNTERS_MAPPING, DOCS_MAPPING, META_MAPPING, docs_mapping, docs_settings
+from search.mappings import (
+    CELL_ITEM_LIMIT,
+    CELLS_MAPPING,
+    COUNTERS_MAPPING,
+    DOC_ITEM_FIELD,
+    DOCS_MAPPING,
+    META_MAPPING,
+    docs_mapping,
+    docs_settings,
+)
 from search.query import (
     FACET_FIELDS,
     FACET_SIZE,
@@ -123,10 +132,11 @@ class ElasticIndex:
                     {"add": {"index": first, "alias": self.write_alias, "is_write_index": True}},
                 ]
             )
-        # indices made before documents carried their redaction version learn the field (an additive change)
+        # indices made before documents carried their redaction version or their cells' item learn the fields
+        # (additive changes; documents written before keep neither and are read from ``_source``)
         self.es.indices.put_mapping(
             index=f"{self.namespace}-docs-v*",
-            properties={"redaction_version": DOCS_MAPPING["properties"]["redaction_version"]},
+            properties={"redaction_version": DOCS_MAPPING["properties"]["redaction_version"], **DOC_ITEM_FIELD},
         )
         for name, mapping in ((self.counters_index, COUNTERS_MAPPING), (self.meta_index, META_MAPPING)):
             if not self.es.indices.exists(index=name):
@@ -399,10 +409,16 @@ class ElasticIndex:
         return exists
 
     def _atom_fields(self, doc: Document) -> dict[str, Any]:
-        atom = cells.atom_of(doc.type, _fact_row(doc), self.timezone)
+        """The document's atom, and its ``cell_item`` (see :func:`_cell_item`) when it fits in doc values."""
+        row = _fact_row(doc)
+        atom = cells.atom_of(doc.type, row, self.timezone)
         if atom is None:
             return {}
-        return dict(zip(_CELL_FIELDS, atom, strict=True))
+        fields_: dict[str, Any] = dict(zip(_CELL_FIELDS, atom, strict=True))
+        item = _cell_item(atom, row)
+        if item is not None:
+            fields_["cell_item"] = item
+        return fields_
 
     def _stored_atoms(self, concrete: str, ids: list[str]) -> set[tuple[str, cells.Atom]]:
         """The atoms the stored versions of these documents are in (they are recomputed after the write)."""
@@ -428,11 +444,8 @@ class ElasticIndex:
             for start in range(0, len(atoms), 500):
                 chunk = atoms[start : start + 500]
                 rows: dict[cells.Atom, list[dict[str, Any]]] = {atom: [] for atom in chunk}
-                for src in self._atom_items(concrete, doc_type, chunk):
-                    atom = _atom(src)
+                for atom, row in self._atom_rows(concrete, doc_type, chunk):
                     if atom in rows:
-                        row = dict(src.get("facts") or {})
-                        row.update({k: src.get(k) for k in ("id", "version", "date", "service_code", "area", "status")})
                         rows[atom].append(row)
                 for atom, items in rows.items():
                     key = _cell_id(doc_type, atom)
@@ -460,30 +473,60 @@ class ElasticIndex:
         if failed:
             raise TransientError(f"Elasticsearch did not take {len(failed)} cells: {failed[0]}")
 
-    def _atom_items(self, concrete: str, doc_type: str, atoms: list[cells.Atom]) -> Iterator[dict[str, Any]]:
-        """The stored documents of some atoms of one type, paged with ``search_after``."""
+    def _atom_rows(
+        self, concrete: str, doc_type: str, atoms: list[cells.Atom]
+    ) -> Iterator[tuple[cells.Atom, dict[str, Any]]]:
+        """The stored items of some atoms of one type as (atom, fact row), paged with ``search_after``.
+
+        Rows come from the ``cell_item`` doc values, never from ``_source`` (which Elasticsearch would
+        decompress whole, folded events included, for every item); only the items without one (written
+        before the field existed, or too long for doc values) are read from ``_source``, by id.
+        """
         should = [
             {"bool": {"filter": [{"term": {f: v}} for f, v in zip(_CELL_FIELDS, atom, strict=True)]}} for atom in atoms
         ]
         query = {"bool": {"filter": [{"term": {"type": doc_type}}], "should": should, "minimum_should_match": 1}}
         after: list[Any] | None = None
+        without: list[str] = []
         while True:
             body: dict[str, Any] = {
                 "query": query,
                 "sort": [{"id": "asc"}],
                 "size": 5000,
-                "_source": ["id", "version", "date", "service_code", "area", "status", "facts", *_CELL_FIELDS],
+                "stored_fields": ["_none_"],
+                "docvalue_fields": ["cell_item"],
             }
             if after:
                 body["search_after"] = after
-            response = self._call(self.es.search, index=concrete, **body)
+            response = self._call(
+                self.es.search, index=concrete, filter_path=["_shards", "hits.hits.fields", "hits.hits.sort"], **body
+            )
             _complete(response)
-            hits = response["hits"]["hits"]
+            hits = (response.get("hits") or {}).get("hits") or []
             for hit in hits:
-                yield hit["_source"]
+                item = (hit.get("fields") or {}).get("cell_item")
+                if item:
+                    yield _from_cell_item(item[0])
+                else:
+                    without.append(hit["sort"][0])
             if len(hits) < 5000:
-                return
+                break
             after = hits[-1]["sort"]
+        yield from self._source_rows(concrete, without)
+
+    def _source_rows(self, concrete: str, ids: list[str]) -> Iterator[tuple[cells.Atom, dict[str, Any]]]:
+        """(atom, fact row) of documents from their ``_source``: the way for items without ``cell_item``."""
+        fields_ = ["id", "version", "date", "service_code", "area", "status", "facts", *_CELL_FIELDS]
+        for start in range(0, len(ids), 1000):
+            response = self._call(self.es.mget, index=concrete, ids=ids[start : start + 1000], source=fields_)
+            for hit in response["docs"]:
+                if "error" in hit:
+                    raise TransientError(f"document {hit.get('_id')} cannot be read yet: {hit['error']}")
+                src = hit.get("_source") if hit.get("found") else None
+                if src and src.get("cell_month") is not None:
+                    row = dict(src.get("facts") or {})
+                    row.update({k: src.get(k) for k in ("id", "version", "date", "service_code", "area", "status")})
+                    yield _atom(src), row
 
     def stored_cells(self, doc_type: str) -> dict[cells.Atom, str]:
         """Each atom's summary as stored (bytes-level view, for tests that nothing else moved)."""
@@ -703,6 +746,22 @@ def cells_index_name(concrete: str) -> str:
 
 def _atom(src: Mapping[str, Any]) -> cells.Atom:
     return (src["cell_month"], src["cell_service"], src["cell_area"], src["cell_code"])
+
+
+def _cell_item(atom: cells.Atom, row: Mapping[str, Any]) -> str | None:
+    """A document's atom and fact row as stored in its ``cell_item`` doc values: canonical JSON
+    ``[month, service, area, code, row]``. None when it would not fit (its item is then read from
+    ``_source``) or the row holds something JSON cannot carry as it is."""
+    try:
+        item = json.dumps([*atom, row], ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return item if len(item) <= CELL_ITEM_LIMIT else None
+
+
+def _from_cell_item(item: str) -> tuple[cells.Atom, dict[str, Any]]:
+    month, service, area, code, row = json.loads(item)
+    return (month, service, area, code), row
 
 
 def _cell_id(doc_type: str, atom: cells.Atom) -> str:

@@ -53,6 +53,18 @@ DOC_CELL_FIELDS: dict[str, Any] = {
     "cell_code": {"type": "keyword"},
 }
 
+#: longest ``cell_item`` kept in doc values (characters; Lucene takes at most 32,766 bytes a value, and a
+#: character is at most 4 bytes): a longer one is left out and its item read from ``_source`` instead
+CELL_ITEM_LIMIT = 8000
+
+#: each document's atom and fact row as one canonical JSON string (``search/es_index.py``), kept in doc values
+#: only (column-wise, not indexed): recomputing an atom reads its items' rows from here without decompressing
+#: their ``_source`` (the folded events included). Documents written before it have none and are read from
+#: ``_source``.
+DOC_ITEM_FIELD: dict[str, Any] = {
+    "cell_item": {"type": "keyword", "index": False, "doc_values": True, "ignore_above": CELL_ITEM_LIMIT},
+}
+
 #: ``{ns}-cells-vN`` beside ``{ns}-docs-vN``: one document per atom, its summary stored (canonical JSON), not indexed
 CELLS_MAPPING: dict[str, Any] = {
     "dynamic": False,
@@ -68,5 +80,5 @@ CELLS_MAPPING: dict[str, Any] = {
 
 
 def docs_mapping() -> dict[str, Any]:
-    """The documents' mapping with their atom fields."""
-    return {**DOCS_MAPPING, "properties": {**DOCS_MAPPING["properties"], **DOC_CELL_FIELDS}}
+    """The documents' mapping with their atom fields and their items' rows for the cells."""
+    return {**DOCS_MAPPING, "properties": {**DOCS_MAPPING["properties"], **DOC_CELL_FIELDS, **DOC_ITEM_FIELD}}
