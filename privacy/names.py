@@ -82,6 +82,11 @@ class _Reading:
     # may end a run of names after a cue: no street, and unknown, a person's name or (after a person cue) a noun
     may_be_cued: bool
     cue_member: bool  # may belong to a run of names after a cue word: unknown, or a person's name
+    # Whether a text can hold a name at all, read off the rules of ``_capitalised``: a run of names always
+    # starts at a word that is a name by itself (``strong``, or ``strong_inside`` within a sentence), a cue's
+    # member, or a noun after a person cue (never at a sentence's start); a text with none of these has none.
+    starts_anywhere: bool  # strong or cue_member
+    starts_inside: bool  # strong_inside or may_be_cued: only where it does not open a sentence
 
 
 @lru_cache(maxsize=65536)
@@ -95,18 +100,23 @@ def _reading(word: str) -> _Reading | None:
     street = is_street(word.lower())
     place = "paikannimi" in classes
     cue_member = not classes or person
+    strong_inside = person and not place
+    strong = strong_inside and not classes - _PROPER
+    may_be_cued = not street and (cue_member or bool(classes & _NOMINAL))
     return _Reading(
         classes=classes,
-        strong=person and not place and not classes - _PROPER,
-        strong_inside=person and not place,
+        strong=strong,
+        strong_inside=strong_inside,
         first_name="etunimi" in classes,
         surname=surname,
         proper=bool(classes & _PROPER),
         may_follow=surname or not street,
         may_follow_unless_number=street and has_surname_ending(word.lower()),
         street=street,
-        may_be_cued=not street and (cue_member or bool(classes & _NOMINAL)),
+        may_be_cued=may_be_cued,
         cue_member=cue_member,
+        starts_anywhere=strong or cue_member,
+        starts_inside=strong_inside or may_be_cued,
     )
 
 
@@ -117,7 +127,8 @@ def names(text: str) -> Iterator[tuple[int, int]]:
 
 def _capitalised(text: str) -> Iterator[tuple[int, int]]:
     found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
-    if not found:
+    # Most short fields have no word a name could start from (a verb or a noun opening the sentence): done.
+    if not any(r.starts_anywhere or (r.starts_inside and not sentence_start(text, m.start())) for m, r in found):
         return
     starts = [m.start() for m, _ in found]
     ends = [m.end() for m, _ in found]
