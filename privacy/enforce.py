@@ -70,18 +70,38 @@ def _refusing_kinds(value: str) -> list[str]:
     return sorted(kind for kind in found if kind in ID_REFUSING_KINDS)
 
 
+#: envelope ids that recur (a subject's events share its id, a source's events its name): the ones found not to
+#: refuse are remembered (a bounded set, emptied when full); event ids are unique, so they are not
+_REPEATING_IDS = ("subject_id", "source")
+assert ("event_id", *_REPEATING_IDS) == ENVELOPE_IDS  # the same ids, checked in the same order
+_MAX_PASSED_IDS = 16384
+_passed_ids: set[str] = set()
+
+
+def _check_id(name: str, value: str) -> None:
+    """Raise :class:`PersonalDataInId` when envelope id ``name`` carries what refuses an id."""
+    # the pre-check inline (an ASCII string is its own normalised copy); anything else asks _refusing_kinds
+    if not value.isascii() or _id_may_refuse(value) is not None:
+        refusing = _refusing_kinds(value)
+        if refusing:
+            raise PersonalDataInId(name, refusing)
+
+
 def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
     """Redact the event's payload in place by the policy; count what was removed, by kind.
 
     Raises :class:`PersonalDataInId` when an envelope id carries personal data.
     """
-    for name in ENVELOPE_IDS:
+    value = event.get("event_id")
+    if isinstance(value, str):
+        _check_id("event_id", value)
+    for name in _REPEATING_IDS:
         value = event.get(name)
-        # the pre-check inline (an ASCII string is its own normalised copy); anything else asks _refusing_kinds
-        if isinstance(value, str) and (not value.isascii() or _id_may_refuse(value) is not None):
-            refusing = _refusing_kinds(value)
-            if refusing:
-                raise PersonalDataInId(name, refusing)
+        if isinstance(value, str) and value not in _passed_ids:
+            _check_id(name, value)
+            if len(_passed_ids) >= _MAX_PASSED_IDS:
+                _passed_ids.clear()
+            _passed_ids.add(value)
     plan = _PLANS.get(event["type"], _UNKNOWN_TYPE)
     payload = event["payload"]
     for name, value in payload.items():

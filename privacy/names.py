@@ -126,10 +126,11 @@ def names(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _capitalised(text: str) -> Iterator[tuple[int, int]]:
-    found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
-    # Most short fields have no word a name could start from (a verb or a noun opening the sentence): done.
-    if not any(r.starts_anywhere or (r.starts_inside and not sentence_start(text, m.start())) for m, r in found):
+    # Most short fields have no word a name could start from (a verb or a noun opening the sentence): done,
+    # without the match objects, lists and neighbour rules below.
+    if not _may_start_a_name(text):
         return
+    found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
     starts = [m.start() for m, _ in found]
     ends = [m.end() for m, _ in found]
     readings = [r for _, r in found]
@@ -182,6 +183,29 @@ def _capitalised(text: str) -> Iterator[tuple[int, int]]:
             )
         )
     yield from _spans(starts, ends, joined, name)
+
+
+def _may_start_a_name(text: str) -> bool:
+    """Whether some capitalised word may start a run of names (``_Reading.starts_anywhere``, or
+    ``starts_inside`` where it does not open a sentence); False means ``_capitalised`` finds nothing.
+
+    Read from the words alone (no match objects): where a word may only start a name inside a sentence,
+    each place its letters occur is checked, every place of the word itself among them, so a word that
+    opens one sentence and stands inside another is not missed.
+    """
+    for word in CAPITALISED.findall(text):
+        reading = _reading(word)
+        if reading is None:
+            continue
+        if reading.starts_anywhere:
+            return True
+        if reading.starts_inside:
+            at = text.find(word)
+            while at >= 0:
+                if at and not sentence_start(text, at):  # the text's first word opens a sentence
+                    return True
+                at = text.find(word, at + 1)
+    return False
 
 
 def _before_name(text: str, start: int, end: int, reading: _Reading, following: _Reading) -> bool:
@@ -267,14 +291,19 @@ _LOWER_CUE = re.compile(
     + "|".join(re.escape(cue) for cue in _LOWER_CUES)
     + r") ([a-zåäöéü][^\W\d_]*+)(?: ([a-zåäöéü][^\W\d_]*+))?(?![\w\-])"
 )
+# A cue can open the text only if the text starts with its first letter (most texts do not).
+_LOWER_CUE_INITIALS = frozenset(cue[0] for cue in _LOWER_CUES)
 _FIRST_NAME_ONLY = frozenset({"etunimi", "sukunimi", "nimisana"})
 
 
 def _lower_case(text: str) -> Iterator[tuple[int, int]]:
     """A lower-case first name after a word that introduces a person, with a lower-case surname after it."""
-    opening = _LOWER_CUE.match(" " + text[:80])  # a cue that opens the text has no space before it
-    if opening is not None:
-        yield from _lower_case_name(opening, -1)
+    if text[:1] in _LOWER_CUE_INITIALS:  # a cue that opens the text has no space before it
+        opening = _LOWER_CUE.match(" " + text[:80])
+        if opening is not None:
+            yield from _lower_case_name(opening, -1)
+    if _LOWER_CUE.search(text) is None:  # the usual case: no introducing word, no loop
+        return
     for match in _LOWER_CUE.finditer(text):
         yield from _lower_case_name(match, 0)
 
