@@ -127,10 +127,16 @@ def names(text: str) -> Iterator[tuple[int, int]]:
 
 def _capitalised(text: str) -> Iterator[tuple[int, int]]:
     # Most short fields have no word a name could start from (a verb or a noun opening the sentence): done,
-    # without the match objects, lists and neighbour rules below.
-    if not _may_start_a_name(text):
-        return
+    # without the match objects, lists and neighbour rules of ``_by_rules``.
+    if _may_start_a_name(text):
+        yield from _by_rules(text)
+
+
+def _by_rules(text: str) -> Iterator[tuple[int, int]]:
+    """The capitalised words that are names by the rules of this module, with their neighbours and cues."""
     found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
+    if not found:
+        return
     starts = [m.start() for m, _ in found]
     ends = [m.end() for m, _ in found]
     readings = [r for _, r in found]
