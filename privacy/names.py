@@ -127,8 +127,9 @@ def names(text: str) -> Iterator[tuple[int, int]]:
 
 def _capitalised(text: str) -> Iterator[tuple[int, int]]:
     # Most short fields have no word a name could start from (a verb or a noun opening the sentence): done,
-    # without the match objects, lists and neighbour rules of ``_by_rules``.
-    if _may_start_a_name(text):
+    # without the match objects, lists and neighbour rules of ``_by_rules``. A long text almost always has
+    # one, and the test would only read it twice.
+    if len(text) > _SHORT or _may_start_a_name(text):
         yield from _by_rules(text)
 
 
@@ -189,6 +190,9 @@ def _by_rules(text: str) -> Iterator[tuple[int, int]]:
             )
         )
     yield from _spans(starts, ends, joined, name)
+
+
+_SHORT = 300  # characters: up to this, a text is first asked whether a name may start in it
 
 
 def _may_start_a_name(text: str) -> bool:
