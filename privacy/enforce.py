@@ -102,8 +102,8 @@ def redact_event(event: dict[str, Any], counts: Counter[str]) -> None:
             if len(_passed_ids) >= _MAX_PASSED_IDS:
                 _passed_ids.clear()
             _passed_ids.add(value)
-    plan = _PLANS.get(event["type"], _UNKNOWN_TYPE)
     payload = event["payload"]
+    plan = _PLANS.get(event["type"], _UNKNOWN_TYPE) if payload else _UNKNOWN_TYPE  # the type read as before
     for name, value in payload.items():
         if isinstance(value, str):  # most values: one string, redacted here rather than through _walk
             if value:
