@@ -82,6 +82,11 @@ class _Reading:
     # may end a run of names after a cue: no street, and unknown, a person's name or (after a person cue) a noun
     may_be_cued: bool
     cue_member: bool  # may belong to a run of names after a cue word: unknown, or a person's name
+    # Whether a text can hold a name at all, read off the rules of ``_capitalised``: a run of names always
+    # starts at a word that is a name by itself (``strong``, or ``strong_inside`` within a sentence), a cue's
+    # member, or a noun after a person cue (never at a sentence's start); a text with none of these has none.
+    starts_anywhere: bool  # strong or cue_member
+    starts_inside: bool  # strong_inside or may_be_cued: only where it does not open a sentence
 
 
 @lru_cache(maxsize=65536)
@@ -95,18 +100,23 @@ def _reading(word: str) -> _Reading | None:
     street = is_street(word.lower())
     place = "paikannimi" in classes
     cue_member = not classes or person
+    strong_inside = person and not place
+    strong = strong_inside and not classes - _PROPER
+    may_be_cued = not street and (cue_member or bool(classes & _NOMINAL))
     return _Reading(
         classes=classes,
-        strong=person and not place and not classes - _PROPER,
-        strong_inside=person and not place,
+        strong=strong,
+        strong_inside=strong_inside,
         first_name="etunimi" in classes,
         surname=surname,
         proper=bool(classes & _PROPER),
         may_follow=surname or not street,
         may_follow_unless_number=street and has_surname_ending(word.lower()),
         street=street,
-        may_be_cued=not street and (cue_member or bool(classes & _NOMINAL)),
+        may_be_cued=may_be_cued,
         cue_member=cue_member,
+        starts_anywhere=strong or cue_member,
+        starts_inside=strong_inside or may_be_cued,
     )
 
 
@@ -116,6 +126,15 @@ def names(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _capitalised(text: str) -> Iterator[tuple[int, int]]:
+    # Most short fields have no word a name could start from (a verb or a noun opening the sentence): done,
+    # without the match objects, lists and neighbour rules of ``_by_rules``. A long text almost always has
+    # one, and the test would only read it twice.
+    if len(text) > _SHORT or _may_start_a_name(text):
+        yield from _by_rules(text)
+
+
+def _by_rules(text: str) -> Iterator[tuple[int, int]]:
+    """The capitalised words that are names by the rules of this module, with their neighbours and cues."""
     found = [(m, r) for m in CAPITALISED.finditer(text) if (r := _reading(m[0])) is not None]
     if not found:
         return
@@ -171,6 +190,32 @@ def _capitalised(text: str) -> Iterator[tuple[int, int]]:
             )
         )
     yield from _spans(starts, ends, joined, name)
+
+
+_SHORT = 300  # characters: up to this, a text is first asked whether a name may start in it
+
+
+def _may_start_a_name(text: str) -> bool:
+    """Whether some capitalised word may start a run of names (``_Reading.starts_anywhere``, or
+    ``starts_inside`` where it does not open a sentence); False means ``_capitalised`` finds nothing.
+
+    Read from the words alone (no match objects): where a word may only start a name inside a sentence,
+    each place its letters occur is checked, every place of the word itself among them, so a word that
+    opens one sentence and stands inside another is not missed.
+    """
+    for word in CAPITALISED.findall(text):
+        reading = _reading(word)
+        if reading is None:
+            continue
+        if reading.starts_anywhere:
+            return True
+        if reading.starts_inside:
+            at = text.find(word)
+            while at >= 0:
+                if at and not sentence_start(text, at):  # the text's first word opens a sentence
+                    return True
+                at = text.find(word, at + 1)
+    return False
 
 
 def _before_name(text: str, start: int, end: int, reading: _Reading, following: _Reading) -> bool:
@@ -256,14 +301,19 @@ _LOWER_CUE = re.compile(
     + "|".join(re.escape(cue) for cue in _LOWER_CUES)
     + r") ([a-zåäöéü][^\W\d_]*+)(?: ([a-zåäöéü][^\W\d_]*+))?(?![\w\-])"
 )
+# A cue can open the text only if the text starts with its first letter (most texts do not).
+_LOWER_CUE_INITIALS = frozenset(cue[0] for cue in _LOWER_CUES)
 _FIRST_NAME_ONLY = frozenset({"etunimi", "sukunimi", "nimisana"})
 
 
 def _lower_case(text: str) -> Iterator[tuple[int, int]]:
     """A lower-case first name after a word that introduces a person, with a lower-case surname after it."""
-    opening = _LOWER_CUE.match(" " + text[:80])  # a cue that opens the text has no space before it
-    if opening is not None:
-        yield from _lower_case_name(opening, -1)
+    if text[:1] in _LOWER_CUE_INITIALS:  # a cue that opens the text has no space before it
+        opening = _LOWER_CUE.match(" " + text[:80])
+        if opening is not None:
+            yield from _lower_case_name(opening, -1)
+    if _LOWER_CUE.search(text) is None:  # the usual case: no introducing word, no loop
+        return
     for match in _LOWER_CUE.finditer(text):
         yield from _lower_case_name(match, 0)
 

@@ -23,3 +23,15 @@ def test_bench_events_prints_the_time_and_what_redact_event_finds():
     for kind, count in expected.items():
         assert f"{kind} {count}" in lines[0]
     assert events == list(generate(2000, seed=7, until=date(2026, 1, 1)))  # the caller's events stay as they were
+
+
+def test_the_digest_of_redacted_events_is_stable_and_changes_with_the_redaction(monkeypatch):
+    from privacy import bench, enforce
+
+    events = list(generate(2000, seed=7, until=date(2026, 1, 1)))
+    digest = bench.redacted_digest(events)
+    assert bench.redacted_digest(events) == digest  # the same events, the same redaction: the same digest
+    assert events == list(generate(2000, seed=7, until=date(2026, 1, 1)))  # the caller's events stay as they were
+    # a redactor that removed nothing from free text would publish something else: the digest says so
+    monkeypatch.setattr(enforce, "_PLANS", {t: {f: (lambda v: (v, {})) for f in p} for t, p in enforce._PLANS.items()})
+    assert bench.redacted_digest(events) != digest
