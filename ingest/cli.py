@@ -215,10 +215,15 @@ def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scali
     show_default=True,
     help="kafka-es uses MITTARI_EVENT_LOG and MITTARI_SEARCH (defaults: the deploy/local servers).",
 )
+@click.option("--stages", is_flag=True, help="instead: CPU µs an event of each worker step, measured apart (embedded)")
 @click.pass_obj
-def bench_ingest_cmd(settings: Settings, events: int, backend: str) -> None:
+def bench_ingest_cmd(settings: Settings, events: int, backend: str, stages: bool) -> None:
     """End-to-end events/s from the log to searchable documents."""
-    from ingest.bench import bench_ingest
+    from ingest.bench import bench_ingest, bench_stages
+
+    if stages:
+        bench_stages(settings, events, echo=click.echo)
+        return
 
     if backend == "kafka-es":
         changes = {}
