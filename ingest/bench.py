@@ -43,7 +43,8 @@ def bench_ingest(
         demo = list(generate(events, seed=7, until=date(2026, 1, 1)))
         log = open_log(settings)
         index = open_index(settings)
-        timed = _append_and_index(log, index, ((f"bench#{i}", e) for i, e in enumerate(demo)), settings.batch_size)
+        records = ((f"bench#{i}", e) for i, e in enumerate(demo))
+        timed = _append_and_index(log, index, records, settings.batch_size, settings.ingest_checkers)
         appended_s, indexed, ingest_s, rate = timed.appended_s, timed.indexed, timed.ingest_s, timed.rate
         append_rate = timed.appended / appended_s
         echo(f"appended {timed.appended} events to the log in {appended_s:.2f} s ({append_rate:,.0f} events/s)")
@@ -78,12 +79,14 @@ class Timed:
         return self.indexed / self.ingest_s
 
 
-def _append_and_index(log: EventLog, index: Index, records: Iterable[tuple[str, Any]], batch_size: int) -> Timed:
+def _append_and_index(
+    log: EventLog, index: Index, records: Iterable[tuple[str, Any]], batch_size: int, checkers: int = 0
+) -> Timed:
     """The two timed steps both benchmarks measure: append (validation included), then index until caught up."""
     started = time.perf_counter()
     report = append_events(log, records)
     appended_s = time.perf_counter() - started
-    worker = Worker(log, index, batch_size=batch_size)
+    worker = Worker(log, index, batch_size=batch_size, checkers=checkers)
     started = time.perf_counter()
     indexed = worker.run(until_caught_up=True)
     return Timed(report.appended, appended_s, indexed, time.perf_counter() - started)
@@ -188,7 +191,7 @@ def fill(settings: Settings, events: int, echo: Callable[[str], None] = print, s
     index = open_index(settings)
     try:
         records = ((f"scale#{i}", e) for i, e in enumerate(generate(events, seed=seed)))
-        timed = _append_and_index(log, index, records, settings.batch_size)
+        timed = _append_and_index(log, index, records, settings.batch_size, settings.ingest_checkers)
         echo(f"generated and appended {timed.appended:,} events in {timed.appended_s:.1f} s")
         echo(
             f"ingest (log to searchable): {timed.indexed:,} events in {timed.ingest_s:.1f} s, "

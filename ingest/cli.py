@@ -77,7 +77,7 @@ def ingest_cmd(settings: Settings, once: bool) -> None:
     _apply_retention(settings, log)
     _rebuild_if_missing(settings, log)
     index = open_index(settings)
-    worker = Worker(log, index, batch_size=settings.batch_size)
+    worker = Worker(log, index, batch_size=settings.batch_size, checkers=settings.ingest_checkers)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         worker.stop.set()
