@@ -35,7 +35,15 @@ _TOKENS = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 
 
 #: digits enough for an integer orjson would not keep exact (beyond 64 bits): such records go to :mod:`json`
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_LONG_DIGITS = b"0" * 19
+#: every digit written as ``0``, so a run of digits is a run of zeros that ``bytes.find`` finds at C speed
+#: (a regular expression for ``[0-9]{19}`` tried every position: 8 µs a record)
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+
+
+def _long_digits(raw: bytes) -> bool:
+    """Whether ``raw`` holds a run of 19 digits or more."""
+    return raw.translate(_DIGITS_AS_ZERO).find(_LONG_DIGITS) >= 0
 
 
 class BadJson(ValueError):
@@ -71,7 +79,7 @@ def loads(data: bytes | str) -> Any:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if too_deep(raw):
         raise BadJson(f"not JSON within bounds: nested more than {MAX_DEPTH} levels deep")
-    if _LONG_DIGITS.search(raw) is None:
+    if not _long_digits(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
