@@ -47,9 +47,10 @@ def test_floats_of_every_magnitude_are_written_as_python_writes_them():
                 continue
         else:
             x = rng.uniform(-1, 1) * 10 ** rng.randint(-9, 21)
-        assert _to_json({"v": [x]}) == REFERENCE({"v": [x]}), x
-    for x in (1e-5, 7.4e-05, 1e-7, 1e16, 1e22, 1.5e300, 5e-324, 0.0001, 123456789.0, -0.0, 0.1):
+        assert _to_json({"v": [x, x], "w": x}) == REFERENCE({"v": [x, x], "w": x}), x
+    for x in (1e-5, -1e-5, 7.4e-05, 1e-7, 1e16, 1e22, 1.5e300, 5e-324, 0.0001, 123456789.0, -0.0, 0.1):
         assert _to_json(x) == REFERENCE(x)
+        assert _to_json([1, x, -x]) == REFERENCE([1, x, -x])
 
 
 def test_what_orjson_cannot_write_goes_to_the_standard_encoder():
