@@ -32,8 +32,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from core.errors import TransientError
 from core.logs import fields
 from core.times import iso
@@ -591,48 +589,8 @@ class SqliteIndex:
             raise
 
 
-#: the standard encoder, built once (``json.dumps`` with arguments builds a new one per call): what the stored
-#: JSON columns are, byte for byte
-_standard_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-#: every digit written as ``0``: a float orjson writes with an exponent is then ``0e``/``0E`` (found at C speed)
-_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
-#: how a float below 0.0001 starts in orjson's text (Python writes ``1e-05`` where orjson writes ``0.00001``):
-#: a number starts after ``:``, ``,``, ``[`` or a minus sign (times such as ``00:00:00.000000Z`` do not match)
-_SMALL_FLOAT_STARTS = (b":0.0000", b",0.0000", b"[0.0000", b"-0.0000")
-
-
-def _may_differ(out: bytes) -> bool:
-    """Whether orjson's ``out`` may hold a float the standard encoder writes otherwise: one written with an
-    exponent (``1e-7`` where Python writes ``1e-07``) or below 0.0001; the same characters inside a
-    string only cost the standard encoder's time. A regular expression for this cost 40 µs a document."""
-    zeroed = out.translate(_DIGITS_AS_ZERO)
-    if b"0e" in zeroed or b"0E" in zeroed or out.startswith(b"0.0000"):
-        return True
-    return any(start in out for start in _SMALL_FLOAT_STARTS)
-
-
-#: types orjson would write but the standard encoder refuses (or writes otherwise) go to the standard encoder
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-
-
-def _to_json(value: Any) -> str:
-    """A stored JSON column, byte-identical to the standard encoder's (compact, non-ASCII kept), by orjson.
-
-    orjson (a C encoder) writes the same text for strings, integers of up to 64 bits, ``None``, booleans,
-    lists, tuples and string-keyed dicts, and for floats written without an exponent from 0.0001 up;
-    what it cannot write (a longer integer, a lone surrogate, a non-string key, any other type) it
-    refuses; that, and output that could hold a float written otherwise (:func:`_may_differ`), go to the
-    standard encoder. The one difference left is a float that is not a number, which orjson writes as
-    ``null``: documents carry none (every float of an event is validated finite and the fold computes
-    from those). ``tests/search/test_stored_json.py`` checks the rest.
-    """
-    try:
-        out = orjson.dumps(value, option=_ORJSON_OPTIONS)
-    except TypeError:
-        return _standard_json(value)
-    if _may_differ(out):
-        return _standard_json(value)
-    return out.decode()
+#: one encoder for every stored JSON column (``json.dumps`` with arguments builds a new one per call)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
