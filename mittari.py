@@ -107,7 +107,7 @@ def demo_cmd(
         made = list(stream)
     log = open_log(settings)
     index = open_index(settings)
-    worker = Worker(log, index, batch_size=settings.batch_size)
+    worker = Worker(log, index, batch_size=settings.batch_size, checkers=settings.ingest_checkers)
     history = open_history(settings)
     report = ImportReport()
     # The city's past: each phase is logged and indexed, then recorded at its moment (ingest/demo_past.py),

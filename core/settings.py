@@ -104,6 +104,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("batch_size", "MITTARI_BATCH_SIZE", "5000", "Events the ingest worker takes per batch.", _positive_int),
     Setting(
+        "ingest_checkers",
+        "MITTARI_INGEST_CHECKERS",
+        "0",
+        "Helper processes that decode, validate and redact the next batch while the ingest worker folds and"
+        " writes the current one (0: the worker does it all).",
+        _non_negative_int,
+    ),
+    Setting(
         "import_max_bytes",
         "MITTARI_IMPORT_MAX_BYTES",
         "209715200",
@@ -218,6 +226,7 @@ class Settings:
     es_shards: int = 1
     es_replicas: int = 0
     batch_size: int = 5000
+    ingest_checkers: int = 0
     import_max_bytes: int = 209_715_200
     import_time_limit: float = 300.0
     max_page_size: int = 100

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+from ingest import bounded_json
 from ingest.demo_data import generate
-from ingest.events import TOPICS, validate_event
+from ingest.events import TOPICS, encode_event, validate_event
 from ingest.fold import fold
 from ingest.importer import append_events
 from ingest.log import EventLog, lag, open_log
@@ -42,7 +43,8 @@ def bench_ingest(
         demo = list(generate(events, seed=7, until=date(2026, 1, 1)))
         log = open_log(settings)
         index = open_index(settings)
-        timed = _append_and_index(log, index, ((f"bench#{i}", e) for i, e in enumerate(demo)), settings.batch_size)
+        records = ((f"bench#{i}", e) for i, e in enumerate(demo))
+        timed = _append_and_index(log, index, records, settings.batch_size, settings.ingest_checkers)
         appended_s, indexed, ingest_s, rate = timed.appended_s, timed.indexed, timed.ingest_s, timed.rate
         append_rate = timed.appended / appended_s
         echo(f"appended {timed.appended} events to the log in {appended_s:.2f} s ({append_rate:,.0f} events/s)")
@@ -77,12 +79,14 @@ class Timed:
         return self.indexed / self.ingest_s
 
 
-def _append_and_index(log: EventLog, index: Index, records: Iterable[tuple[str, Any]], batch_size: int) -> Timed:
+def _append_and_index(
+    log: EventLog, index: Index, records: Iterable[tuple[str, Any]], batch_size: int, checkers: int = 0
+) -> Timed:
     """The two timed steps both benchmarks measure: append (validation included), then index until caught up."""
     started = time.perf_counter()
     report = append_events(log, records)
     appended_s = time.perf_counter() - started
-    worker = Worker(log, index, batch_size=batch_size)
+    worker = Worker(log, index, batch_size=batch_size, checkers=checkers)
     started = time.perf_counter()
     indexed = worker.run(until_caught_up=True)
     return Timed(report.appended, appended_s, indexed, time.perf_counter() - started)
@@ -105,6 +109,60 @@ def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, e
     rate = len(demo) / seconds
     echo(f"straight bulk of the same {len(docs)} documents: {seconds:.2f} s ({rate:,.0f} events/s equivalent)")
     return rate
+
+
+def bench_stages(
+    settings: Settings, events: int, runs: int = 3, echo: Callable[[str], None] = print
+) -> dict[str, float]:
+    """CPU per event of each step the worker takes, measured apart, without a profiler (``--stages``).
+
+    The demo events as the log holds them are decoded, validated, redacted, folded and written
+    into a fresh embedded index in batches of ``settings.batch_size`` documents; each step is timed over all
+    events (``time.process_time``, best of ``runs``; the write once per run into its own file) and
+    printed in µs an event. The sum is what one process spends; the end-to-end rate adds the log.
+    """
+    raws = [encode_event(e) for e in generate(events, seed=7, until=date(2026, 1, 1))]
+    best: dict[str, float] = {}
+    for _ in range(runs):
+        for stage, seconds in _stage_seconds(raws, settings.timezone, settings.batch_size).items():
+            best[stage] = min(best.get(stage, seconds), seconds)
+    micro = {stage: seconds / len(raws) * 1e6 for stage, seconds in best.items()}
+    for stage, us in micro.items():
+        echo(f"{stage:>9}: {us:7.1f} µs an event")
+    echo(f"{'total':>9}: {sum(micro.values()):7.1f} µs an event ({len(raws)} events, best of {runs})")
+    return micro
+
+
+def _stage_seconds(raws: list[bytes], timezone: str, batch_size: int) -> dict[str, float]:
+    """One run of :func:`bench_stages`: process seconds per step."""
+    from search.sqlite_index import SqliteIndex
+
+    clock = time.process_time
+    seconds: dict[str, float] = {}
+    started = clock()
+    decoded = [bounded_json.loads(r) for r in raws]
+    seconds["decode"] = clock() - started
+    started = clock()
+    valid = [validate_event(d) for d in decoded]
+    seconds["validate"] = clock() - started
+    started = clock()
+    for event in valid:
+        redact_event(event, Counter())
+    seconds["redact"] = clock() - started
+    started = clock()
+    by_subject: dict[str, list[dict[str, Any]]] = {}
+    for event in valid:
+        by_subject.setdefault(event["subject_id"], []).append(event)
+    docs = [fold(subject, evs) for subject, evs in by_subject.items()]
+    seconds["fold"] = clock() - started
+    with tempfile.TemporaryDirectory(prefix="mittari-stages-") as tmp:
+        index = SqliteIndex(str(Path(tmp) / "index.sqlite"), timezone=timezone)
+        started = clock()
+        for start in range(0, len(docs), batch_size):
+            index.write(docs[start : start + batch_size])
+        seconds["write"] = clock() - started
+        index.close()
+    return seconds
 
 
 def _drop(settings: Settings) -> None:
@@ -133,7 +191,7 @@ def fill(settings: Settings, events: int, echo: Callable[[str], None] = print, s
     index = open_index(settings)
     try:
         records = ((f"scale#{i}", e) for i, e in enumerate(generate(events, seed=seed)))
-        timed = _append_and_index(log, index, records, settings.batch_size)
+        timed = _append_and_index(log, index, records, settings.batch_size, settings.ingest_checkers)
         echo(f"generated and appended {timed.appended:,} events in {timed.appended_s:.1f} s")
         echo(
             f"ingest (log to searchable): {timed.indexed:,} events in {timed.ingest_s:.1f} s, "

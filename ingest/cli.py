@@ -77,7 +77,7 @@ def ingest_cmd(settings: Settings, once: bool) -> None:
     _apply_retention(settings, log)
     _rebuild_if_missing(settings, log)
     index = open_index(settings)
-    worker = Worker(log, index, batch_size=settings.batch_size)
+    worker = Worker(log, index, batch_size=settings.batch_size, checkers=settings.ingest_checkers)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         worker.stop.set()
@@ -215,10 +215,15 @@ def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scali
     show_default=True,
     help="kafka-es uses MITTARI_EVENT_LOG and MITTARI_SEARCH (defaults: the deploy/local servers).",
 )
+@click.option("--stages", is_flag=True, help="instead: CPU µs an event of each worker step, measured apart (embedded)")
 @click.pass_obj
-def bench_ingest_cmd(settings: Settings, events: int, backend: str) -> None:
+def bench_ingest_cmd(settings: Settings, events: int, backend: str, stages: bool) -> None:
     """End-to-end events/s from the log to searchable documents."""
-    from ingest.bench import bench_ingest
+    from ingest.bench import bench_ingest, bench_stages
+
+    if stages:
+        bench_stages(settings, events, echo=click.echo)
+        return
 
     if backend == "kafka-es":
         changes = {}

@@ -223,6 +223,27 @@ _ENVELOPE_LOADER = compile_schema(_ENVELOPE)
 _PAYLOAD_LOADERS = {event_type: compile_schema(schema) for event_type, (_, schema) in EVENT_TYPES.items()}
 
 
+def _may_hold_temporal(field: fields.Field[Any]) -> bool:
+    """Whether a field may load a date, time or anything else with ``isoformat`` (unknown field kinds: yes)."""
+    if type(field) in (fields.String, fields.Url, fields.Email, fields.Float, fields.Integer, fields.Boolean):
+        return False
+    if type(field) is fields.List:
+        return _may_hold_temporal(field.inner)
+    if type(field) is fields.Dict:
+        return any(_may_hold_temporal(f) for f in (field.key_field, field.value_field) if f is not None) or (
+            field.value_field is None
+        )
+    return True
+
+
+#: event types whose payload has date or time fields: only these can load values that need writing as strings
+_TEMPORAL_PAYLOADS = frozenset(
+    event_type
+    for event_type, (_, schema) in EVENT_TYPES.items()
+    if any(_may_hold_temporal(f) for f in schema.load_fields.values())
+)
+
+
 def topic_for(event_type: str) -> str:
     return EVENT_TYPES[event_type][0]
 
@@ -243,7 +264,9 @@ def validate_event(data: Any) -> dict[str, Any]:
         payload = load(schema, _PAYLOAD_LOADERS[event["type"]], event["payload"])
     except ValidationError as exc:
         raise InvalidEvent(f"{event['type']} payload: {_flatten(exc.messages)}") from exc
-    event["payload"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
+    if event["type"] in _TEMPORAL_PAYLOADS:  # dates as ISO strings; other payloads hold none
+        payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
+    event["payload"] = payload
     try:
         event["occurred_at"] = format_time(event["occurred_at"])
     except OverflowError as exc:  # year 1 with a positive offset, year 9999 with a negative one

@@ -26,6 +26,7 @@ from typing import Any
 from core.clock import Clock, SystemClock
 from core.errors import InvalidEvent, TransientError
 from core.logs import fields
+from ingest.checking import Checked, Checkers
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
@@ -77,6 +78,30 @@ def refusal_reason(exc: BaseException) -> str:
     return f"record could not be processed: {type(exc).__name__}: {str(exc)[:300]}"
 
 
+def check(topic: str, value: bytes) -> Checked:
+    """One record from the log: the redacted event and what was redacted, or why it is refused.
+
+    Never raises for the record's own faults (one record must never stop the log), only for a
+    transient store error. Run here or in a helper process (``ingest/checking.py``).
+    """
+    found: Counter[str] = Counter()
+    try:
+        event = parse_event(value)
+        if EVENT_TYPES[event["type"]][0] != topic:
+            raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
+        event.pop("raw", None)  # the source record stays in the log; it never reaches the index
+        redact_event(event, found)  # by the publication policy (privacy/policy.py)
+    except InvalidEvent as exc:
+        return exc.reason
+    except PersonalDataInId as exc:
+        return str(exc)
+    except TransientError:
+        raise
+    except Exception as exc:  # refused with the reason
+        return refusal_reason(exc)
+    return event, found
+
+
 class Worker:
     def __init__(
         self,
@@ -88,6 +113,7 @@ class Worker:
         topics: Sequence[str] = TOPICS,
         clock: Clock | None = None,
         pipelined: bool | None = None,
+        checkers: int = 0,
     ) -> None:
         self.log = log
         self.index = index
@@ -97,6 +123,7 @@ class Worker:
         self.clock = clock or SystemClock()
         self.stop = threading.Event()
         self.pipelined = index.remote if pipelined is None else pipelined
+        self.checkers = checkers  # helper processes checking the next batch (ingest/checking.py); 0: none
 
     def process(self, records: Sequence[Record]) -> BatchResult:
         """Fold and index one batch, then commit its offsets. Raises before committing on any failure."""
@@ -104,37 +131,33 @@ class Worker:
         self._write(batch)
         return self._finish(batch)
 
-    def _prepare(self, records: Sequence[Record], in_flight: Mapping[str, Document]) -> Batch:
+    def _prepare(
+        self,
+        records: Sequence[Record],
+        in_flight: Mapping[str, Document],
+        checked: Sequence[Checked | None] | None = None,
+    ) -> Batch:
         """Validate, redact and fold (CPU only, plus one read of the stored documents).
 
         ``in_flight`` holds documents of a batch still being written: they are
-        newer than what the index can show yet.
+        newer than what the index can show yet. ``checked`` holds what helper
+        processes made of the records (``ingest/checking.py``), one per record in
+        order; without it (or for a record they did not read) the records are checked here.
         """
         batch = Batch(records=records, result=BatchResult(records=len(records)), started=self.clock.monotonic())
         by_subject: dict[str, list[dict[str, Any]]] = {}
         erased = self.log.erased()
-        for record in records:
-            if record.key in erased:
+        for i, record in enumerate(records):
+            if record.key in erased:  # decided now, whatever a helper read: a forget may have come since
                 batch.result.forgotten += 1
                 continue
-            found: Counter[str] = Counter()
-            try:
-                event = parse_event(record.value)
-                if EVENT_TYPES[event["type"]][0] != record.topic:
-                    raise InvalidEvent(f"{event['type']} events belong on topic {EVENT_TYPES[event['type']][0]}")
-                event.pop("raw", None)  # the source record stays in the log; it never reaches the index
-                redact_event(event, found)  # by the publication policy (privacy/policy.py)
-            except InvalidEvent as exc:
-                batch.letters.append(DeadLetter(_origin(record), record.value, exc.reason))
+            outcome = checked[i] if checked is not None else None
+            if outcome is None:
+                outcome = check(record.topic, record.value)
+            if isinstance(outcome, str):  # refused: the reason goes with the record to the dead letters
+                batch.letters.append(DeadLetter(_origin(record), record.value, outcome))
                 continue
-            except PersonalDataInId as exc:
-                batch.letters.append(DeadLetter(_origin(record), record.value, str(exc)))
-                continue
-            except TransientError:
-                raise
-            except Exception as exc:  # one record must never stop the log: it is refused with the reason
-                batch.letters.append(DeadLetter(_origin(record), record.value, refusal_reason(exc)))
-                continue
+            event, found = outcome
             if event["subject_id"] in erased:
                 batch.result.forgotten += 1
                 continue
@@ -320,21 +343,42 @@ class Worker:
         and every full collection they trigger would otherwise walk all of that again.
         """
         gc.freeze()
+        checkers = Checkers(self.checkers) if self.checkers > 0 else None
         try:
-            return self._run(until_caught_up, idle_wait, max_backoff)
+            return self._run(until_caught_up, idle_wait, max_backoff, checkers)
         finally:
+            if checkers is not None:
+                checkers.close()
             gc.unfreeze()
 
-    def _run(self, until_caught_up: bool, idle_wait: float, max_backoff: float) -> int:
+    def _poll(
+        self, checkers: Checkers | None, ahead: list[tuple[list[Record], list[Future[Any]]]]
+    ) -> tuple[list[Record], list[Checked | None] | None]:
+        """The next batch to prepare. With helper processes, one batch is polled ahead and checked there
+        (``ahead``) while this one is folded and written; records of erased subjects are not sent."""
+        records = [] if self.stop.is_set() else self.log.poll(self.group, self.topics, self.batch_size, 0.5)
+        if checkers is None:
+            return list(records), None
+        if records:
+            erased = self.log.erased()
+            sent = [None if r.key in erased else (r.topic, r.value) for r in records]
+            ahead.append((list(records), checkers.submit(check, sent)))
+        if not ahead or (records and len(ahead) < 2):
+            return [], None
+        polled, futures = ahead.pop(0)
+        return polled, Checkers.collect(futures)
+
+    def _run(self, until_caught_up: bool, idle_wait: float, max_backoff: float, checkers: Checkers | None) -> int:
         indexed = 0
         backoff = 0.5
+        ahead: list[tuple[list[Record], list[Future[Any]]]] = []  # polled, being checked by the helpers
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
             in_flight: tuple[Batch, Future[None]] | None = None
             while True:
                 try:
-                    records = [] if self.stop.is_set() else self.log.poll(self.group, self.topics, self.batch_size, 0.5)
+                    records, checked = self._poll(checkers, ahead)
                     overlay = {d.id: d for d in in_flight[0].docs} if in_flight else {}
-                    batch = self._prepare(records, overlay) if records else None
+                    batch = self._prepare(records, overlay, checked) if records else None
                     if in_flight is not None:
                         previous, future = in_flight
                         in_flight = None
@@ -350,6 +394,7 @@ class Worker:
                     if in_flight is not None:
                         in_flight[1].exception()  # let the write settle; its batch is delivered again
                         in_flight = None
+                    ahead.clear()  # polled ahead: delivered again after the rewind
                     self.log.rewind(self.group, self.topics)
                     log.warning("backend unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
                     self.log.wait(self.group, backoff, self.stop)
@@ -361,7 +406,7 @@ class Worker:
                     self.log.rewind(self.group, self.topics)
                     raise
                 backoff = 0.5
-                if in_flight is None and batch is None:
+                if in_flight is None and batch is None and not ahead:
                     if until_caught_up or self.stop.is_set():
                         break
                     self.log.wait(self.group, idle_wait, self.stop)

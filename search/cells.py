@@ -76,10 +76,16 @@ def digest(rows: Iterable[Mapping[str, Any]]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+#: what ``json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` builds on every call, built
+#: once (the same encoder, so the same bytes): summaries and digests are written for every item of every touched atom
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_canonical_line = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def item_line(row: Mapping[str, Any]) -> str:
     """One item as it enters a digest: its fact row (id, version, date, service, area, status, facts) as
     canonical JSON."""
-    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return _canonical_line(row)
 
 
 def _summary(doc_type: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -155,7 +161,7 @@ def _outcome(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 def encode(summary: Mapping[str, Any]) -> str:
     """A summary as stored: canonical JSON, so equal summaries are equal bytes."""
-    return json.dumps(summary, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _canonical(summary)
 
 
 def from_rows(doc_type: str, rows: Iterable[Mapping[str, Any]], timezone: str) -> dict[Atom, dict[str, Any]]:

@@ -195,6 +195,7 @@ class SqliteIndex:
                     marks = ",".join("?" * len(chunk))
                     refused.update(r[0] for r in conn.execute(f"SELECT id FROM forgotten WHERE id IN ({marks})", chunk))
                 touched: set[tuple[str, atoms.Atom]] = set()  # atoms to recompute: where items left and arrived
+                written: dict[str, dict[str, Any]] = {}  # fact rows of the documents this write stores
                 stored_atoms: dict[str, tuple[str, atoms.Atom]] = {}
                 for chunk in _chunks(ids, 500):
                     marks = ",".join("?" * len(chunk))
@@ -228,7 +229,8 @@ class SqliteIndex:
                         existing[doc.id] = (rowid, doc.version)
                         inserts.append((rowid, *row))
                     fts_rows.append((rowid, doc.text))
-                    atom = atoms.atom_of(doc.type, _fact_row(doc), self.timezone)
+                    fact_row = written[doc.id] = _fact_row(doc)
+                    atom = atoms.atom_of(doc.type, fact_row, self.timezone)
                     cell_rows.append((*(atom or (None, None, None, None)), rowid))
                     if atom is not None:
                         touched.add((doc.type, atom))
@@ -245,7 +247,7 @@ class SqliteIndex:
                 conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
                 conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
                 conn.executemany(_SET_CELL, cell_rows)
-                _recompute(conn, touched)
+                _recompute(conn, touched, written)
                 totals = dict(counters or {}) if self.counting else {}
                 if result.forgotten and self.counting:
                     totals["forgotten_events_ignored"] = totals.get("forgotten_events_ignored", 0) + sum(
@@ -739,15 +741,25 @@ def _fact_row(doc: Document) -> dict[str, Any]:
     return row
 
 
-def _recompute(conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]]) -> None:
-    """Each touched atom's summary from its stored items (an atom left empty loses its row)."""
+def _recompute(
+    conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]], written: Mapping[str, dict[str, Any]] | None = None
+) -> None:
+    """Each touched atom's summary from its stored items (an atom left empty loses its row).
+
+    ``written`` holds the fact rows of the documents this transaction stored: the same rows the
+    stored ``facts`` would give back once decoded, so they are not decoded again.
+    """
     where = " AND ".join(f"{c} = ?" for c in CELL_COLUMNS)
+    written = written or {}
     for doc_type, atom in sorted(touched):
         rows = []
         for doc_id, version, date, service_code, area, status, facts in conn.execute(
             f"SELECT id, version, date, service_code, area, status, facts FROM docs WHERE type = ? AND {where}",
             (doc_type, *atom),
         ):
+            if doc_id in written:
+                rows.append(written[doc_id])
+                continue
             row = json.loads(facts)
             row.update(id=doc_id, version=version, date=date, service_code=service_code, area=area, status=status)
             rows.append(row)
