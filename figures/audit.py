@@ -21,7 +21,7 @@ from core.settings import Settings
 from figures.cell_explanation import cell_atoms, parse_period
 from figures.indicators import Filters, Indicators
 from search.cells import Atom, digest, item_line
-from search.index import Document, open_index
+from search.index import open_index
 
 PAGE = 1000
 
@@ -45,15 +45,6 @@ class Opened:
         return self.commitment == self.published
 
 
-def fact_row(doc: Document) -> dict[str, Any]:
-    """A stored document as the fact row its atom's digest is made of (what ``Index.scan`` yields)."""
-    row = dict(doc.facts)
-    row.update(
-        id=doc.id, version=doc.version, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status
-    )
-    return row
-
-
 def open_cell(
     indicators: Indicators, code: str, period: str, service: str | None = None, area: str | None = None
 ) -> Opened:
@@ -69,7 +60,7 @@ def open_cell(
         after: str | None = None
         while True:
             ids = index.atom_ids(doc_type, [atom], after, PAGE)
-            rows += [fact_row(d) for d in index.get_many(ids).values()]
+            rows += [d.fact_row() for d in index.get_many(ids).values()]
             if len(ids) < PAGE:
                 break
             after = ids[-1]

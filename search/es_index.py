@@ -410,7 +410,7 @@ class ElasticIndex:
 
     def _atom_fields(self, doc: Document) -> dict[str, Any]:
         """The document's atom, and its ``cell_item`` (see :func:`_cell_item`) when it fits in doc values."""
-        row = _fact_row(doc)
+        row = doc.fact_row()
         atom = cells.atom_of(doc.type, row, self.timezone)
         if atom is None:
             return {}
@@ -766,14 +766,6 @@ def _from_cell_item(item: str) -> tuple[cells.Atom, dict[str, Any]]:
 
 def _cell_id(doc_type: str, atom: cells.Atom) -> str:
     return json.dumps([doc_type, *atom], ensure_ascii=False, separators=(",", ":"))
-
-
-def _fact_row(doc: Document) -> dict[str, Any]:
-    row = dict(doc.facts)
-    row.update(
-        id=doc.id, version=doc.version, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status
-    )
-    return row
 
 
 def _complete(response: Mapping[str, Any]) -> None:

@@ -82,6 +82,19 @@ class Document:
     events: list[dict[str, Any]] = field(default_factory=list)  # folded events, internal
     redaction_version: int = 0  # privacy.redact.REDACTION_VERSION the free text went through (0: unknown)
 
+    def fact_row(self) -> dict[str, Any]:
+        """The document as the flat row ``Index.scan`` yields: what its atom's summary and digest are made of."""
+        row = dict(self.facts)
+        row.update(
+            id=self.id,
+            version=self.version,
+            date=self.date,
+            service_code=self.service_code,
+            area=self.area,
+            status=self.status,
+        )
+        return row
+
 
 @dataclass(frozen=True)
 class StreamPosition:

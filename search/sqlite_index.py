@@ -229,7 +229,7 @@ class SqliteIndex:
                         existing[doc.id] = (rowid, doc.version)
                         inserts.append((rowid, *row))
                     fts_rows.append((rowid, doc.text))
-                    fact_row = written[doc.id] = _fact_row(doc)
+                    fact_row = written[doc.id] = doc.fact_row()
                     atom = atoms.atom_of(doc.type, fact_row, self.timezone)
                     cell_rows.append((*(atom or (None, None, None, None)), rowid))
                     if atom is not None:
@@ -730,15 +730,6 @@ def _move_bodies_out(conn: sqlite3.Connection, path: Path) -> None:
 
 
 _SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHERE rowid = ?"
-
-
-def _fact_row(doc: Document) -> dict[str, Any]:
-    """A document as the flat row ``scan`` returns: what summaries are computed from."""
-    row = dict(doc.facts)
-    row.update(
-        id=doc.id, version=doc.version, date=doc.date, service_code=doc.service_code, area=doc.area, status=doc.status
-    )
-    return row
 
 
 def _recompute(
