@@ -41,6 +41,18 @@ def _non_negative_int(raw: str) -> int:
     return value
 
 
+#: more helper processes than this only copy the worker's memory: each one is a forked worker, and checking
+#: cannot run faster than the cores the machine has
+MAX_INGEST_CHECKERS = 32
+
+
+def _checker_count(raw: str) -> int:
+    value = _non_negative_int(raw)
+    if value > MAX_INGEST_CHECKERS:
+        raise ValueError(f"may not be above {MAX_INGEST_CHECKERS}")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if not value > 0:
@@ -108,8 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
         "MITTARI_INGEST_CHECKERS",
         "0",
         "Helper processes that decode, validate and redact the next batch while the ingest worker folds and"
-        " writes the current one (0: the worker does it all).",
-        _non_negative_int,
+        " writes the current one (0: the worker does it all; at most 32).",
+        _checker_count,
     ),
     Setting(
         "import_max_bytes",

@@ -26,7 +26,15 @@ def test_environment_and_overrides():
 
 
 @pytest.mark.parametrize(
-    ("env", "value"), [("MITTARI_MIN_CELL_COUNT", "3"), ("MITTARI_BATCH_SIZE", "zero"), ("MITTARI_MAX_PAGE_SIZE", "-1")]
+    ("env", "value"),
+    [
+        ("MITTARI_MIN_CELL_COUNT", "3"),
+        ("MITTARI_BATCH_SIZE", "zero"),
+        ("MITTARI_MAX_PAGE_SIZE", "-1"),
+        ("MITTARI_INGEST_CHECKERS", "-1"),
+        ("MITTARI_INGEST_CHECKERS", "33"),
+        ("MITTARI_INGEST_CHECKERS", "99999999999999999999"),
+    ],
 )
 def test_bad_values_name_the_variable(env, value):
     with pytest.raises(ConfigError, match=env):
@@ -37,3 +45,7 @@ def test_every_setting_is_in_the_readme():
     text = README.read_text()
     missing = [s.env for s in SETTINGS if f"`{s.env}`" not in text]
     assert not missing, f"add to the README's configuration table: {missing}"
+
+
+def test_the_largest_number_of_ingest_checkers_is_taken() -> None:
+    assert load_settings({"MITTARI_INGEST_CHECKERS": "32"}).ingest_checkers == 32
