@@ -1,23 +1,23 @@
-"""Marshmallow schemas compiled once into plain Python checks: the fast path for loading valid events.
+"""Marshmallow fields compiled once into plain Python checks: the exact per-field rules of the fast path.
 
 The event contracts stay marshmallow schemas (``ingest/events.py``): they are
 the readable definition and they write the error messages. But loading through
 marshmallow costs about 40 µs per event in per-field machinery (getters, error
 stores, validator wrappers), which was most of the worker's time. A compiled
-loader walks the same fields with the same rules (types and coercions,
-required, null, defaults, unknown keys, validators, schema validators) in
-direct code, and returns ``None`` the moment it meets anything it cannot vouch
-for; the caller then loads through marshmallow, which refuses with its message
-(or, for an input the compiled path does not know how to take, accepts it).
-So the fast path can only be faster, never more permissive: a value it accepts
-is one marshmallow accepts with the same result (``tests/ingest/test_compiled_schema.py``
-checks that over generated and hostile payloads).
+check does what ``field.deserialize`` does with a present value — the same
+types and coercions, null, validators — in direct code, and raises
+:class:`Unsure` the moment it meets anything it cannot vouch for; the loader
+then returns ``None`` and the caller loads through marshmallow, which refuses
+with its message (or, for an input the compiled path does not know how to
+take, accepts it). So the fast path can only be faster, never more permissive.
 
-Only what the contracts use is compiled (strings, URLs, floats, integers,
-booleans, lists, dicts, raw values, and any other field through its own
-``deserialize``); a schema or field with features outside that (pre/post-load
-hooks, ``data_key``, ``attribute``, unknown fields kept or excluded) gets no
-compiled loader, and marshmallow loads it as before.
+These checks are what the generated loaders (``ingest/generated_loader.py``)
+call for every value their inline tests do not take; :func:`schema_plan` says
+which fields a loader walks. Only what the contracts use is compiled (strings,
+URLs, floats, integers, booleans, lists, dicts, raw values, and any other field
+through its own ``deserialize``); a schema or field with features outside that
+(pre/post-load hooks, ``data_key``, ``attribute``, unknown fields kept or
+excluded) gets no compiled loader, and marshmallow loads it as before.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
 #: one field's check: the cleaned value, or :class:`Unsure` raised
@@ -44,25 +44,17 @@ class NotCompilable(Exception):
     """A schema or field uses a feature the compiler does not reproduce."""
 
 
-def compile_schema(schema: Schema) -> Loader | None:
-    """A loader equivalent to ``schema.load`` for what it accepts, or ``None`` if the schema cannot be compiled."""
-    try:
-        return _compile(schema)
-    except NotCompilable:
-        return None
+#: one field of a schema as a loader walks it: name, field, required, load default
+Step = tuple[str, fields.Field[Any], bool, Any]
+#: a schema validator, called as marshmallow calls it
+SchemaCheck = Callable[..., Any]
 
 
-def load(schema: Schema, loader: Loader | None, data: Any) -> dict[str, Any]:
-    """``schema.load(data)``, through ``loader`` when it can vouch for ``data``; raises marshmallow's errors."""
-    if loader is not None:
-        loaded = loader(data)
-        if loaded is not None:
-            return loaded
-    result: dict[str, Any] = schema.load(data)
-    return result
+def schema_plan(schema: Schema) -> tuple[list[Step], list[SchemaCheck]]:
+    """The fields a loader walks, in marshmallow's order, and the schema validators it calls after them.
 
-
-def _compile(schema: Schema) -> Loader:
+    Raises :class:`NotCompilable` for a schema using what compiled loaders do not reproduce.
+    """
     hooks = schema._hooks  # the decorated hooks are only reachable here
     if hooks[PRE_LOAD] or hooks[POST_LOAD] or hooks[VALIDATES]:
         raise NotCompilable("load processors or field validators")
@@ -73,37 +65,15 @@ def _compile(schema: Schema) -> Loader:
         if kwargs.get("pass_original") or not kwargs.get("skip_on_field_errors", True):
             raise NotCompilable(f"schema validator {attr_name}")
         schema_checks.append(getattr(schema, attr_name))
-    plan: list[tuple[str, Check, bool, Any]] = []
+    plan: list[Step] = []
     for name, field in schema.load_fields.items():
         if field.data_key is not None or field.attribute is not None:
             raise NotCompilable(f"{name}: data_key or attribute")
-        plan.append((name, _value_check(field), field.required, field.load_default))
-    known = frozenset(name for name, *_ in plan)
-
-    def loader(data: Any) -> dict[str, Any] | None:
-        if type(data) is not dict or not known.issuperset(data):
-            return None
-        out: dict[str, Any] = {}
-        try:
-            for name, check, required, default in plan:
-                value = data.get(name, missing)
-                if value is missing:
-                    if required:
-                        return None
-                    if default is not missing:
-                        out[name] = default() if callable(default) else default
-                    continue
-                out[name] = check(value)
-            for validator in schema_checks:
-                validator(out, partial=None, many=False, unknown=RAISE)
-        except (Unsure, ValidationError):
-            return None
-        return out
-
-    return loader
+        plan.append((name, field, field.required, field.load_default))
+    return plan, schema_checks
 
 
-def _value_check(field: fields.Field[Any]) -> Check:
+def value_check(field: fields.Field[Any]) -> Check:
     """What ``field.deserialize`` does with a present value (``None`` included), or :class:`Unsure`."""
     if field.pre_load or field.post_load:
         raise NotCompilable("field processors")
@@ -177,11 +147,11 @@ def _converter(field: fields.Field[Any]) -> Check:
     if kind is fields.Raw:
         return _raw
     if isinstance(field, fields.List) and kind is fields.List:
-        return _list(_value_check(field.inner))
+        return _list(value_check(field.inner))
     if isinstance(field, fields.Dict) and kind is fields.Dict:
         return _dict(
-            None if field.key_field is None else _value_check(field.key_field),
-            None if field.value_field is None else _value_check(field.value_field),
+            None if field.key_field is None else value_check(field.key_field),
+            None if field.value_field is None else value_check(field.value_field),
         )
     return _through(field)
 

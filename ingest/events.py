@@ -20,7 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from core.errors import InvalidEvent
 from core.vocabulary import FEEDBACK_STATES, INITIATIVE_STATES
 from ingest import bounded_json
-from ingest.compiled_schema import compile_schema, load
+from ingest.generated_loader import compile_schema, format_time, iso_text
 
 SCHEMA_VERSION = 1
 MAX_EVENT_BYTES = 256 * 1024
@@ -218,9 +218,6 @@ class Envelope(Schema):
 
 
 _ENVELOPE = Envelope()
-#: the schemas compiled once (``ingest/compiled_schema.py``): marshmallow loads only what these cannot vouch for
-_ENVELOPE_LOADER = compile_schema(_ENVELOPE)
-_PAYLOAD_LOADERS = {event_type: compile_schema(schema) for event_type, (_, schema) in EVENT_TYPES.items()}
 
 
 def _may_hold_temporal(field: fields.Field[Any]) -> bool:
@@ -236,12 +233,19 @@ def _may_hold_temporal(field: fields.Field[Any]) -> bool:
     return True
 
 
-#: event types whose payload has date or time fields: only these can load values that need writing as strings
-_TEMPORAL_PAYLOADS = frozenset(
-    event_type
+#: per event type, the payload fields that may load dates or times: written as ISO strings
+_TEMPORAL_FIELDS = {
+    event_type: {name: "iso" for name, f in schema.load_fields.items() if _may_hold_temporal(f)}
     for event_type, (_, schema) in EVENT_TYPES.items()
-    if any(_may_hold_temporal(f) for f in schema.load_fields.values())
-)
+}
+#: event types whose payload has date or time fields: only these can load values that need writing as strings
+_TEMPORAL_PAYLOADS = frozenset(event_type for event_type, names in _TEMPORAL_FIELDS.items() if names)
+#: the schemas compiled once into one generated function each (``ingest/generated_loader.py``), with times
+#: written as the text events store; marshmallow loads only what these cannot vouch for
+_ENVELOPE_LOADER = compile_schema(_ENVELOPE, {"occurred_at": "utc"})
+_PAYLOAD_LOADERS = {
+    event_type: compile_schema(schema, _TEMPORAL_FIELDS[event_type]) for event_type, (_, schema) in EVENT_TYPES.items()
+}
 
 
 def topic_for(event_type: str) -> str:
@@ -251,27 +255,36 @@ def topic_for(event_type: str) -> str:
 def validate_event(data: Any) -> dict[str, Any]:
     """A validated event as a plain dict with ``occurred_at`` as a UTC ISO string.
 
-    Raises :class:`InvalidEvent` naming every field at fault.
+    Raises :class:`InvalidEvent` naming every field at fault. The generated loaders take
+    what they can vouch for, times already written as text; anything else is loaded by
+    marshmallow and written the same way after, so the answer and the reasons are the same.
     """
     if not isinstance(data, Mapping):
         raise InvalidEvent("event is not a JSON object")
-    try:
-        event = load(_ENVELOPE, _ENVELOPE_LOADER, data)
-    except ValidationError as exc:
-        raise InvalidEvent(f"envelope: {_flatten(exc.messages)}") from exc
-    schema = EVENT_TYPES[event["type"]][1]
-    try:
-        payload = load(schema, _PAYLOAD_LOADERS[event["type"]], event["payload"])
-    except ValidationError as exc:
-        raise InvalidEvent(f"{event['type']} payload: {_flatten(exc.messages)}") from exc
-    if event["type"] in _TEMPORAL_PAYLOADS:  # dates as ISO strings; other payloads hold none
-        payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
+    event = None if _ENVELOPE_LOADER is None else _ENVELOPE_LOADER(data)
+    occurred_as_text = event is not None
+    if event is None:
+        try:
+            event = _ENVELOPE.load(data)
+        except ValidationError as exc:
+            raise InvalidEvent(f"envelope: {_flatten(exc.messages)}") from exc
+    event_type = event["type"]
+    loader = _PAYLOAD_LOADERS[event_type]
+    payload = None if loader is None else loader(event["payload"])
+    if payload is None:
+        try:
+            payload = EVENT_TYPES[event_type][1].load(event["payload"])
+        except ValidationError as exc:
+            raise InvalidEvent(f"{event_type} payload: {_flatten(exc.messages)}") from exc
+        if event_type in _TEMPORAL_PAYLOADS:  # dates as ISO strings; other payloads hold none
+            payload = {k: iso_text(v) for k, v in payload.items()}
     event["payload"] = payload
-    try:
-        event["occurred_at"] = format_time(event["occurred_at"])
-    except OverflowError as exc:  # year 1 with a positive offset, year 9999 with a negative one
-        raise InvalidEvent(f"envelope: occurred_at: {event['occurred_at']} is out of range in UTC") from exc
-    return dict(event)
+    if not occurred_as_text:
+        try:
+            event["occurred_at"] = format_time(event["occurred_at"])
+        except OverflowError as exc:  # year 1 with a positive offset, year 9999 with a negative one
+            raise InvalidEvent(f"envelope: occurred_at: {event['occurred_at']} is out of range in UTC") from exc
+    return event
 
 
 def parse_event(raw: bytes) -> dict[str, Any]:
@@ -332,19 +345,6 @@ def make_event(
     if raw is not None:
         event["raw"] = raw
     return event
-
-
-def format_time(value: datetime) -> str:
-    """UTC, microseconds, 'Z': one format, so string order is time order.
-
-    ``isoformat`` writes the same characters as the ``strftime`` pattern about ten
-    times faster (it was a tenth of validation); years below 1000, where
-    ``strftime`` does not pad ``%Y`` the same on every platform, keep ``strftime``.
-    """
-    utc = value.astimezone(UTC)
-    if utc.year >= 1000:
-        return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _flatten(messages: Any, prefix: str = "") -> str:

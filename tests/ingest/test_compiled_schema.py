@@ -20,8 +20,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from core.errors import InvalidEvent
 from ingest import events
-from ingest.compiled_schema import compile_schema
 from ingest.events import EVENT_TYPES, Envelope, validate_event
+from ingest.generated_loader import compile_schema
 from tests.builders import T0, received
 from tests.ingest.test_events import INVALID, VALID
 
