@@ -249,10 +249,10 @@ def _string_tests(validators: list[Any], v: str, tag: str, namespace: dict[str, 
     tests = []
     for n, validator in enumerate(validators):
         if type(validator) is validate.Length and validator.equal is None:
-            if validator.min is not None and validator.min > 0:
-                tests.append(f"len({v}) >= {int(validator.min)!r}")
-            if validator.max is not None:
-                tests.append(f"len({v}) <= {int(validator.max)!r}")
+            low = f"{int(validator.min)!r} <= " if validator.min is not None and validator.min > 0 else ""
+            high = f" <= {int(validator.max)!r}" if validator.max is not None else ""
+            if low or high:
+                tests.append(f"{low}len({v}){high}")  # chained: len is called once
         elif type(validator) is validate.OneOf and all(type(c) is str for c in validator.choices):
             namespace[f"_choices{tag}_{n}"] = frozenset(validator.choices)
             tests.append(f"{v} in _choices{tag}_{n}")
@@ -290,9 +290,8 @@ def _number(limit: Any) -> str:
 
 def _compare(low: Bound | None, v: str, high: Bound | None) -> str:
     """``low <= v <= high`` (or ``<`` where a bound is exclusive) as source; ``True`` with no bounds."""
-    parts = []
-    if low is not None:
-        parts.append(f"{_number(low[0])} {'<=' if low[1] else '<'} {v}")
-    if high is not None:
-        parts.append(f"{v} {'<=' if high[1] else '<'} {_number(high[0])}")
-    return " and ".join(parts) or "True"
+    if low is None and high is None:
+        return "True"
+    below = "" if low is None else f"{_number(low[0])} {'<=' if low[1] else '<'} "
+    above = "" if high is None else f" {'<=' if high[1] else '<'} {_number(high[0])}"
+    return f"{below}{v}{above}"
