@@ -145,8 +145,8 @@ def loader_source(schema: Schema, formats: Mapping[str, Format]) -> tuple[str, d
         lines.append(f"        _schema_check{j}(out, partial=None, many=False, unknown=_RAISE)")
     lines += [
         # an inline test declined, a closure or schema validator refused, a date did not exist, a
-        # time did not fit in UTC: marshmallow decides, and words the fault
-        "    except (_Unsure, _ValidationError, ValueError, TypeError, OverflowError):",
+        # time did not fit in UTC, a null had no text: marshmallow decides, and words the fault
+        "    except (_Unsure, _ValidationError, ValueError, TypeError, OverflowError, AttributeError):",
         "        return None",
         "    return out",
     ]
@@ -249,8 +249,8 @@ def _string_tests(validators: list[Any], v: str, tag: str, namespace: dict[str, 
     tests = []
     for n, validator in enumerate(validators):
         if type(validator) is validate.Length and validator.equal is None:
-            low = f"{int(validator.min)!r} <= " if validator.min is not None and validator.min > 0 else ""
-            high = f" <= {int(validator.max)!r}" if validator.max is not None else ""
+            low = f"{_number(validator.min)} <= " if validator.min is not None and validator.min > 0 else ""
+            high = f" <= {_number(validator.max)}" if validator.max is not None else ""
             if low or high:
                 tests.append(f"{low}len({v}){high}")  # chained: len is called once
         elif type(validator) is validate.OneOf and all(type(c) is str for c in validator.choices):
