@@ -70,6 +70,9 @@ _SOURCE_FIELDS = [
     "events",
     "redaction_version",
 ]
+#: how many times one write reads and writes again the cells another writer changed meanwhile (then the batch
+#: fails as transient and comes again)
+CELL_WRITE_ATTEMPTS = 5
 #: deleting with this external version makes every later write of the id "older" while ES keeps the tombstone
 FORGOTTEN_VERSION = 2**62
 
@@ -434,12 +437,99 @@ class ElasticIndex:
         return found
 
     def _recompute(self, concrete: str, touched: set[tuple[str, cells.Atom]], *, generation: bool = True) -> None:
-        """Each touched atom's summary from its stored items, written with a new generation after it."""
-        by_type: dict[str, list[cells.Atom]] = {}
-        for doc_type, atom in sorted(touched):
-            by_type.setdefault(doc_type, []).append(atom)
-        operations: list[dict[str, Any]] = []
+        """Each touched atom's summary from its stored items, written only if the cell did not change meanwhile.
+
+        Several workers (one per partition) write at once, and two batches can touch the same atom. Each
+        cell is therefore written conditionally (optimistic concurrency), in this order, per attempt:
+
+        1. the writer's documents are already visible (the documents' bulk waited for a refresh);
+        2. it reads each touched cell's ``_seq_no``/``_primary_term``, or its absence (one realtime ``mget``,
+           no ``_source``: :meth:`_cell_versions`);
+        3. it reads the atoms' items (a search: only refreshed documents) and summarises them;
+        4. it writes each cell with ``if_seq_no``/``if_primary_term``, or ``create`` when it was absent.
+
+        A cell whose write is refused as changed (409) is read again and recomputed alone, at most
+        :data:`CELL_WRITE_ATTEMPTS` times; then :class:`TransientError`: the worker rewinds, the batch comes
+        again, its documents are ignored as older, and their stored atoms are recomputed the same way.
+
+        *Why no stale cell survives.* Let W be the last successful write of a cell, by writer P, who read
+        the cell's state at time r and the items at t > r, and suppose P's items missed a change d (a
+        document entering or leaving the atom) made visible at v > t by writer Q. Q read the cell after v
+        and its items after that (so Q saw d), and some write by Q succeeded with them (else Q's batch
+        fails and comes again). That write is not W (P missed d) and not after W (W is last), so it fell
+        between r and W: the cell changed after P read it, so P's conditional write was refused, which
+        contradicts W succeeding. Hence the last write of every cell saw every change of its atom. Two
+        things make "changed" detectable: cells are never deleted, and a shard's sequence numbers only
+        grow. A cell left without items is written as an empty cell (no ``summary``; readers skip it, so
+        the atom is absent as the port says) rather than deleted: a deleted cell would read as "absent",
+        and a writer that read "absent" before someone created and deleted the cell again would then
+        create it from its stale items. A realtime ``mget`` sees every acknowledged write, on any copy.
+
+        ``forget`` recomputes the atoms of the removed documents the same way, after their deletion is
+        visible. The embedded index needs none of this: it has one writer at a time (``BEGIN IMMEDIATE``),
+        documents and cells in one transaction. Not covered: a worker of an older Mittari that still
+        deletes empty cells, running beside this one.
+        """
         cells_index = cells_index_name(concrete)
+        pending = sorted(touched)
+        for attempt in range(1, CELL_WRITE_ATTEMPTS + 1):
+            versions = self._cell_versions(cells_index, pending)
+            written: list[tuple[str, cells.Atom]] = []
+            operations: list[dict[str, Any]] = []
+            for (doc_type, atom), document in self._summaries(concrete, pending):
+                key = _cell_id(doc_type, atom)
+                written.append((doc_type, atom))
+                operations += [_cell_action(cells_index, key, versions.get(key)), document]
+            if generation:
+                # after the cells (again after a retry): a reader never sees a new generation with old cells
+                operations += self._side_operations({}, generation=True)
+            if not operations:
+                return
+            # refresh now rather than wait for the next periodic one: the cells index is small, and a batch
+            # already waited for its documents' refresh
+            response = self._call(self.es.bulk, operations=operations, refresh="true", timeout="60s")
+            conflicted: list[tuple[str, cells.Atom]] = []
+            for n, item in enumerate(response["items"]):
+                status = next(iter(item.values())).get("status", 500)
+                if status in (200, 201):
+                    continue
+                if status == 409 and n < len(written):
+                    conflicted.append(written[n])
+                    continue
+                raise TransientError(f"Elasticsearch did not take the cells: {item}")
+            if not conflicted:
+                return
+            log.info(
+                "cells changed by another writer, recomputing them",
+                extra=fields(cells=len(conflicted), attempt=attempt),
+            )
+            pending = conflicted
+        raise TransientError(
+            f"{len(pending)} cells kept changing under other writers ({CELL_WRITE_ATTEMPTS} attempts); "
+            "the batch will be retried"
+        )
+
+    def _cell_versions(self, cells_index: str, touched: Sequence[tuple[str, cells.Atom]]) -> dict[str, dict[str, int]]:
+        """Each stored cell's ``if_seq_no``/``if_primary_term`` by cell id (absent: no cell stored), read in real
+        time (the last acknowledged write, refreshed or not) and without ``_source``."""
+        ids = [_cell_id(doc_type, atom) for doc_type, atom in touched]
+        versions: dict[str, dict[str, int]] = {}
+        for start in range(0, len(ids), 1000):
+            response = self._call(self.es.mget, index=cells_index, ids=ids[start : start + 1000], source=False)
+            for hit in response["docs"]:
+                if "error" in hit:
+                    raise TransientError(f"cell {hit.get('_id')} cannot be read yet: {hit['error']}")
+                if hit.get("found"):
+                    versions[hit["_id"]] = {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        return versions
+
+    def _summaries(
+        self, concrete: str, touched: Sequence[tuple[str, cells.Atom]]
+    ) -> Iterator[tuple[tuple[str, cells.Atom], dict[str, Any]]]:
+        """Each touched atom's cell document from its stored items (no ``summary`` when it has none)."""
+        by_type: dict[str, list[cells.Atom]] = {}
+        for doc_type, atom in touched:
+            by_type.setdefault(doc_type, []).append(atom)
         for doc_type, atoms in by_type.items():
             for start in range(0, len(atoms), 500):
                 chunk = atoms[start : start + 500]
@@ -448,30 +538,10 @@ class ElasticIndex:
                     if atom in rows:
                         rows[atom].append(row)
                 for atom, items in rows.items():
-                    key = _cell_id(doc_type, atom)
+                    document: dict[str, Any] = {"type": doc_type, **dict(zip(_CELL_KEYS, atom, strict=True))}
                     if items:
-                        summary = cells.encode(cells.summarise(doc_type, items))
-                        operations += [
-                            {"index": {"_index": cells_index, "_id": key}},
-                            {"type": doc_type, **dict(zip(_CELL_KEYS, atom, strict=True)), "summary": summary},
-                        ]
-                    else:
-                        operations.append({"delete": {"_index": cells_index, "_id": key}})
-        if generation:
-            operations += self._side_operations({}, generation=True)
-        if not operations:
-            return
-        # refresh now rather than wait for the next periodic one: the cells index is small, and a batch
-        # already waited for its documents' refresh
-        response = self._call(self.es.bulk, operations=operations, refresh="true", timeout="60s")
-        failed = [
-            item
-            for item in response["items"]
-            for outcome in item.values()
-            if outcome.get("status", 500) not in (200, 201, 404)
-        ]
-        if failed:
-            raise TransientError(f"Elasticsearch did not take {len(failed)} cells: {failed[0]}")
+                        document["summary"] = cells.encode(cells.summarise(doc_type, items))
+                    yield (doc_type, atom), document
 
     def _atom_rows(
         self, concrete: str, doc_type: str, atoms: list[cells.Atom]
@@ -550,7 +620,8 @@ class ElasticIndex:
             hits = response["hits"]["hits"]
             for hit in hits:
                 src = hit["_source"]
-                yield (src["month"], src["service"], src["area"], src["code"]), src["summary"]
+                if src.get("summary") is not None:  # an empty cell (see _recompute): the atom has no items
+                    yield (src["month"], src["service"], src["area"], src["code"]), src["summary"]
             if len(hits) < 5000:
                 return
             after = hits[-1]["sort"]
@@ -762,6 +833,14 @@ def _cell_item(atom: cells.Atom, row: Mapping[str, Any]) -> str | None:
 def _from_cell_item(item: str) -> tuple[cells.Atom, dict[str, Any]]:
     month, service, area, code, row = json.loads(item)
     return (month, service, area, code), row
+
+
+def _cell_action(cells_index: str, key: str, version: Mapping[str, int] | None) -> dict[str, Any]:
+    """The bulk action writing one cell only if it is as it was read: ``if_seq_no``/``if_primary_term`` of the
+    cell read, or ``create`` when none was stored (see ``ElasticIndex._recompute``)."""
+    if version is None:
+        return {"create": {"_index": cells_index, "_id": key}}
+    return {"index": {"_index": cells_index, "_id": key, **version}}
 
 
 def _cell_id(doc_type: str, atom: cells.Atom) -> str:
