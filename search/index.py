@@ -36,7 +36,10 @@ Contract (tests/contract/test_index.py checks it on every backend):
   ignored as older (a redelivery repairs a crash between documents and cells).
   Atoms no write touched are not rewritten (their stored summary stays
   byte-identical); an atom left without items is absent. Atoms are yielded in
-  order (month, service, area, code).
+  order (month, service, area, code). Several writers may write at once (one
+  worker per partition, each writing its own documents): when they have all
+  returned, every atom's summary is the one its stored items give, whatever the
+  interleaving (Elasticsearch: conditional cell writes; SQLite: one writer at a time).
 * ``position`` passed to ``write`` (per stream, i.e. per log topic: a :class:`StreamPosition` for the
   batch) is recorded in the same durable step as the documents (SQLite: the same transaction;
   Elasticsearch: the meta document ``log_position`` in the bulk request that carries the documents,
