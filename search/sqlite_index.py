@@ -96,7 +96,16 @@ CREATE TABLE IF NOT EXISTS cells (
 CREATE INDEX IF NOT EXISTS docs_cell ON docs (type, cell_month, cell_service, cell_area, cell_code);
 """
 
-_DOC_COLUMNS = "rowid, id, type, version, date, service_code, area, status, facts, redaction_version"
+_DOC_COLUMNS = "rowid, id, type, version, date, service_code, area, status, facts, redaction_version, " + ", ".join(
+    CELL_COLUMNS
+)
+_INSERT_DOC = f"INSERT INTO docs ({_DOC_COLUMNS}) VALUES ({','.join('?' * 14)})"
+_UPDATE_DOC = (
+    "UPDATE docs SET id=?, type=?, version=?, date=?, service_code=?, area=?, status=?, facts=?, redaction_version=?, "
+    + ", ".join(c + "=?" for c in CELL_COLUMNS)
+    + " WHERE rowid=?"
+)
+_NO_ATOM: tuple[None, ...] = (None, None, None, None)  # a document of a type without cells
 _COLUMNS = (
     "d.rowid, d.id, d.type, d.version, d.date, d.service_code, d.area, d.status, b.body, d.facts, b.events,"
     " d.redaction_version"
@@ -207,20 +216,26 @@ class SqliteIndex:
                         if cell[0] is not None:
                             stored_atoms[doc_id] = (doc_type, (cell[0], cell[1], cell[2], cell[3]))
                 (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
-                inserts, updates, fts_rows, stale_rowids, cell_rows, bodies = [], [], [], [], [], []
+                inserts, updates, fts_rows, stale_rowids, bodies = [], [], [], [], []
                 for doc in docs:
                     if doc.id in refused:
                         result.forgotten.append(doc.id)
                         continue
-                    row, body = _row(doc)
                     if doc.id in stored_atoms:  # replaced or not, its stored atom is recomputed (a redelivery heals)
                         touched.add(stored_atoms[doc.id])
-                    if doc.id in existing:
-                        rowid, version = existing[doc.id]
-                        if doc.version <= version:
-                            result.ignored_older += 1
-                            result.ignored_ids.append(doc.id)
-                            continue
+                    known = existing.get(doc.id)
+                    if known is not None and doc.version <= known[1]:
+                        result.ignored_older += 1
+                        result.ignored_ids.append(doc.id)
+                        continue
+                    fact_row = written[doc.id] = doc.fact_row()
+                    atom = atoms.atom_of(doc.type, fact_row, self.timezone)
+                    if atom is not None:
+                        touched.add((doc.type, atom))
+                    # the atom's columns go in with the row: one change of the row and of its indexes, not two
+                    row, body = _row(doc, atom or _NO_ATOM)
+                    if known is not None:
+                        rowid = known[0]
                         updates.append((*row, rowid))
                         stale_rowids.append((rowid,))
                     else:
@@ -229,24 +244,14 @@ class SqliteIndex:
                         existing[doc.id] = (rowid, doc.version)
                         inserts.append((rowid, *row))
                     fts_rows.append((rowid, doc.text))
-                    fact_row = written[doc.id] = doc.fact_row()
-                    atom = atoms.atom_of(doc.type, fact_row, self.timezone)
-                    cell_rows.append((*(atom or (None, None, None, None)), rowid))
-                    if atom is not None:
-                        touched.add((doc.type, atom))
                     bodies.append((rowid, *body))
                     result.written += 1
-                conn.executemany(f"INSERT INTO docs ({_DOC_COLUMNS}) VALUES ({','.join('?' * 10)})", inserts)
-                conn.executemany(
-                    "UPDATE docs SET id=?, type=?, version=?, date=?, service_code=?, area=?, status=?,"
-                    " facts=?, redaction_version=? WHERE rowid=?",
-                    updates,
-                )
+                conn.executemany(_INSERT_DOC, inserts)
+                conn.executemany(_UPDATE_DOC, updates)
                 # body and folded events beside the slim row, under the same rowid (read only for a page of hits)
                 conn.executemany("INSERT OR REPLACE INTO doc_bodies (rowid, body, events) VALUES (?, ?, ?)", bodies)
                 conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
                 conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
-                conn.executemany(_SET_CELL, cell_rows)
                 _recompute(conn, touched, written)
                 totals = dict(counters or {}) if self.counting else {}
                 if result.forgotten and self.counting:
@@ -696,8 +701,8 @@ class SqliteIndex:
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
-def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
-    """The slim searchable row, and the body with the folded events that go beside it."""
+def _row(doc: Document, atom: tuple[str | None, ...]) -> tuple[tuple[Any, ...], tuple[str, str]]:
+    """The slim searchable row with its atom's columns, and the body with the folded events that go beside it."""
     row = (
         doc.id,
         doc.type,
@@ -708,6 +713,7 @@ def _row(doc: Document) -> tuple[tuple[Any, ...], tuple[str, str]]:
         doc.status,
         _to_json(doc.facts),
         doc.redaction_version,
+        *atom,
     )
     return row, (_to_json(doc.body), _to_json(doc.events))
 
