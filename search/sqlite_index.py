@@ -33,7 +33,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -54,6 +54,7 @@ from search.query import (
 )
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -216,7 +217,11 @@ class SqliteIndex:
                         if cell[0] is not None:
                             stored_atoms[doc_id] = (doc_type, (cell[0], cell[1], cell[2], cell[3]))
                 (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
-                inserts, updates, fts_rows, stale_rowids, bodies = [], [], [], [], []
+                inserts: list[tuple[Any, ...]] = []
+                updates: list[tuple[Any, ...]] = []
+                bodies: list[tuple[Any, ...]] = []
+                fts_rows: list[tuple[int, str]] = []
+                replaced_terms: dict[int, str] = {}  # rowid → the new terms of a document written over
                 for doc in docs:
                     if doc.id in refused:
                         result.forgotten.append(doc.id)
@@ -237,15 +242,24 @@ class SqliteIndex:
                     if known is not None:
                         rowid = known[0]
                         updates.append((*row, rowid))
-                        stale_rowids.append((rowid,))
+                        replaced_terms[rowid] = doc.text
                     else:
                         rowid = next_rowid
                         next_rowid += 1
                         existing[doc.id] = (rowid, doc.version)
                         inserts.append((rowid, *row))
-                    fts_rows.append((rowid, doc.text))
+                        fts_rows.append((rowid, doc.text))
                     bodies.append((rowid, *body))
                     result.written += 1
+                # A replaced document's terms are replaced only when they differ: most updates (a status changed, a
+                # case closed) keep the text, and an FTS5 delete and insert cost more than the whole slim row.
+                for rowids in _chunks(list(replaced_terms), 500):
+                    marks = ",".join("?" * len(rowids))
+                    for rowid, terms in conn.execute(f"SELECT rowid, terms FROM fts WHERE rowid IN ({marks})", rowids):
+                        if replaced_terms[rowid] == terms:
+                            del replaced_terms[rowid]
+                stale_rowids = [(rowid,) for rowid in replaced_terms]
+                fts_rows += replaced_terms.items()
                 conn.executemany(_INSERT_DOC, inserts)
                 conn.executemany(_UPDATE_DOC, updates)
                 # body and folded events beside the slim row, under the same rowid (read only for a page of hits)
@@ -872,7 +886,7 @@ def _match_expression(q: str) -> str | None:
     return " AND ".join(groups) if groups else None
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
