@@ -752,38 +752,60 @@ def _move_bodies_out(conn: sqlite3.Connection, path: Path) -> None:
 _SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHERE rowid = ?"
 
 
+#: touched atoms read per statement when recomputing: 5 parameters an atom, well under SQLite's limit
+_ATOMS_PER_READ = 400
+
+
+def _atom_items_sql(atom_count: int) -> str:
+    """The stored items of ``atom_count`` atoms, each given as (type, month, service, area, code)."""
+    values = ",".join("(?, ?, ?, ?, ?)" for _ in range(atom_count))
+    return (
+        "SELECT d.type, d.cell_month, d.cell_service, d.cell_area, d.cell_code,"
+        " d.id, d.version, d.date, d.service_code, d.area, d.status, d.facts"
+        f" FROM (VALUES {values}) AS t CROSS JOIN docs d ON d.type = t.column1 AND d.cell_month = t.column2"
+        " AND d.cell_service = t.column3 AND d.cell_area = t.column4 AND d.cell_code = t.column5"
+    )
+
+
 def _recompute(
     conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]], written: Mapping[str, dict[str, Any]] | None = None
 ) -> None:
     """Each touched atom's summary from its stored items (an atom left empty loses its row).
 
     ``written`` holds the fact rows of the documents this transaction stored: the same rows the
-    stored ``facts`` would give back once decoded, so they are not decoded again.
+    stored ``facts`` would give back once decoded, so they are not decoded again. The items of up to
+    :data:`_ATOMS_PER_READ` atoms are read by one statement (the touched atoms as a ``VALUES`` list joined
+    to ``docs_cell``, one index range per atom), and the summaries go back in one ``executemany``: one
+    statement per atom and two per batch cost more than the rows they read. A summary does not depend on
+    the order of its items (:func:`search.cells.summarise`).
     """
-    where = " AND ".join(f"{c} = ?" for c in CELL_COLUMNS)
     written = written or {}
-    for doc_type, atom in sorted(touched):
-        rows = []
-        for doc_id, version, date, service_code, area, status, facts in conn.execute(
-            f"SELECT id, version, date, service_code, area, status, facts FROM docs WHERE type = ? AND {where}",
-            (doc_type, *atom),
+    ordered = sorted(touched)
+    items: dict[tuple[str, atoms.Atom], list[dict[str, Any]]] = {key: [] for key in ordered}
+    for chunk in _chunks(ordered, _ATOMS_PER_READ):
+        params = [part for doc_type, atom in chunk for part in (doc_type, *atom)]
+        for doc_type, *atom, doc_id, version, date, service_code, area, status, facts in conn.execute(
+            _atom_items_sql(len(chunk)), params
         ):
+            rows = items[(doc_type, (atom[0], atom[1], atom[2], atom[3]))]
             if doc_id in written:
                 rows.append(written[doc_id])
                 continue
             row = json.loads(facts)
             row.update(id=doc_id, version=version, date=date, service_code=service_code, area=area, status=status)
             rows.append(row)
+    summaries, emptied = [], []
+    for (doc_type, atom), rows in items.items():
         if rows:
-            conn.execute(
-                "INSERT OR REPLACE INTO cells (type, month, service, area, code, summary) VALUES (?, ?, ?, ?, ?, ?)",
-                (doc_type, *atom, atoms.encode(atoms.summarise(doc_type, rows))),
-            )
+            summaries.append((doc_type, *atom, atoms.encode(atoms.summarise(doc_type, rows))))
         else:
-            conn.execute(
-                "DELETE FROM cells WHERE type = ? AND month = ? AND service = ? AND area = ? AND code = ?",
-                (doc_type, *atom),
-            )
+            emptied.append((doc_type, *atom))
+    conn.executemany(
+        "INSERT OR REPLACE INTO cells (type, month, service, area, code, summary) VALUES (?, ?, ?, ?, ?, ?)", summaries
+    )
+    conn.executemany(
+        "DELETE FROM cells WHERE type = ? AND month = ? AND service = ? AND area = ? AND code = ?", emptied
+    )
 
 
 def _stored_position(conn: sqlite3.Connection) -> dict[str, StreamPosition]:
