@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.times import month_of
-from search.flat_json import dumps_canonical
+from search.plain_json import dumps_canonical
 
 #: document types summarised into atoms; other types (targets, decisions...) are read item by item
 CELL_TYPES = ("feedback", "case", "survey", "outcome")
@@ -85,7 +85,7 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 def item_line(row: Mapping[str, Any]) -> str:
     """One item as it enters a digest: its fact row (id, version, date, service, area, status, facts) as
     canonical JSON (``json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)``;
-    written by orjson where that gives the same bytes, :mod:`search.flat_json`: every item of every touched atom
+    written by orjson where that gives the same bytes, :mod:`search.plain_json`: every item of every touched atom
     goes through here on each write)."""
     return dumps_canonical(row)
 

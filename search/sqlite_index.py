@@ -41,7 +41,7 @@ from core.errors import TransientError
 from core.logs import fields
 from core.times import iso
 from search import cells as atoms
-from search import flat_json
+from search import plain_json
 from search.analysis import query_terms
 from search.index import Document, LogPosition, StreamPosition, WriteResult
 from search.query import (
@@ -712,10 +712,6 @@ class SqliteIndex:
             raise
 
 
-#: one encoder for every stored JSON column (``json.dumps`` with arguments builds a new one per call)
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-
-
 def _row(doc: Document, atom: tuple[str | None, ...]) -> tuple[tuple[Any, ...], tuple[str, str]]:
     """The slim searchable row with its atom's columns, and the body with the folded events that go beside it."""
     row = (
@@ -726,11 +722,11 @@ def _row(doc: Document, atom: tuple[str | None, ...]) -> tuple[tuple[Any, ...], 
         doc.service_code,
         doc.area,
         doc.status,
-        flat_json.dumps(doc.facts),  # a flat row: orjson, with the standard encoder's bytes
+        plain_json.dumps(doc.facts),  # orjson where it gives the standard encoder's bytes
         doc.redaction_version,
         *atom,
     )
-    return row, (_to_json(doc.body), _to_json(doc.events))
+    return row, (plain_json.dumps(doc.body), plain_json.dumps(doc.events))
 
 
 def _move_bodies_out(conn: sqlite3.Connection, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""search/flat_json.py writes exactly the standard encoder's bytes, for every row, whichever encoder it takes."""
+"""search/plain_json.py writes exactly the standard encoder's bytes, for every row, whichever encoder it takes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from search import flat_json
+from search import plain_json
 
 STANDARD = {"ensure_ascii": False, "separators": (",", ":")}
 
@@ -42,14 +42,14 @@ def test_the_same_bytes_as_the_standard_encoder(row):
         expected = _standard(row)
     except (UnicodeEncodeError, ValueError, TypeError) as exc:  # the standard encoder's refusals stay refusals
         with pytest.raises(type(exc)):
-            flat_json.dumps(row)
+            plain_json.dumps(row)
     else:
-        assert flat_json.dumps(row) == expected
+        assert plain_json.dumps(row) == expected
     try:
         canonical = _standard(row, sort_keys=True, default=str)
     except TypeError:  # keys of several types cannot be sorted: neither encoder takes them
         return
-    assert flat_json.dumps_canonical(row) == canonical
+    assert plain_json.dumps_canonical(row) == canonical
 
 
 class Colour(enum.Enum):
@@ -67,11 +67,12 @@ class Code(str):
         {"colour": Colour.RED},  # orjson would write the value, the standard canonical line str()
         {"code": Code("171")},
         {"nested": {"x": 1e-05}},
+        {"pair": (1, 2)},
     ],
 )
 def test_what_orjson_would_write_differently_takes_the_standard_encoder(row):
-    assert not flat_json.is_flat(row)
-    assert flat_json.dumps_canonical(row) == _standard(row, sort_keys=True, default=str)
+    assert not plain_json.is_plain(row)
+    assert plain_json.dumps_canonical(row) == _standard(row, sort_keys=True, default=str)
 
 
 def test_a_fact_row_takes_orjson():
@@ -85,7 +86,7 @@ def test_a_fact_row_takes_orjson():
         "version": 5,
         "date": "2025-03-04T08:09:10Z",
     }
-    assert flat_json.is_flat(row)
-    assert not flat_json.is_flat({**row, "tiny": 5e-05})
-    assert not flat_json.is_flat({**row, "nan": float("nan")})
-    assert flat_json.dumps_canonical(row) == _standard(row, sort_keys=True, default=str)
+    assert plain_json.is_plain(row)
+    assert not plain_json.is_plain({**row, "tiny": 5e-05})
+    assert not plain_json.is_plain({**row, "nan": float("nan")})
+    assert plain_json.dumps_canonical(row) == _standard(row, sort_keys=True, default=str)
