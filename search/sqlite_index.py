@@ -114,6 +114,10 @@ _COLUMNS = (
 )
 
 
+#: the writing connection's page cache in KiB (64 MB; readers keep SQLite's default): about 9 % less write CPU
+#: at 200,000 events (README, Performance → Ingest)
+_WRITER_CACHE_KIB = 65536
+
 #: facet counts kept per (index file, generation, filters): a bound on memory, not on correctness
 _FACET_CACHE_SIZE = 256
 
@@ -170,6 +174,9 @@ class SqliteIndex:
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=NORMAL")
                     conn.execute("PRAGMA secure_delete=ON")  # a forgotten document's bytes are overwritten
+                    # the writer's page cache: each batch reaches into every docs index, the FTS5 segments and the
+                    # cells; SQLite's default 2 MB re-reads them from the OS each batch once the index is large
+                    conn.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
             except sqlite3.OperationalError as exc:
                 raise TransientError(f"index {self.path} cannot be opened: {exc}") from exc
             conn.execute("PRAGMA busy_timeout=10000")
