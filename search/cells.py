@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.times import month_of
+from search.plain_json import dumps_canonical
 
 #: document types summarised into atoms; other types (targets, decisions...) are read item by item
 CELL_TYPES = ("feedback", "case", "survey", "outcome")
@@ -77,15 +78,16 @@ def digest(rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 #: what ``json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` builds on every call, built
-#: once (the same encoder, so the same bytes): summaries and digests are written for every item of every touched atom
+#: once (the same encoder, so the same bytes): summaries are written for every touched atom
 _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-_canonical_line = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode
 
 
 def item_line(row: Mapping[str, Any]) -> str:
     """One item as it enters a digest: its fact row (id, version, date, service, area, status, facts) as
-    canonical JSON."""
-    return _canonical_line(row)
+    canonical JSON (``json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)``;
+    written by orjson where that gives the same bytes, :mod:`search.plain_json`: every item of every touched atom
+    goes through here on each write)."""
+    return dumps_canonical(row)
 
 
 def _summary(doc_type: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from ingest.events import validate_event
 from ingest.fold import fold
 from search.index import Document
 from search.query import TOTAL_EXACT_UP_TO, SearchQuery
-from tests.builders import T0, at, ev, feedback_item, received
+from tests.builders import T0, at, ev, feedback_item, received, response, state
 
 pytestmark = pytest.mark.contract
 
@@ -448,3 +448,21 @@ def test_atom_ids_pages_the_items_of_the_atoms_in_id_order(filled):
     assert filled.atom_ids("feedback", [("2031-01", "171", "x", "")], None, 100) == []
     filled.forget(["fb-3"])
     assert filled.atom_ids("feedback", atoms, None, 100) == ["fb-1", "fb-5"]
+
+
+def test_a_replaced_document_is_found_by_its_new_words_and_only_by_its_own(any_index):
+    """A status change keeps the text (the embedded index then leaves its terms alone); a response adds words."""
+
+    def found(q):
+        return {i["id"] for i in any_index.search(SearchQuery(q=q, size=50)).items}
+
+    first = [received("fb-1", at(days=0), text="Katuvalot pimeänä")]
+    any_index.write([doc_of(first), doc_of([received("fb-2", at(days=0), text="Puisto roskainen")])])
+    status_only = [*first, state("fb-1", at(days=1), "in_process")]
+    any_index.write([doc_of(status_only)])
+    assert any_index.get("fb-1").status == "in_process"
+    assert (found("katuvalo"), found("lamppu")) == ({"fb-1"}, set())
+    answered = [*status_only, response("fb-1", at(days=2), text="Vaihdettu lamppu", seq=3)]
+    any_index.write([doc_of(answered)])
+    assert any_index.get("fb-1").version == 3
+    assert (found("katuvalo"), found("lamppu"), found("puisto")) == ({"fb-1"}, {"fb-1"}, {"fb-2"})
