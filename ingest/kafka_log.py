@@ -160,7 +160,10 @@ class KafkaLog:
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
                 fetch_max_bytes=32 * 1024 * 1024,
-                max_partition_fetch_bytes=8 * 1024 * 1024,
+                # 1 MB a partition (about 1,700 demo records), not 8: a batch then takes every partition's
+                # stretch of time evenly instead of one partition's months, so each month's cells are
+                # recomputed fewer times (200,000 events: 7,204 atom summaries instead of 12,262)
+                max_partition_fetch_bytes=1024 * 1024,
             )
             consumer.subscribe([self._t(t) for t in topics])
             self._consumers[group] = consumer
