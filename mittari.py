@@ -28,7 +28,7 @@ from ingest.demo_past import past_moments, phases
 from ingest.events import TOPICS
 from ingest.importer import ImportReport, append_events
 from ingest.log import lag, open_log
-from ingest.worker import GROUP, Worker
+from ingest.worker import GROUP, Worker, batch_size_for
 from publisher.cli import publish_cmd
 from publisher.publish import publish
 from publisher.target import open_target
@@ -107,7 +107,7 @@ def demo_cmd(
         made = list(stream)
     log = open_log(settings)
     index = open_index(settings)
-    worker = Worker(log, index, batch_size=settings.batch_size, checkers=settings.ingest_checkers)
+    worker = Worker(log, index, batch_size=batch_size_for(settings, index), checkers=settings.ingest_checkers)
     history = open_history(settings)
     report = ImportReport()
     # The city's past: each phase is logged and indexed, then recorded at its moment (ingest/demo_past.py),

@@ -25,7 +25,7 @@ from ingest.events import TOPICS, encode_event, validate_event
 from ingest.fold import fold
 from ingest.importer import append_events
 from ingest.log import EventLog, lag, open_log
-from ingest.worker import GROUP, Worker
+from ingest.worker import GROUP, Worker, batch_size_for
 from privacy.enforce import redact_event
 from search.index import Index, open_index
 from search.query import SearchQuery
@@ -44,12 +44,15 @@ def bench_ingest(
         log = open_log(settings)
         index = open_index(settings)
         records = ((f"bench#{i}", e) for i, e in enumerate(demo))
-        timed = _append_and_index(log, index, records, settings.batch_size, settings.ingest_checkers)
+        timed = _append_and_index(log, index, records, batch_size_for(settings, index), settings.ingest_checkers)
         appended_s, indexed, ingest_s, rate = timed.appended_s, timed.indexed, timed.ingest_s, timed.rate
         append_rate = timed.appended / appended_s
         echo(f"appended {timed.appended} events to the log in {appended_s:.2f} s ({append_rate:,.0f} events/s)")
         found = index.search(SearchQuery(size=1, facets=False)).total
-        echo(f"indexed {indexed} events into {sum(index.stats()['documents'].values())} documents in {ingest_s:.2f} s")
+        echo(
+            f"indexed {indexed} events into {sum(index.stats()['documents'].values())} documents in {ingest_s:.2f} s"
+            f" (batches of {batch_size_for(settings, index):,} events)"
+        )
         echo(
             f"end-to-end (log to searchable): {rate:,.0f} events/s; lag after: {lag(log, GROUP, TOPICS)}; "
             f"searchable: {found}"
@@ -107,7 +110,10 @@ def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, e
     seconds = time.perf_counter() - started
     target.close()
     rate = len(demo) / seconds
-    echo(f"straight bulk of the same {len(docs)} documents: {seconds:.2f} s ({rate:,.0f} events/s equivalent)")
+    echo(
+        f"straight bulk of the same {len(docs)} documents in bulks of {max(1, batch // 2):,}: {seconds:.2f} s "
+        f"({rate:,.0f} events/s equivalent)"
+    )
     return rate
 
 
@@ -191,7 +197,7 @@ def fill(settings: Settings, events: int, echo: Callable[[str], None] = print, s
     index = open_index(settings)
     try:
         records = ((f"scale#{i}", e) for i, e in enumerate(generate(events, seed=seed)))
-        timed = _append_and_index(log, index, records, settings.batch_size, settings.ingest_checkers)
+        timed = _append_and_index(log, index, records, batch_size_for(settings, index), settings.ingest_checkers)
         echo(f"generated and appended {timed.appended:,} events in {timed.appended_s:.1f} s")
         echo(
             f"ingest (log to searchable): {timed.indexed:,} events in {timed.ingest_s:.1f} s, "

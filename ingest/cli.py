@@ -16,7 +16,7 @@ from ingest.events import TOPICS
 from ingest.jsonl import import_jsonl
 from ingest.log import EventLog, open_log
 from ingest.open311 import SourceRefused, import_open311
-from ingest.worker import GROUP, Worker
+from ingest.worker import GROUP, Worker, batch_size_for
 from search.index import open_index
 
 
@@ -77,7 +77,7 @@ def ingest_cmd(settings: Settings, once: bool) -> None:
     _apply_retention(settings, log)
     _rebuild_if_missing(settings, log)
     index = open_index(settings)
-    worker = Worker(log, index, batch_size=settings.batch_size, checkers=settings.ingest_checkers)
+    worker = Worker(log, index, batch_size=batch_size_for(settings, index), checkers=settings.ingest_checkers)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         worker.stop.set()

@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient
@@ -44,6 +45,10 @@ log = logging.getLogger(__name__)
 
 DEAD_LETTER_TOPIC = "dead-letters"
 JOIN_TIMEOUT_S = 30.0
+#: filling a batch from further polls (:meth:`KafkaLog._fill`): how long one poll may wait for more records,
+#: and how long the filling may take in all
+FILL_WAIT_S = 0.1
+FILL_LIMIT_S = 2.0
 
 
 class KafkaLog:
@@ -155,26 +160,32 @@ class KafkaLog:
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
                 fetch_max_bytes=32 * 1024 * 1024,
-                max_partition_fetch_bytes=8 * 1024 * 1024,
+                # 1 MB a partition (about 1,700 demo records), not 8: a batch then takes every partition's
+                # stretch of time evenly instead of one partition's months, so each month's cells are
+                # recomputed fewer times (200,000 events: 7,204 atom summaries instead of 12,262)
+                max_partition_fetch_bytes=1024 * 1024,
             )
             consumer.subscribe([self._t(t) for t in topics])
             self._consumers[group] = consumer
         return consumer
 
     def poll(self, group: str, topics: Sequence[str], max_records: int, timeout: float = 0.0) -> list[Record]:
-        """Records after the group's position; [] only once every assigned partition is at its end."""
+        """Records after the group's position; [] only once every assigned partition is at its end.
+
+        One ``KafkaConsumer.poll`` hands over what its completed fetches hold, often one partition's
+        fetch (200,000 demo records asked for in batches of 20,000 came in 11 batches, the first folding
+        into 5,189 documents where a whole batch makes about 14,000), so the batch is filled from
+        further polls while records keep arriving (:meth:`_fill`): the worker's batch size, not the
+        fetch size, decides how many records a write takes.
+        """
         consumer = self._consumer(group, topics)
         deadline = time.monotonic() + max(timeout, JOIN_TIMEOUT_S)
         try:
             while True:
                 batch = consumer.poll(timeout_ms=int(max(timeout, 0.2) * 1000), max_records=max_records)
-                records = [
-                    Record(self._short(tp.topic), tp.partition, m.offset, (m.key or b"").decode(), m.value)
-                    for tp, messages in sorted(batch.items(), key=lambda kv: (kv[0].topic, kv[0].partition))
-                    for m in messages
-                ]
+                records = self._records(batch)
                 if records:
-                    return records
+                    return self._fill(consumer, records, max_records)
                 assigned = consumer.assignment()
                 if assigned and self._at_end(consumer, assigned):
                     return []
@@ -182,6 +193,32 @@ class KafkaLog:
                     return []
         except KafkaError as exc:
             raise TransientError(f"poll for {group} failed: {exc}") from exc
+
+    def _records(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> list[Record]:
+        return [
+            Record(self._short(tp.topic), tp.partition, m.offset, (m.key or b"").decode(), m.value)
+            for tp, messages in sorted(batch.items(), key=lambda kv: (kv[0].topic, kv[0].partition))
+            for m in messages
+        ]
+
+    def _fill(self, consumer: KafkaConsumer, records: list[Record], max_records: int) -> list[Record]:
+        """More records after ``records``, up to ``max_records``, while a poll brings some within
+        :data:`FILL_WAIT_S`, for :data:`FILL_LIMIT_S` at most (a trickle of records must not hold a batch back).
+
+        Each poll continues every partition where the previous one stopped, so appending keeps the
+        order within each partition. Nothing is committed here: if the group rebalances inside one of
+        these polls, the worker's commit is refused and the batch is read again from the committed
+        offsets, as with a rebalance in the first poll (folding is idempotent by event id).
+        """
+        limit = time.monotonic() + FILL_LIMIT_S
+        while len(records) < max_records and time.monotonic() < limit:
+            more = self._records(
+                consumer.poll(timeout_ms=int(FILL_WAIT_S * 1000), max_records=max_records - len(records))
+            )
+            if not more:
+                break
+            records += more
+        return records
 
     @staticmethod
     def _at_end(consumer: KafkaConsumer, assigned: set[TopicPartition]) -> bool:

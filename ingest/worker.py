@@ -26,6 +26,7 @@ from typing import Any
 from core.clock import Clock, SystemClock
 from core.errors import InvalidEvent, TransientError
 from core.logs import fields
+from core.settings import Settings
 from ingest.checking import Checked, Checkers
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
 from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
@@ -66,6 +67,18 @@ class Batch:
     docs: list[Document] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
     counters: Counter[str] = field(default_factory=Counter)
+
+
+def batch_size_for(settings: Settings, index: Index) -> int:
+    """Events a worker takes per batch: ``MITTARI_REMOTE_BATCH_SIZE`` on a remote index, else ``MITTARI_BATCH_SIZE``.
+
+    A batch rewrites, whole, every document it adds an event to, and recomputes every cell it
+    touches from all of that cell's items; on Elasticsearch each write also waits for a refresh
+    and reads the touched cells' items back over the network. So a remote index wants fewer,
+    larger batches (measured in README "Performance → Ingest"); the embedded index, where a write
+    is local and the worker does not overlap it with the next batch, keeps the smaller default.
+    """
+    return settings.remote_batch_size if index.remote else settings.batch_size
 
 
 def _origin(record: Record) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from ingest.events import encode_event
 from ingest.log import Outgoing
-from ingest.worker import GROUP, Worker
+from ingest.worker import GROUP, Worker, batch_size_for
 from search.query import SearchQuery
 from tests.builders import T0, at, ev, feedback_item, received, state
 from tests.conftest import append, ingest
@@ -234,3 +234,15 @@ def test_the_run_freezes_older_objects_out_of_the_collector_only_while_it_runs(l
     with pytest.raises(RuntimeError):
         worker.run(until_caught_up=True)
     assert gc.get_freeze_count() == 0
+
+
+def test_the_batch_size_follows_the_index(settings, index):
+    """MITTARI_REMOTE_BATCH_SIZE on a remote index (Elasticsearch), MITTARI_BATCH_SIZE on the embedded one."""
+    sized = settings.with_overrides(batch_size=7, remote_batch_size=11)
+    assert not index.remote
+    assert batch_size_for(sized, index) == 7
+
+    class Remote:
+        remote = True
+
+    assert batch_size_for(sized, Remote()) == 11  # type: ignore[arg-type]

@@ -34,6 +34,9 @@ def test_environment_and_overrides():
         ("MITTARI_INGEST_CHECKERS", "-1"),
         ("MITTARI_INGEST_CHECKERS", "33"),
         ("MITTARI_INGEST_CHECKERS", "99999999999999999999"),
+        ("MITTARI_REMOTE_BATCH_SIZE", "0"),
+        ("MITTARI_REMOTE_BATCH_SIZE", "50001"),
+        ("MITTARI_REMOTE_BATCH_SIZE", "99999999999999999999"),
     ],
 )
 def test_bad_values_name_the_variable(env, value):
@@ -49,3 +52,9 @@ def test_every_setting_is_in_the_readme():
 
 def test_the_largest_number_of_ingest_checkers_is_taken() -> None:
     assert load_settings({"MITTARI_INGEST_CHECKERS": "32"}).ingest_checkers == 32
+
+
+def test_a_remote_index_takes_larger_batches_by_default() -> None:
+    settings = load_settings({})
+    assert (settings.batch_size, settings.remote_batch_size) == (5000, 20000)
+    assert load_settings({"MITTARI_REMOTE_BATCH_SIZE": "50000"}).remote_batch_size == 50000

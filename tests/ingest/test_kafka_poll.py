@@ -1,0 +1,63 @@
+"""KafkaLog.poll fills a batch from successive consumer polls (no broker: a scripted consumer stands in)."""
+
+from collections import namedtuple
+from typing import Any
+
+from kafka.structs import TopicPartition
+
+from ingest.kafka_log import KafkaLog
+
+Message = namedtuple("Message", "offset key value")
+
+
+class ScriptedConsumer:
+    """Hands over one prepared poll result per call (then nothing), as fetches completing one by one would."""
+
+    def __init__(self, polls: list[dict[TopicPartition, list[Message]]]) -> None:
+        self.polls = polls
+        self.asked: list[int] = []
+
+    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Message]]:
+        self.asked.append(max_records or 0)
+        if not self.polls:
+            return {}
+        batch = self.polls.pop(0)
+        assert sum(len(m) for m in batch.values()) <= (max_records or 0), "a poll may not exceed max_records"
+        return batch
+
+    def assignment(self) -> set[Any]:
+        return set()
+
+
+def _log(consumer: ScriptedConsumer) -> KafkaLog:
+    log = KafkaLog.__new__(KafkaLog)  # no admin client or producer: only poll is exercised
+    log.namespace = "t"
+    log._consumers = {"indexer": consumer}  # type: ignore[dict-item]
+    return log
+
+
+def _messages(partition: int, start: int, count: int) -> tuple[TopicPartition, list[Message]]:
+    return TopicPartition("t.feedback", partition), [
+        Message(o, f"k{partition}".encode(), f"{partition}:{o}".encode()) for o in range(start, start + count)
+    ]
+
+
+def test_a_batch_is_filled_from_the_fetches_that_complete_one_after_another():
+    consumer = ScriptedConsumer(
+        [dict([_messages(0, 0, 4)]), dict([_messages(1, 0, 3), _messages(0, 4, 2)]), dict([_messages(2, 0, 1)])]
+    )
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
+    assert len(records) == 10  # one consumer poll alone gave 4
+    assert consumer.asked == [10, 6, 1]  # never more than the batch has room for
+    for partition in (0, 1, 2):  # each partition in offset order, none twice
+        offsets = [r.offset for r in records if r.partition == partition]
+        assert offsets == sorted(set(offsets))
+    assert [r.value for r in records if r.partition == 0] == [f"0:{o}".encode() for o in range(6)]
+    assert {r.topic for r in records} == {"feedback"}
+
+
+def test_filling_stops_when_a_poll_brings_nothing():
+    consumer = ScriptedConsumer([dict([_messages(0, 0, 3)]), {}, dict([_messages(0, 3, 3)])])
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
+    assert [r.offset for r in records] == [0, 1, 2]  # the rest is left for the next batch
+    assert len(consumer.polls) == 1
