@@ -32,15 +32,20 @@ from search.query import SearchQuery
 
 
 def bench_ingest(
-    settings: Settings, events: int, backend: str = "embedded", echo: Callable[[str], None] = print
+    settings: Settings,
+    events: int,
+    backend: str = "embedded",
+    echo: Callable[[str], None] = print,
+    months: int = 24,
 ) -> dict[str, float]:
-    """Append ``events`` demo events, then time the worker from log to searchable."""
+    """Append ``events`` demo events over ``months`` months, then time the worker from log to searchable."""
     with tempfile.TemporaryDirectory(prefix="mittari-bench-") as tmp:
         if backend == "embedded":
             settings = settings.with_overrides(data_dir=Path(tmp), event_log="", search="")
         else:
             settings = settings.with_overrides(namespace=f"bench{uuid.uuid4().hex[:8]}")
-        demo = list(generate(events, seed=7, until=date(2026, 1, 1)))
+        demo = list(generate(events, seed=7, until=date(2026, 1, 1), months=months))
+        echo(f"{len(demo):,} demo events over {months} months ({len(demo) / months:,.0f} a month)")
         log = open_log(settings)
         index = open_index(settings)
         records = ((f"bench#{i}", e) for i, e in enumerate(demo))

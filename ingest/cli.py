@@ -216,8 +216,16 @@ def bench_redaction_cmd(dev: Path | None, heldout: Path | None, runs: int, scali
     help="kafka-es uses MITTARI_EVENT_LOG and MITTARI_SEARCH (defaults: the deploy/local servers).",
 )
 @click.option("--stages", is_flag=True, help="instead: CPU µs an event of each worker step, measured apart (embedded)")
+@click.option(
+    "--months",
+    type=click.IntRange(1, 1200),
+    default=24,
+    show_default=True,
+    help="months of history the events cover: more events over the same months is a bigger city, "
+    "more months for proportionally more events a longer history at the same size",
+)
 @click.pass_obj
-def bench_ingest_cmd(settings: Settings, events: int, backend: str, stages: bool) -> None:
+def bench_ingest_cmd(settings: Settings, events: int, backend: str, stages: bool, months: int) -> None:
     """End-to-end events/s from the log to searchable documents."""
     from ingest.bench import bench_ingest, bench_stages
 
@@ -232,4 +240,4 @@ def bench_ingest_cmd(settings: Settings, events: int, backend: str, stages: bool
         if not settings.search.startswith("http"):
             changes["search"] = "http://127.0.0.1:9200"
         settings = settings.with_overrides(**changes)
-    bench_ingest(settings, events, backend, echo=click.echo)
+    bench_ingest(settings, events, backend, echo=click.echo, months=months)

@@ -298,25 +298,35 @@ def _pii(rng: random.Random) -> str:
     return " Laskun voi maksaa tililleni FI21 1234 5600 0007 85."
 
 
-def generate(events: int = 50_000, seed: int = 2026, until: date | None = None) -> Iterator[dict[str, Any]]:
-    """About ``events`` events covering the 24 months before ``until`` (default: this month's start)."""
+def generate(
+    events: int = 50_000, seed: int = 2026, until: date | None = None, months: int = 24
+) -> Iterator[dict[str, Any]]:
+    """About ``events`` events covering the ``months`` months before ``until`` (default: this month's start).
+
+    More events over the same months make a bigger city (each month's atoms hold more items); more
+    months for proportionally more events make a longer history at the same size (``mittari bench
+    ingest --months``): the two grow different costs, so the benchmarks can tell them apart. Months are
+    30.4 days (730 days for 24), so the default gives the same events as before the parameter.
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1")
     rng = random.Random(seed)
     end = until or date.today().replace(day=1)
     end_dt = datetime(end.year, end.month, end.day, tzinfo=UTC)
-    start_dt = end_dt - timedelta(days=730)
+    start_dt = end_dt - timedelta(days=730 * months // 24)
     span = (end_dt - start_dt).total_seconds()
 
     def when(fraction: float) -> datetime:
         return start_dt + timedelta(seconds=span * fraction)
 
     governance = list(_governance(rng, start_dt, end_dt))
-    fixed = len(governance) + len(OUTCOMES) * len(AREAS) * 24
+    fixed = len(governance) + len(OUTCOMES) * len(AREAS) * months
     budget = max(0, events - fixed)
     # share of the remaining budget: feedback items average ~4.4 events, cases 2, surveys 1
     n_feedback = int(budget * 0.62 / 4.4)
     n_cases = int(budget * 0.24 / 2)
     stream: list[tuple[datetime, dict[str, Any]]] = [(parse_at(e), e) for e in governance]
-    stream += _outcomes(rng, end_dt)
+    stream += _outcomes(rng, end_dt, months)
     for i in range(n_feedback):
         stream += _feedback_item(rng, i, when(rng.random()), end_dt)
     for i in range(n_cases):
@@ -383,8 +393,8 @@ def _feedback_item(
         0,
         "received",
     )
-    # Service gets faster over the two years (the point of following it), with a long tail.
-    progress = (received - (end - timedelta(days=730))).total_seconds() / (730 * 86400)
+    # Service gets faster over the last two years (the point of following it), with a long tail.
+    progress = max(0.0, (received - (end - timedelta(days=730))).total_seconds() / (730 * 86400))
     scale = typical_hours * (1.25 - 0.5 * progress)
     at = received + timedelta(hours=rng.uniform(0.5, 8))
     add("feedback.status_changed", at, {"state": "in_process"}, 1, "in_process")
@@ -498,13 +508,13 @@ def _survey(rng: random.Random, i: int, at: datetime) -> tuple[datetime, dict[st
     )
 
 
-def _outcomes(rng: random.Random, end: datetime) -> list[tuple[datetime, dict[str, Any]]]:
+def _outcomes(rng: random.Random, end: datetime, months: int = 24) -> list[tuple[datetime, dict[str, Any]]]:
     out = []
     for code, (name, unit, direction, _, start_value, _) in OUTCOMES.items():
         for area in AREAS:
             level = start_value + rng.uniform(-4, 4)
-            for m in range(24):
-                month = (end - timedelta(days=30 * (24 - m))).strftime("%Y-%m")
+            for m in range(months):
+                month = (end - timedelta(days=30 * (months - m))).strftime("%Y-%m")
                 level = min(99.0, level + rng.uniform(-1.0, 1.6))
                 reported = datetime.strptime(month + "-28", "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(days=5)
                 subject = f"outcome-{code}-{area}-{month}"

@@ -59,6 +59,34 @@ def test_demo_is_deterministic():
     assert a == b != c
 
 
+def test_demo_months_set_the_history_it_covers():
+    """``months`` stretches the same kind of city over a longer history: the events' months, the outcome
+    reports' periods and the governance meetings all follow it, and the default stays 24 months."""
+    from datetime import date
+
+    from ingest.demo_data import generate
+
+    def months_of(stream):
+        events = list(stream)
+        return {e["occurred_at"][:7] for e in events}, {
+            e["payload"]["period"] for e in events if e["type"] == "service.outcome_measured"
+        }
+
+    default, periods_default = months_of(generate(3000, seed=5, until=date(2026, 1, 1)))
+    longer, periods_longer = months_of(generate(3000, seed=5, until=date(2026, 1, 1), months=60))
+    assert len(periods_default) == 24 and len(periods_longer) == 60
+    assert min(default) == "2024-01" and max(default) < "2026-02"
+    assert min(longer) == "2021-01" and max(longer) < "2026-02"
+    explicit = [e["event_id"] for e in generate(500, seed=5, until=date(2026, 1, 1), months=24)]
+    assert explicit == [e["event_id"] for e in generate(500, seed=5, until=date(2026, 1, 1))]
+
+
+def test_bench_ingest_refuses_months_out_of_range(runner, tmp_path):
+    for months in ("0", "1201", "x"):
+        result = invoke(runner, tmp_path, "bench", "ingest", "--events", "10", "--months", months)
+        assert result.exit_code == 2 and "--months" in result.output
+
+
 def test_demo_contains_the_motion():
     from datetime import date
 
