@@ -19,6 +19,12 @@ from privacy.policy import public_body
 from search.analysis import index_terms
 from search.index import Document
 
+#: the most events one item (a document) may hold. Folding an item re-reads all its events and its document
+#: stores them, so a source that keeps sending events for one subject id (by fault or on purpose) would make
+#: every later batch slower and the document without bound; no real item comes near (a feedback item has
+#: about 4, the demo's most is 8). Events beyond it are dead-lettered with the reason by the worker.
+MAX_EVENTS_PER_ITEM = 1000
+
 DOC_TYPE_OF_EVENT = {
     "feedback.received": "feedback",
     "feedback.status_changed": "feedback",

@@ -29,7 +29,7 @@ from core.logs import fields
 from core.settings import Settings
 from ingest.checking import Checked, Checkers
 from ingest.events import EVENT_TYPES, TOPICS, parse_event
-from ingest.fold import DOC_TYPE_OF_EVENT, fold, order_key
+from ingest.fold import DOC_TYPE_OF_EVENT, MAX_EVENTS_PER_ITEM, fold, order_key
 from ingest.log import DeadLetter, EventLog, Record, TopicPartition
 from ingest.position import Applied, batch_position
 from privacy.enforce import PersonalDataInId, redact_event
@@ -284,6 +284,16 @@ class Worker:
                         f"subject:{subject_id}:{event['event_id']}",
                         repr(event).encode(),
                         f"subject {subject_id} is a {doc_type}; a {event['type']} event cannot apply to it",
+                    )
+                )
+                continue
+            if len(known) >= MAX_EVENTS_PER_ITEM:  # in log order, so live ingest and a reindex refuse the same
+                letters.append(
+                    DeadLetter(
+                        f"subject:{subject_id}:{event['event_id']}",
+                        repr(event).encode(),
+                        f"subject {subject_id} already holds {len(known)} events; an item holds at most"
+                        f" {MAX_EVENTS_PER_ITEM}",
                     )
                 )
                 continue

@@ -127,6 +127,35 @@ def test_a_subject_cannot_change_type(log, index, worker):
     assert "cannot apply" in log.dead_letters()[0].reason
 
 
+def test_an_item_holds_at_most_its_bound_of_events_and_the_rest_are_dead_lettered(
+    log, index, worker, monkeypatch, tmp_path, settings
+):
+    """Past MAX_EVENTS_PER_ITEM a subject's further events are refused with the reason, in log order, so a
+    source flooding one subject id neither grows its document nor slows every later fold; the same events
+    are refused whether they come in one batch or several (a reindex refuses what live ingest did)."""
+    import ingest.worker as worker_module
+    from search.sqlite_index import SqliteIndex
+
+    monkeypatch.setattr(worker_module, "MAX_EVENTS_PER_ITEM", 4)
+    flood = [received("fb-flood", T0)] + [
+        state("fb-flood", at(hours=h), "in_process" if h % 2 else "received", seq=h) for h in range(1, 7)
+    ]
+    ingest(log, worker, flood[:3])
+    ingest(log, worker, [*flood[3:], received("fb-other", T0)])
+    doc = index.get("fb-flood")
+    assert doc.version == 4 and [e["event_id"] for e in doc.events] == [e["event_id"] for e in flood[:4]]
+    refused = [letter for letter in log.dead_letters() if "fb-flood" in letter.origin]
+    assert sorted(letter.origin for letter in refused) == sorted(f"subject:fb-flood:{e['event_id']}" for e in flood[4:])
+    assert all("already holds 4 events; an item holds at most 4" in letter.reason for letter in refused)
+    assert index.get("fb-other").version == 1  # other items of the batch go on
+
+    one_batch = SqliteIndex(str(tmp_path / "again.sqlite"), timezone=settings.timezone)
+    again = Worker(log, one_batch, batch_size=50, group="again")
+    again.run(until_caught_up=True)
+    assert [e["event_id"] for e in one_batch.get("fb-flood").events] == [e["event_id"] for e in doc.events]
+    one_batch.close()
+
+
 SECRETS = ("131052-308T", "matti@example.fi", "040 123 4567", "FI21 1234 5600 0007 85")
 
 
