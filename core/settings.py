@@ -46,24 +46,26 @@ def _non_negative_int(raw: str) -> int:
 MAX_INGEST_CHECKERS = 32
 
 
-def _checker_count(raw: str) -> int:
-    value = _non_negative_int(raw)
-    if value > MAX_INGEST_CHECKERS:
-        raise ValueError(f"may not be above {MAX_INGEST_CHECKERS}")
-    return value
+def _at_most(parse: Callable[[str], int], most: int) -> Callable[[str], int]:
+    """``parse``, refusing any value above ``most`` (a setting whose large values would exhaust the machine)."""
+
+    def bounded(raw: str) -> int:
+        value = parse(raw)
+        if value > most:
+            raise ValueError(f"may not be above {most}")
+        return value
+
+    return bounded
+
+
+_checker_count = _at_most(_non_negative_int, MAX_INGEST_CHECKERS)
 
 
 #: a remote index takes a batch's documents in one bulk request, which Elasticsearch refuses above its
 #: ``http.max_content_length`` (100 MB by default): the first 20,000 demo events fold into 9,098 documents
 #: of 17 MB as JSON, so 50,000 events stay near half of that bound
 MAX_REMOTE_BATCH_SIZE = 50_000
-
-
-def _remote_batch_size(raw: str) -> int:
-    value = _positive_int(raw)
-    if value > MAX_REMOTE_BATCH_SIZE:
-        raise ValueError(f"may not be above {MAX_REMOTE_BATCH_SIZE}")
-    return value
+_remote_batch_size = _at_most(_positive_int, MAX_REMOTE_BATCH_SIZE)
 
 
 def _positive_float(raw: str) -> float:
