@@ -109,14 +109,17 @@ def test_worker_killed_mid_batch_then_restarted(real, expected):
         "MITTARI_SEARCH": real.search,
         "MITTARI_NAMESPACE": real.namespace,
         "MITTARI_BATCH_SIZE": "300",
+        "MITTARI_REMOTE_BATCH_SIZE": "300",  # the index is remote: small batches, so there is a middle to kill in
         "MITTARI_DATA_DIR": str(real.data_dir),
     }
     command = [sys.executable, "-c", "from mittari import main; main()", "ingest"]
     worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    # kill -9 once it has committed something but is far from done
-    wait_until(lambda: 0 < lag(log, GROUP, TOPICS) < len(EVENTS) - 600, 120, "some batches")
-    worker.send_signal(signal.SIGKILL)
-    worker.communicate(timeout=30)
+    try:
+        # kill -9 once it has committed something but is far from done
+        wait_until(lambda: 0 < lag(log, GROUP, TOPICS) < len(EVENTS) - 600, 120, "some batches")
+    finally:  # also when the wait fails: a worker left running would hold the next tests' topics
+        worker.send_signal(signal.SIGKILL)
+        worker.communicate(timeout=30)
     assert lag(log, GROUP, TOPICS) > 0
     subprocess.run([*command, "--once"], env=env, check=True, capture_output=True, timeout=300)
     assert lag(log, GROUP, TOPICS) == 0
