@@ -129,7 +129,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Replicas of a new Elasticsearch index (0 on one node; 1 or more in a cluster).",
         int,
     ),
-    Setting("batch_size", "MITTARI_BATCH_SIZE", "5000", "Events the ingest worker takes per batch.", _positive_int),
+    Setting(
+        "batch_size",
+        "MITTARI_BATCH_SIZE",
+        "5000",
+        "Events the ingest worker takes per batch on the embedded index (and a reindex on either); a remote"
+        " index takes MITTARI_REMOTE_BATCH_SIZE.",
+        _positive_int,
+    ),
     Setting(
         "remote_batch_size",
         "MITTARI_REMOTE_BATCH_SIZE",
