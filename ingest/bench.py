@@ -48,15 +48,16 @@ def bench_ingest(
         echo(f"{len(demo):,} demo events over {months} months ({len(demo) / months:,.0f} a month)")
         log = open_log(settings)
         index = open_index(settings)
+        batch = batch_size_for(settings, index)
         records = ((f"bench#{i}", e) for i, e in enumerate(demo))
-        timed = _append_and_index(log, index, records, batch_size_for(settings, index), settings.ingest_checkers)
+        timed = _append_and_index(log, index, records, batch, settings.ingest_checkers)
         appended_s, indexed, ingest_s, rate = timed.appended_s, timed.indexed, timed.ingest_s, timed.rate
         append_rate = timed.appended / appended_s
         echo(f"appended {timed.appended} events to the log in {appended_s:.2f} s ({append_rate:,.0f} events/s)")
         found = index.search(SearchQuery(size=1, facets=False)).total
         echo(
             f"indexed {indexed} events into {sum(index.stats()['documents'].values())} documents in {ingest_s:.2f} s"
-            f" (batches of {batch_size_for(settings, index):,} events)"
+            f" (batches of {batch:,} events)"
         )
         echo(
             f"end-to-end (log to searchable): {rate:,.0f} events/s; lag after: {lag(log, GROUP, TOPICS)}; "
@@ -65,7 +66,7 @@ def bench_ingest(
         figures = {"events": float(indexed), "seconds": ingest_s, "events_per_second": rate}
         if backend != "embedded":
             # like for like: the straight bulk is cut by the same rule from the same batch size as the pipeline
-            straight = _straight_bulk(settings, demo, batch_size_for(settings, index), echo)
+            straight = _straight_bulk(settings, demo, batch, echo)
             figures["straight_events_per_second"] = straight
             echo(f"ratio end-to-end / straight bulk: {rate / straight:.2f}")
             _drop(settings)
@@ -115,14 +116,15 @@ def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, e
         by_subject.setdefault(event["subject_id"], []).append(event)
     docs = [fold(subject, events) for subject, events in by_subject.items()]
     target = open_index(settings.with_overrides(namespace=settings.namespace + "-straight"))
+    bulk = max(1, batch // 2)
     started = time.perf_counter()
-    for start in range(0, len(docs), max(1, batch // 2)):
-        target.write(docs[start : start + max(1, batch // 2)])
+    for start in range(0, len(docs), bulk):
+        target.write(docs[start : start + bulk])
     seconds = time.perf_counter() - started
     target.close()
     rate = len(demo) / seconds
     echo(
-        f"straight bulk of the same {len(docs)} documents in bulks of {max(1, batch // 2):,}: {seconds:.2f} s "
+        f"straight bulk of the same {len(docs)} documents in bulks of {bulk:,}: {seconds:.2f} s "
         f"({rate:,.0f} events/s equivalent)"
     )
     return rate

@@ -653,7 +653,7 @@ class SqliteIndex:
             row = json.loads(facts)
             row.update(id=doc_id, date=date, service_code=service_code, area=area, status=status)
             atom = atoms.atom_of(doc_type, row, self.timezone)
-            updates.append((*(atom or (None, None, None, None)), rowid))
+            updates.append((*(atom or _NO_ATOM), rowid))
             if atom is not None:
                 touched.add((doc_type, atom))
         conn.executemany(_SET_CELL, updates)
