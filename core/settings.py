@@ -61,9 +61,10 @@ def _at_most(parse: Callable[[str], int], most: int) -> Callable[[str], int]:
 _checker_count = _at_most(_non_negative_int, MAX_INGEST_CHECKERS)
 
 
-#: a remote index takes a batch's documents in one bulk request, which Elasticsearch refuses above its
-#: ``http.max_content_length`` (100 MB by default): the first 20,000 demo events fold into 9,098 documents
-#: of 17 MB as JSON, so 50,000 events stay near half of that bound
+#: a batch is held in the worker's memory whole (at most ``ingest.log.MAX_BATCH_BYTES`` of records, plus
+#: the stored documents it touches) and written before anything is committed: the first 20,000 demo
+#: events fold into 9,098 documents of 17 MB as JSON. Requests to Elasticsearch are bounded apart from
+#: this (``ingest.worker.PART_BYTES``), so the cap keeps memory and a batch's retry cost modest
 MAX_REMOTE_BATCH_SIZE = 50_000
 _remote_batch_size = _at_most(_positive_int, MAX_REMOTE_BATCH_SIZE)
 

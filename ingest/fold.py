@@ -9,9 +9,12 @@ closed. The version is the number of distinct events folded in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
+
+import orjson
 
 from core.times import hours_between
 from core.vocabulary import CLOSED_STATES, FEEDBACK_STATES
@@ -24,6 +27,27 @@ from search.index import Document
 #: every later batch slower and the document without bound; no real item comes near (a feedback item has
 #: about 4, the demo's most is 8). Events beyond it are dead-lettered with the reason by the worker.
 MAX_EVENTS_PER_ITEM = 1000
+
+#: the most bytes of events one item may hold, each event measured by :func:`event_bytes`. A record may be
+#: 256 KiB (ingest.events.MAX_EVENT_BYTES), so the event bound alone still let one document reach 256 MB:
+#: past Elasticsearch's 100 MB request limit, when one refused bulk stopped the worker on that batch. A real
+#: item holds a few KiB (the demo's largest about 9); 4 MiB is a thousand long feedback texts. Events
+#: beyond it are dead-lettered with the reason by the worker, in log order like the event bound.
+MAX_ITEM_BYTES = 4 * 1024 * 1024
+
+
+def event_bytes(event: dict[str, Any]) -> int:
+    """An event's size as an item's byte bound counts it: its compact UTF-8 JSON.
+
+    orjson measures (about a µs an event); what it refuses (integers past 64 bits, keys that are not
+    strings) is measured by the standard encoder. Either way the figure depends only on the event, so
+    live ingest and a reindex refuse the same events.
+    """
+    try:
+        return len(orjson.dumps(event))
+    except TypeError:
+        return len(json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
 
 DOC_TYPE_OF_EVENT = {
     "feedback.received": "feedback",

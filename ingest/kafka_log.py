@@ -38,7 +38,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from core.errors import TransientError
 from core.logs import fields
-from ingest.log import ERASURE_TOPIC, DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record
+from ingest.log import ERASURE_TOPIC, MAX_BATCH_BYTES, DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record
 from ingest.log import TopicPartition as TP
 
 log = logging.getLogger(__name__)
@@ -169,14 +169,22 @@ class KafkaLog:
             self._consumers[group] = consumer
         return consumer
 
-    def poll(self, group: str, topics: Sequence[str], max_records: int, timeout: float = 0.0) -> list[Record]:
+    def poll(
+        self,
+        group: str,
+        topics: Sequence[str],
+        max_records: int,
+        timeout: float = 0.0,
+        max_bytes: int = MAX_BATCH_BYTES,
+    ) -> list[Record]:
         """Records after the group's position; [] only once every assigned partition is at its end.
 
         One ``KafkaConsumer.poll`` hands over what its completed fetches hold, often one partition's
         fetch (200,000 demo records asked for in batches of 20,000 came in 11 batches, the first folding
         into 5,189 documents where a whole batch makes about 14,000), so the batch is filled from
         further polls while records keep arriving (:meth:`_fill`): the worker's batch size, not the
-        fetch size, decides how many records a write takes.
+        fetch size, decides how many records a write takes. Past ``max_bytes`` the batch is cut and
+        the consumer sent back to the first record left out of each partition (:meth:`_within`).
         """
         consumer = self._consumer(group, topics)
         deadline = time.monotonic() + max(timeout, JOIN_TIMEOUT_S)
@@ -185,7 +193,7 @@ class KafkaLog:
                 batch = consumer.poll(timeout_ms=int(max(timeout, 0.2) * 1000), max_records=max_records)
                 records = self._records(batch)
                 if records:
-                    return self._fill(consumer, records, max_records)
+                    return self._within(consumer, self._fill(consumer, records, max_records, max_bytes), max_bytes)
                 assigned = consumer.assignment()
                 if assigned and self._at_end(consumer, assigned):
                     return []
@@ -201,7 +209,9 @@ class KafkaLog:
             for m in messages
         ]
 
-    def _fill(self, consumer: KafkaConsumer, records: list[Record], max_records: int) -> list[Record]:
+    def _fill(
+        self, consumer: KafkaConsumer, records: list[Record], max_records: int, max_bytes: int = MAX_BATCH_BYTES
+    ) -> list[Record]:
         """More records after ``records``, up to ``max_records``, while a poll brings some within
         :data:`FILL_WAIT_S`, for :data:`FILL_LIMIT_S` at most (a trickle of records must not hold a batch back).
 
@@ -211,14 +221,38 @@ class KafkaLog:
         offsets, as with a rebalance in the first poll (folding is idempotent by event id).
         """
         limit = time.monotonic() + FILL_LIMIT_S
-        while len(records) < max_records and time.monotonic() < limit:
+        held = sum(len(r.value) for r in records)
+        while len(records) < max_records and held < max_bytes and time.monotonic() < limit:
             more = self._records(
                 consumer.poll(timeout_ms=int(FILL_WAIT_S * 1000), max_records=max_records - len(records))
             )
             if not more:
                 break
             records += more
+            held += sum(len(r.value) for r in more)
         return records
+
+    def _within(self, consumer: KafkaConsumer, records: list[Record], max_bytes: int) -> list[Record]:
+        """The longest prefix of ``records`` within ``max_bytes`` (at least one record); the consumer seeks each
+        partition back to its first record left out, so the next poll starts there.
+
+        ``records`` keeps each partition in offset order, so what a cut leaves out of a partition is the
+        end of its records here: seeking to the first of them loses and repeats nothing.
+        """
+        held = 0
+        for n, record in enumerate(records):
+            held += len(record.value)
+            if n and held > max_bytes:
+                break
+        else:
+            return records
+        kept, left = records[:n], records[n:]
+        first_left: dict[tuple[str, int], int] = {}
+        for record in left:
+            first_left.setdefault((record.topic, record.partition), record.offset)
+        for (topic, partition), offset in first_left.items():
+            consumer.seek(TopicPartition(self._t(topic), partition), offset)
+        return kept
 
     @staticmethod
     def _at_end(consumer: KafkaConsumer, assigned: set[TopicPartition]) -> bool:

@@ -98,14 +98,28 @@ class RawDropped:
 
 ERASURE_TOPIC = "erasures"
 
+#: What one poll may hand over, in bytes of record values. Records may be 256 KiB each
+#: (ingest.events.MAX_EVENT_BYTES), so a batch of 20,000 could otherwise hold 5 GB in the worker's memory;
+#: today's records are about 400 bytes, so a 20,000-record batch holds some 8 MB and is not cut.
+MAX_BATCH_BYTES = 32 * 1024 * 1024
+
 
 class EventLog(Protocol):
     def append(self, topic: str, records: Sequence[Outgoing]) -> int:
         """Append records to a topic durably; returns how many were new."""
         ...
 
-    def poll(self, group: str, topics: Sequence[str], max_records: int, timeout: float = 0.0) -> list[Record]:
-        """Up to ``max_records`` records after the group's position, in order per partition."""
+    def poll(
+        self,
+        group: str,
+        topics: Sequence[str],
+        max_records: int,
+        timeout: float = 0.0,
+        max_bytes: int = MAX_BATCH_BYTES,
+    ) -> list[Record]:
+        """Up to ``max_records`` records after the group's position, in order per partition, holding at most
+        ``max_bytes`` of values between them (one record alone may hold more: it is still delivered, alone,
+        so that no record can block a group). Records left out are the next poll's."""
         ...
 
     def commit(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:

@@ -21,7 +21,16 @@ from pathlib import Path
 
 from core.clock import Clock, SystemClock
 from core.errors import TransientError
-from ingest.log import DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record, TopicPartition
+from ingest.log import (
+    MAX_BATCH_BYTES,
+    DeadLetter,
+    ErasedSubject,
+    Erasure,
+    Outgoing,
+    RawDropped,
+    Record,
+    TopicPartition,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -123,22 +132,37 @@ class SqliteLog:
             fresh.append(record)
         return fresh
 
-    def poll(self, group: str, topics: Sequence[str], max_records: int, timeout: float = 0.0) -> list[Record]:
+    def poll(
+        self,
+        group: str,
+        topics: Sequence[str],
+        max_records: int,
+        timeout: float = 0.0,
+        max_bytes: int = MAX_BATCH_BYTES,
+    ) -> list[Record]:
         out: list[Record] = []
+        held = 0
         committed = self.committed(group, topics)
         for topic in topics:
-            if len(out) >= max_records:
+            if len(out) >= max_records or held >= max_bytes:
                 break
             name = self._t(topic)
             position = self._positions.get((group, topic), committed[(topic, 0)])
             rows = self._db.execute(
                 "SELECT offset, key, value FROM records WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
                 (name, position, max_records - len(out)),
-            ).fetchall()
-            for offset, key, value in rows:
+            )
+            last = None
+            for offset, key, value in rows:  # read row by row: a batch past the byte budget is never all loaded
+                if out and held + len(value) > max_bytes:
+                    held = max_bytes
+                    break
+                held += len(value)
                 out.append(Record(topic, 0, offset, key, bytes(value)))
-            if rows:
-                self._positions[(group, topic)] = rows[-1][0] + 1
+                last = offset
+            rows.close()
+            if last is not None:
+                self._positions[(group, topic)] = last + 1
         return out
 
     def commit(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:

@@ -42,6 +42,21 @@ def test_poll_respects_max_and_advances(any_log):
     assert len(first) + len(rest) == 5
 
 
+def test_poll_hands_over_at_most_its_byte_budget_and_the_rest_next(any_log):
+    """Ten 300-byte values with a 1,000-byte budget: no poll holds more than three, none is lost or repeated,
+    and a value bigger than the budget alone still comes (alone), so it cannot block the group."""
+    values = [bytes([65 + i]) * 300 for i in range(10)] + [b"z" * 1500, b"y" * 10]
+    any_log.append("feedback", [Outgoing("k", v, f"e{i}") for i, v in enumerate(values)])
+    got, polls = [], []
+    while batch := any_log.poll("g", ["feedback"], 100, timeout=0.5, max_bytes=1000):
+        polls.append(batch)
+        got += batch
+    assert [r.value for r in got] == values
+    assert all(sum(len(r.value) for r in batch) <= 1000 or len(batch) == 1 for batch in polls)
+    assert [b"z" * 1500] in [[r.value for r in batch] for batch in polls]
+    assert max(len(batch) for batch in polls) == 3
+
+
 def test_uncommitted_records_are_delivered_again(any_log):
     any_log.append("feedback", records(3))
     assert len(drain(any_log, "g", ["feedback"])) == 3

@@ -16,6 +16,7 @@ class ScriptedConsumer:
     def __init__(self, polls: list[dict[TopicPartition, list[Message]]]) -> None:
         self.polls = polls
         self.asked: list[int] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
 
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Message]]:
         self.asked.append(max_records or 0)
@@ -27,6 +28,9 @@ class ScriptedConsumer:
 
     def assignment(self) -> set[Any]:
         return set()
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks.append((partition, offset))
 
 
 def _log(consumer: ScriptedConsumer) -> KafkaLog:
@@ -61,3 +65,17 @@ def test_filling_stops_when_a_poll_brings_nothing():
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
     assert [r.offset for r in records] == [0, 1, 2]  # the rest is left for the next batch
     assert len(consumer.polls) == 1
+
+
+def test_a_batch_past_its_byte_budget_is_cut_and_each_partition_sent_back_to_its_first_record_left_out():
+    consumer = ScriptedConsumer([dict([_messages(0, 0, 4), _messages(1, 0, 4)])])  # values of 3 bytes
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=18)
+    assert [(r.partition, r.offset) for r in records] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
+    assert consumer.seeks == [(TopicPartition("t.feedback", 1), 2)]  # partition 0 was taken whole
+
+
+def test_one_record_over_the_byte_budget_still_comes_alone():
+    consumer = ScriptedConsumer([dict([_messages(0, 0, 3)])])
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=1)
+    assert [r.offset for r in records] == [0]
+    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 1)]

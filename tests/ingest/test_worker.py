@@ -156,6 +156,50 @@ def test_an_item_holds_at_most_its_bound_of_events_and_the_rest_are_dead_lettere
     one_batch.close()
 
 
+def test_an_item_holds_at_most_its_bound_of_bytes_and_the_rest_are_dead_lettered(
+    log, index, worker, monkeypatch, tmp_path, settings
+):
+    """Past MAX_ITEM_BYTES of events an item refuses the events that do not fit, in log order, with the
+    reason (a smaller later one may still fit); one batch or several refuse the same events."""
+    import ingest.worker as worker_module
+    from ingest.fold import event_bytes
+    from search.sqlite_index import SqliteIndex
+
+    first = received("fb-big", T0, text="a" * 3000)
+    long_ = [ev("feedback.response_given", "fb-big", at(hours=h), h, text="b" * 3000) for h in (1, 2)]
+    short = ev("feedback.response_given", "fb-big", at(hours=3), 3, text="c")
+    flood = [first, *long_, short]
+
+    def size(event):  # as the worker measures it: the event as checked (validated, redacted)
+        return event_bytes(worker_module.check("feedback", encode_event(event))[0])
+
+    bound = size(first) + size(long_[0]) + size(short) + 10  # room for one long event and the short one
+    monkeypatch.setattr(worker_module, "MAX_ITEM_BYTES", bound)
+    ingest(log, worker, flood[:2])
+    ingest(log, worker, [*flood[2:], received("fb-small", T0)])
+    doc = index.get("fb-big")
+    assert [e["event_id"] for e in doc.events] == [first["event_id"], long_[0]["event_id"], short["event_id"]]
+    (refused,) = [letter for letter in log.dead_letters() if "fb-big" in letter.origin]
+    assert refused.origin == f"subject:fb-big:{long_[1]['event_id']}"
+    assert f"holds {size(first) + size(long_[0])} bytes of events and this one is {size(long_[1])}" in refused.reason
+    assert f"an item holds at most {bound}" in refused.reason
+    assert index.get("fb-small").version == 1
+
+    one_batch = SqliteIndex(str(tmp_path / "again.sqlite"), timezone=settings.timezone)
+    Worker(log, one_batch, batch_size=50, group="again").run(until_caught_up=True)
+    assert [e["event_id"] for e in one_batch.get("fb-big").events] == [e["event_id"] for e in doc.events]
+    one_batch.close()
+
+
+def test_event_bytes_measures_what_orjson_refuses_too():
+    from ingest.fold import event_bytes
+
+    plain = {"a": "ä", "n": 1}
+    assert event_bytes(plain) == len(json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode())
+    huge = {"n": 2**70}
+    assert event_bytes(huge) == len(json.dumps(huge, separators=(",", ":")))
+
+
 SECRETS = ("131052-308T", "matti@example.fi", "040 123 4567", "FI21 1234 5600 0007 85")
 
 
