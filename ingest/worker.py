@@ -72,6 +72,7 @@ class Change:
     fresh: list[dict[str, Any]]
     late: int
     size: int
+    redacted: Counter[str] = field(default_factory=Counter)  # what redaction found in the fresh events
 
 
 @dataclass
@@ -186,6 +187,7 @@ class Worker:
         """
         batch = Batch(records=records, result=BatchResult(records=len(records)), started=self.clock.monotonic())
         by_subject: dict[str, list[dict[str, Any]]] = {}
+        found_in: dict[int, Counter[str]] = {}  # by id() of the event: what redaction found, where it found any
         erased = self.log.erased()
         for i, record in enumerate(records):
             if record.key in erased:  # decided now, whatever a helper read: a forget may have come since
@@ -201,8 +203,8 @@ class Worker:
             if event["subject_id"] in erased:
                 batch.result.forgotten += 1
                 continue
-            if found:  # most records have nothing redacted
-                batch.counters.update(found)
+            if found:  # most records have nothing redacted; counted once the event is applied
+                found_in[id(event)] = found
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
         for record in records:  # dead-lettered records are consumed too
@@ -219,6 +221,11 @@ class Worker:
                 result.indexed_events += len(change.fresh)
                 result.late_events += change.late
                 result.applied.add(change.fresh)
+                if found_in:
+                    for event in change.fresh:
+                        if id(event) in found_in:
+                            change.redacted.update(found_in[id(event)])
+                    batch.counters.update(change.redacted)
         batch.counters.update(
             events_indexed=result.indexed_events,
             dead_lettered=len(batch.letters),
@@ -492,8 +499,8 @@ def _parts(changes: Sequence[Change], counters: Counter[str], result: BatchResul
     Each part carries the counters and the applied position of its own documents, so whichever parts are
     durable when a worker dies, the index's counters and position describe exactly its documents: the
     redelivered batch finds the written parts' events as duplicates, which nothing counts twice. What
-    belongs to the batch as a whole (dead letters, duplicates, forgotten and redacted counts, the offsets
-    consumed) goes with the last part, written last. One part, the usual case, carries the whole batch.
+    belongs to the batch as a whole (dead letters, duplicates, forgotten events, the offsets consumed)
+    goes with the last part, written last. One part, the usual case, carries the whole batch.
     """
     groups: list[list[Change]] = [[]]
     size = 0
@@ -509,7 +516,11 @@ def _parts(changes: Sequence[Change], counters: Counter[str], result: BatchResul
         applied = Applied()
         for change in group:
             applied.add(change.fresh)
-        own = {"events_indexed": sum(len(c.fresh) for c in group), "late_events": sum(c.late for c in group)}
+        own: Counter[str] = Counter(
+            events_indexed=sum(len(c.fresh) for c in group), late_events=sum(c.late for c in group)
+        )
+        for change in group:
+            own.update(change.redacted)
         rest.subtract(own)
         parts.append(Part([c.doc for c in group], {k: v for k, v in own.items() if v}, batch_position(applied, {})))
     last = Applied()

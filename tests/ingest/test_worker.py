@@ -49,6 +49,21 @@ def test_replaying_the_log_changes_nothing(log, index, worker):
     assert index.stats()["counters"]["duplicates_ignored"] == 4
 
 
+def test_redactions_are_counted_for_applied_events_only(log, index, worker):
+    """What redaction found is counted with the event it found it in once that event is applied: a replay,
+    a redelivered batch or a refused event adds nothing to the published redaction counts."""
+    ingest(log, worker, [ev("service.case_opened", "case-r", at(), service_code="210")])
+    append(log, [received("fb-r", T0, text="Henkilötunnukseni on 131052-308T")])
+    append(log, [received("case-r", at(hours=1), text="Henkilötunnukseni on 131052-308T")])  # refused: a case
+    worker.run(until_caught_up=True)
+    assert "cannot apply" in log.dead_letters()[0].reason
+    assert index.stats()["counters"]["identity_code"] == 1
+    log.reset(GROUP, worker.topics)
+    worker.run(until_caught_up=True)
+    assert index.stats()["counters"]["identity_code"] == 1
+    assert index.stats()["counters"]["duplicates_ignored"] == 2  # the case's event and fb-r's
+
+
 def test_crash_between_index_and_commit_loses_and_duplicates_nothing(log, index, settings):
     events = feedback_item("fb-4", T0, respond_hours=4) + feedback_item("fb-5", T0, respond_hours=8)
     append(log, events)
