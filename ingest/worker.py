@@ -448,6 +448,25 @@ class Worker:
         polled, futures = ahead.pop(0)
         return polled, Checkers.collect(futures)
 
+    def _recover(self, backoff: float, max_backoff: float) -> bool:
+        """After a transient failure: back to the committed offsets, then wait ``backoff`` seconds.
+
+        The failure may be the log's own (a broker restarting under a commit), and then the rewind and the
+        wait fail too. They are retried with a growing pause until the log answers, never skipped: polling
+        on from the uncommitted position would pass over the failed batch, and letting the error out of
+        the retry path used to end the worker's thread. False if the worker is told to stop meanwhile.
+        """
+        while True:
+            try:
+                self.log.rewind(self.group, self.topics)
+                self.log.wait(self.group, backoff, self.stop)
+                return True
+            except TransientError as exc:
+                log.warning("event log unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
+                if self.stop.wait(backoff):
+                    return False
+                backoff = min(backoff * 2, max_backoff)
+
     def _run(self, until_caught_up: bool, idle_wait: float, max_backoff: float, checkers: Checkers | None) -> int:
         indexed = 0
         backoff = 0.5
@@ -475,9 +494,9 @@ class Worker:
                         in_flight[1].exception()  # let the write settle; its batch is delivered again
                         in_flight = None
                     ahead.clear()  # polled ahead: delivered again after the rewind
-                    self.log.rewind(self.group, self.topics)
                     log.warning("backend unavailable, retrying", extra=fields(error=str(exc), retry_in_s=backoff))
-                    self.log.wait(self.group, backoff, self.stop)
+                    if not self._recover(backoff, max_backoff):
+                        break  # told to stop while the log was unreachable: nothing was committed
                     backoff = min(backoff * 2, max_backoff)
                     continue
                 except BaseException:

@@ -111,6 +111,37 @@ def test_index_failure_commits_nothing_and_is_retried(log, index, worker, monkey
     assert log.committed(GROUP, worker.topics)[("feedback", 0)] == 4
 
 
+def test_a_log_unreachable_while_recovering_is_waited_for_not_fatal(log, index, worker, monkeypatch):
+    """A broker restarting under a commit fails the commit, and then the rewind and the wait too: the worker
+    retries them until the log answers and then ingests the batch, instead of ending on the error."""
+    from core.errors import TransientError
+
+    append(log, feedback_item("fb-down", T0, respond_hours=2))
+    real_commit, real_rewind = log.commit, log.rewind
+    calls = {"commit": 0, "rewind": 0}
+
+    def commit(group, offsets):
+        calls["commit"] += 1
+        if calls["commit"] == 1:
+            raise TransientError("commit for indexer failed: broker restarting")
+        return real_commit(group, offsets)
+
+    def rewind(group, topics):
+        calls["rewind"] += 1
+        if calls["rewind"] <= 2:
+            raise TransientError("rewind for indexer failed: broker restarting")
+        return real_rewind(group, topics)
+
+    monkeypatch.setattr(log, "commit", commit)
+    monkeypatch.setattr(log, "rewind", rewind)
+    monkeypatch.setattr(log, "wait", lambda group, seconds, stop=None: None)
+    monkeypatch.setattr(worker.stop, "wait", lambda seconds: False)  # no real sleeping in tests
+    assert worker.run(until_caught_up=True) == 0  # the first write took the events; the second found them
+    assert calls["rewind"] == 3
+    assert log.committed(GROUP, worker.topics)[("feedback", 0)] == 4
+    assert index.get("fb-down").version == 4
+
+
 def test_invalid_records_go_to_dead_letters_and_the_rest_goes_in(log, index, worker):
     good_before = received("fb-7", T0)
     good_after = received("fb-8", T0)
