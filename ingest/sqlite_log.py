@@ -135,8 +135,7 @@ class SqliteLog:
                 "SELECT offset, key, value FROM records WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
                 (name, position, max_records - len(out)),
             ).fetchall()
-            for offset, key, value in rows:
-                out.append(Record(topic, 0, offset, key, bytes(value)))
+            out += [Record(topic, 0, offset, key, bytes(value)) for offset, key, value in rows]
             if rows:
                 self._positions[(group, topic)] = rows[-1][0] + 1
         return out
