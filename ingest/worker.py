@@ -125,7 +125,8 @@ def check(topic: str, value: bytes) -> Checked:
     Never raises for the record's own faults (one record must never stop the log), only for a
     transient store error. Run here or in a helper process (``ingest/checking.py``).
     """
-    found: Counter[str] = Counter()
+    # empty without Counter.__init__, whose Python-level update cost 1 µs an event (a Counter holds only its items)
+    found: Counter[str] = Counter.__new__(Counter)
     try:
         event = parse_event(value)
         if EVENT_TYPES[event["type"]][0] != topic:
@@ -207,9 +208,11 @@ class Worker:
                 found_in[id(event)] = found
             by_subject.setdefault(event["subject_id"], []).append(event)
         result = batch.result
-        for record in records:  # dead-lettered records are consumed too
-            tp = (record.topic, record.partition)
-            result.offsets[tp] = max(result.offsets.get(tp, 0), record.offset + 1)
+        offsets = result.offsets
+        for topic, partition, offset, _, _ in records:  # dead-lettered records are consumed too
+            tp = (topic, partition)
+            if offset >= offsets.get(tp, 0):  # the next offset after the highest read (no max(): 0.4 µs a record)
+                offsets[tp] = offset + 1
         unknown = [s for s in by_subject if s not in in_flight]
         existing = {**self.index.get_many(unknown), **{s: in_flight[s] for s in by_subject if s in in_flight}}
         changes: list[Change] = []

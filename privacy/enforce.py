@@ -57,7 +57,7 @@ _PLANS: dict[str, dict[str, Callable[[str], Redacted]]] = {
 }
 _UNKNOWN_TYPE: dict[str, Callable[[str], Redacted]] = {}  # every field of an unknown type is text
 _text = _BY_TREATMENT[Treatment.TEXT]  # a field the policy does not name is text
-#: ``None`` for an ASCII id that cannot hold what refuses it (most event ids, subject ids and sources)
+#: ``False`` for an ASCII id that cannot hold what refuses it (most event ids, subject ids and sources)
 _id_may_refuse = precheck(ID_REFUSING_KINDS)
 
 
@@ -81,7 +81,7 @@ _passed_ids: set[str] = set()
 def _check_id(name: str, value: str) -> None:
     """Raise :class:`PersonalDataInId` when envelope id ``name`` carries what refuses an id."""
     # the pre-check inline (an ASCII string is its own normalised copy); anything else asks _refusing_kinds
-    if not value.isascii() or _id_may_refuse(value) is not None:
+    if not value.isascii() or _id_may_refuse(value):
         refusing = _refusing_kinds(value)
         if refusing:
             raise PersonalDataInId(name, refusing)

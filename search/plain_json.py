@@ -5,13 +5,13 @@ its canonical line: :func:`search.cells.item_line`), and its body and folded eve
 standard library's encoder spent about 30 µs on a fact row where orjson spends 3. The bytes must not
 move (stored documents, digests and the ``inputs_sha256`` of published cells are compared across
 backends and versions), so orjson is used only where its output is known to be the standard
-encoder's: ``dict`` (``str`` keys) and ``list`` holding such values, ``str``, ``bool``, ``None``, ``int``
-and finite ``float`` values that are zero or of magnitude at least 1e-4 (checked by a walk of the value:
-for a body and its events the walk costs most of what orjson saves: a third of the encoding goes).
+encoder's: ``dict`` and ``list`` holding such values, ``str``, ``bool``, ``None``, ``int`` and finite
+``float`` values that are zero or of magnitude at least 1e-4 (checked by a walk of the values).
 Below 1e-4 the two write floats differently (``1e-05`` against ``0.00001``), orjson writes ``NaN`` and
 infinities as ``null``, and tuples, subclasses, datetimes, enums and UUIDs it writes its own way: all of
 those take the standard encoder, as does anything orjson refuses (an integer beyond 64 bits, a lone
-surrogate).
+surrogate, and a key that is not exactly ``str``: orjson refuses ``int``, ``None``... and ``str`` subclass
+keys alike, so the walk does not read keys, only values; it was two fifths of its cost).
 ``tests/search/test_plain_json.py`` compares both encoders over drawn rows.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -30,32 +30,43 @@ _standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_ci
 _standard_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode
 
 _SMALLEST_SAME = 1e-4  # from here up to the largest finite float, orjson writes a float as ``repr`` does
+_INFINITY = math.inf
 
 
 def is_plain(value: Any) -> bool:
-    """True when orjson writes ``value`` exactly as the standard encoder does (see the module docstring).
+    """True when orjson writes ``value`` as the standard encoder does, or refuses it (see the module docstring).
 
-    Plain loops, not ``all()`` over generators: this walks every value of every body and event written."""
+    Keys are not read: orjson refuses every key that is not exactly ``str``, and the callers then take the
+    standard encoder. Each leaf is tested inline, in the loop over its container (a call per leaf was most
+    of the walk's time); plain loops, not ``all()`` over generators: this walks every value of every body and
+    event written."""
     kind = type(value)
-    if kind is str or kind is bool or kind is int or value is None:
-        return True
-    if kind is float:
-        return bool(value == 0.0 or _SMALLEST_SAME <= abs(value) < math.inf)  # NaN fails both
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not is_plain(item):
-                break
-        else:
-            return True
-        return False
-    if kind is list:
-        for item in value:
-            if not is_plain(item):
-                break
-        else:
-            return True
-        return False
-    return False  # tuples, subclasses, datetimes, enums, UUIDs...
+        items: Iterable[Any] = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return _plain_leaf(value)
+    for item in items:
+        kind = type(item)
+        if kind is str or item is None or kind is int or kind is bool:
+            continue
+        if kind is float:
+            if item == 0.0 or _SMALLEST_SAME <= abs(item) < _INFINITY:  # NaN fails both
+                continue
+            return False
+        if (kind is dict or kind is list) and is_plain(item):
+            continue
+        return False  # tuples, subclasses, datetimes, enums, UUIDs...
+    return True
+
+
+def _plain_leaf(value: Any) -> bool:
+    """:func:`is_plain` of a value that is neither a ``dict`` nor a ``list``."""
+    kind = type(value)
+    if kind is str or value is None or kind is int or kind is bool:
+        return True
+    return kind is float and bool(value == 0.0 or _SMALLEST_SAME <= abs(value) < _INFINITY)
 
 
 def dumps(row: Any) -> str:
@@ -63,7 +74,7 @@ def dumps(row: Any) -> str:
     if is_plain(row):
         try:
             return orjson.dumps(row).decode()
-        except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate, a key not exactly str
             pass
     return _standard(row)
 

@@ -193,3 +193,12 @@ def test_bench_scale_prints_every_figure_and_can_measure_again(runner, tmp_path)
     again = invoke(runner, tmp_path, *args, "--reuse")
     assert "reusing the data there" in again.output and "ingest (log" not in again.output
     assert "overview cold (fresh app)" in again.output
+
+
+def test_bench_ingest_prints_the_worker_s_cpu_an_event(runner, tmp_path):
+    """The figure that compares two trees on a loaded machine: the worker's process CPU, beside the rate."""
+    result = invoke(runner, tmp_path, "bench", "ingest", "--events", "300")
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("worker process CPU: "))
+    cpu_us = float(line.removeprefix("worker process CPU: ").split(" µs")[0])
+    assert 0 < cpu_us < 1_000_000  # some CPU, and per event (not the whole run's seconds in µs)

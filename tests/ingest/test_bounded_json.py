@@ -122,3 +122,18 @@ def test_generated_documents_answer_as_the_standard_decoder(value: Any, ascii_on
 @given(data=st.binary(max_size=64) | st.text(alphabet='{}[]",:0123456789.eE-+ \\untrfalsNI\x00\x7f', max_size=40))
 def test_random_bytes_answer_as_the_standard_decoder(data: bytes | str) -> None:
     _check(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":', "mixed"])
+def test_nesting_is_refused_from_one_level_past_the_bound_whatever_the_brackets(opening):
+    """Arrays and objects count alike (the quick test reads both from one copy of the record)."""
+
+    def nested(depth: int) -> bytes:
+        kinds = ["[", '{"a":'] * depth if opening == "mixed" else [opening] * depth
+        kinds = kinds[:depth]
+        return ("".join(kinds) + "1" + "".join("]" if k == "[" else "}" for k in reversed(kinds))).encode()
+
+    at_bound = bounded_json.loads(nested(bounded_json.MAX_DEPTH))
+    assert at_bound == json.loads(nested(bounded_json.MAX_DEPTH))
+    with pytest.raises(bounded_json.BadJson, match=f"nested more than {bounded_json.MAX_DEPTH} levels"):
+        bounded_json.loads(nested(bounded_json.MAX_DEPTH + 1))
