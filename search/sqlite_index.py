@@ -223,7 +223,7 @@ class SqliteIndex:
                     marks = ",".join("?" * len(chunk))
                     refused.update(r[0] for r in conn.execute(f"SELECT id FROM forgotten WHERE id IN ({marks})", chunk))
                 touched: set[tuple[str, atoms.Atom]] = set()  # atoms to recompute: where items left and arrived
-                written: dict[str, dict[str, Any]] = {}  # fact rows of the documents this write stores
+                written: dict[int, dict[str, Any]] = {}  # rowid → fact row of each document this write stores
                 stored_atoms: dict[str, tuple[str, atoms.Atom]] = {}
                 for chunk in _chunks(ids, 500):
                     marks = ",".join("?" * len(chunk))
@@ -251,7 +251,7 @@ class SqliteIndex:
                         result.ignored_older += 1
                         result.ignored_ids.append(doc.id)
                         continue
-                    fact_row = written[doc.id] = doc.fact_row()
+                    fact_row = doc.fact_row()
                     atom = atoms.atom_of(doc.type, fact_row, self.timezone)
                     if atom is not None:
                         touched.add((doc.type, atom))
@@ -268,6 +268,7 @@ class SqliteIndex:
                         inserts.append((rowid, *row))
                         fts_rows.append((rowid, doc.text))
                     bodies.append((rowid, *body))
+                    written[rowid] = fact_row
                     result.written += 1
                 # A replaced document's terms are replaced only when they differ: most updates (a status changed, a
                 # case closed) keep the text, and an FTS5 delete and insert cost more than the whole slim row.
@@ -774,40 +775,54 @@ _ATOMS_PER_READ = 400
 
 
 def _atom_items_sql(atom_count: int) -> str:
-    """The stored items of ``atom_count`` atoms, each given as (type, month, service, area, code)."""
+    """The rowids of the stored items of ``atom_count`` atoms, each given as (type, month, service, area, code):
+    read from ``docs_cell`` alone (an index entry holds its row's rowid), never from a table row."""
     values = ",".join("(?, ?, ?, ?, ?)" for _ in range(atom_count))
     return (
-        "SELECT d.type, d.cell_month, d.cell_service, d.cell_area, d.cell_code,"
-        " d.id, d.version, d.date, d.service_code, d.area, d.status, d.facts"
+        "SELECT d.type, d.cell_month, d.cell_service, d.cell_area, d.cell_code, d.rowid"
         f" FROM (VALUES {values}) AS t CROSS JOIN docs d ON d.type = t.column1 AND d.cell_month = t.column2"
         " AND d.cell_service = t.column3 AND d.cell_area = t.column4 AND d.cell_code = t.column5"
     )
 
 
 def _recompute(
-    conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]], written: Mapping[str, dict[str, Any]] | None = None
+    conn: sqlite3.Connection, touched: set[tuple[str, atoms.Atom]], written: Mapping[int, dict[str, Any]] | None = None
 ) -> None:
     """Each touched atom's summary from its stored items (an atom left empty loses its row).
 
-    ``written`` holds the fact rows of the documents this transaction stored: the same rows the
-    stored ``facts`` would give back once decoded, so they are not decoded again. The items of up to
-    :data:`_ATOMS_PER_READ` atoms are read by one statement (the touched atoms as a ``VALUES`` list joined
-    to ``docs_cell``, one index range per atom), and the summaries go back in one ``executemany``: one
-    statement per atom and two per batch cost more than the rows they read. A summary does not depend on
-    the order of its items (:func:`search.cells.summarise`).
+    ``written`` holds, by rowid, the fact rows of the documents this transaction stored: the same rows the
+    stored ``facts`` would give back once decoded, so they are neither read nor decoded again. The items of
+    up to :data:`_ATOMS_PER_READ` atoms are found by one statement (the touched atoms as a ``VALUES`` list
+    joined to ``docs_cell``, one range of that index per atom, which gives each item's rowid without reading
+    its row); only the items this write did not store are then read, by rowid. The summaries go back in one
+    ``executemany``: one statement per atom and two per batch cost more than the rows they read. A summary
+    does not depend on the order of its items (:func:`search.cells.summarise`).
     """
     written = written or {}
     ordered = sorted(touched)
     items: dict[tuple[str, atoms.Atom], list[dict[str, Any]]] = {key: [] for key in ordered}
+    stored: list[tuple[list[dict[str, Any]], int]] = []  # (the atom's items, the rowid of one to read)
     for chunk in _chunks(ordered, _ATOMS_PER_READ):
         params = [part for doc_type, atom in chunk for part in (doc_type, *atom)]
-        for doc_type, *atom, doc_id, version, date, service_code, area, status, facts in conn.execute(
-            _atom_items_sql(len(chunk)), params
-        ):
-            rows = items[(doc_type, (atom[0], atom[1], atom[2], atom[3]))]
-            if doc_id in written:
-                rows.append(written[doc_id])
-                continue
+        for doc_type, month, service, area, code, rowid in conn.execute(_atom_items_sql(len(chunk)), params):
+            rows = items[(doc_type, (month, service, area, code))]
+            row = written.get(rowid)
+            if row is None:
+                stored.append((rows, rowid))
+            else:
+                rows.append(row)
+    for reading in _chunks(stored, 500):
+        marks = ",".join("?" * len(reading))
+        found = {
+            rowid: (doc_id, version, date, service_code, area, status, facts)
+            for rowid, doc_id, version, date, service_code, area, status, facts in conn.execute(
+                "SELECT rowid, id, version, date, service_code, area, status, facts"
+                f" FROM docs WHERE rowid IN ({marks})",
+                [rowid for _, rowid in reading],
+            )
+        }
+        for rows, rowid in reading:
+            doc_id, version, date, service_code, area, status, facts = found[rowid]
             row = json.loads(facts)
             row.update(id=doc_id, version=version, date=date, service_code=service_code, area=area, status=status)
             rows.append(row)
