@@ -122,6 +122,9 @@ _WRITER_CACHE_KIB = 65536
 #: (:class:`_Checkpointer`) has fallen that far behind: a bound on the WAL's size (SQLite's default is 1,000)
 _WAL_PAGES_BEFORE_INLINE_CHECKPOINT = 20000
 
+#: seconds the checkpoint thread waits for another commit before it closes its connection and ends
+_CHECKPOINT_IDLE_SECONDS = 5.0
+
 #: facet counts kept per (index file, generation, filters): a bound on memory, not on correctness
 _FACET_CACHE_SIZE = 256
 
@@ -846,41 +849,57 @@ class _Checkpointer:
     """Copies the writer's committed WAL pages into the database file on a thread of its own, beside the writer.
 
     SQLite's automatic checkpoint runs inside the ``COMMIT`` that crosses its threshold: it copies every page
-    the batch wrote a second time, from the WAL into the database, and waits for two ``fdatasync`` calls: a
-    third of the commit's time and a tenth of the write's (README, Performance → Ingest). Here a thread with its
-    own connection runs a ``PASSIVE`` checkpoint after each commit, while the worker prepares its next batch
-    (SQLite lets go of the GIL while it works): it takes no lock a writer or reader needs, and a write that
-    starts meanwhile appends to the WAL, which SQLite starts over once a checkpoint has copied all of it.
-    Durability is unchanged: a batch is durable against a crash of the process when its ``COMMIT`` returns
-    (its pages are in the WAL; ``synchronous=NORMAL``), and a checkpoint interrupted by a crash is resumed
-    from the WAL on the next open. Should the thread fall behind, the writer's own automatic checkpoint at
+    the batch wrote a second time, from the WAL into the database, and waits for two ``fdatasync`` calls:
+    16–21 % of the write's time (README, Performance → Ingest). Here a thread with its own connection runs a
+    ``PASSIVE`` checkpoint after each commit, while the worker prepares its next batch (SQLite lets go of the
+    GIL while it works): it takes no lock a writer or reader needs, and a write that starts meanwhile appends
+    to the WAL, which SQLite starts over once a checkpoint has copied all of it. Durability is unchanged: a
+    batch is durable against a crash of the process when its ``COMMIT`` returns (its pages are in the WAL;
+    ``synchronous=NORMAL``), and a checkpoint interrupted by a crash is resumed from the WAL on the next open.
+    Should the thread fall behind, the writer's own automatic checkpoint at
     :data:`_WAL_PAGES_BEFORE_INLINE_CHECKPOINT` pages bounds the WAL. Requests made while a checkpoint runs
-    are merged into the next one.
+    are merged into the next one. After :data:`_CHECKPOINT_IDLE_SECONDS` with nothing asked the thread closes
+    its connection and ends (an idle worker, or an index a test wrote once, holds neither); the next request
+    starts another.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._wanted = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="index-checkpoint", daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()
+        self._asked = threading.Condition(self._lock)
+        self._wanted = False  # a commit since the last checkpoint began
+        self._closing = False
+        self._thread: threading.Thread | None = None
 
     def request(self) -> None:
-        self._wanted.set()
+        with self._lock:
+            self._wanted = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="index-checkpoint", daemon=True)
+                self._thread.start()
+            self._asked.notify()
 
     def close(self) -> None:
-        """Checkpoint once more, after every commit made so far, then stop (the writer is closing its index)."""
-        self._stopping = True
-        self._wanted.set()
-        self._thread.join()
+        """Checkpoint once more if a commit came after the last checkpoint began, then stop."""
+        with self._lock:
+            self._closing = True
+            thread = self._thread
+            self._asked.notify()
+        if thread is not None:
+            thread.join()
 
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None
         inode: int | None = None
         try:
             while True:
-                self._wanted.wait()
-                self._wanted.clear()
+                with self._lock:
+                    if not self._wanted and not self._closing:
+                        self._asked.wait(_CHECKPOINT_IDLE_SECONDS)
+                    if not self._wanted:  # idle, or closing with nothing left to copy
+                        self._thread = None
+                        return
+                    self._wanted = False
                 if conn is not None and _inode(self.path) not in (None, inode):
                     conn.close()  # `mittari reindex` swapped the file: checkpoint the one the writer now writes
                     conn = None
@@ -892,8 +911,6 @@ class _Checkpointer:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error as exc:  # the writer's own checkpoint still bounds the WAL
                     log.warning("index checkpoint failed", extra=fields(index=str(self.path), error=str(exc)))
-                if self._stopping and not self._wanted.is_set():
-                    return
         finally:
             if conn is not None:
                 conn.close()

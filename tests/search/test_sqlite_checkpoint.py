@@ -8,8 +8,10 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+from search import sqlite_index
 from search.index import Document
 from search.sqlite_index import SqliteIndex
 
@@ -68,3 +70,23 @@ def test_a_batch_committed_just_before_the_process_dies_is_kept(tmp_path):
     assert len(store.get_many([f"fb-{i}" for i in range(600)])) == 600
     assert store._conn().execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store.close()
+
+
+def test_an_idle_checkpoint_thread_ends_and_the_next_write_starts_another(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_index, "_CHECKPOINT_IDLE_SECONDS", 0.05)
+    path = tmp_path / "index.sqlite"
+    store = SqliteIndex(path)
+    reader = sqlite3.connect(path)
+    reader.execute("SELECT COUNT(*) FROM docs").fetchone()
+    store.write([_doc(i) for i in range(10)])
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    deadline = time.monotonic() + 10
+    while checkpointer._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer._thread is None  # ended, and its connection closed
+    assert _ids_in_database_file_alone(path, tmp_path) == {f"fb-{i}" for i in range(10)}
+    store.write([_doc(i) for i in range(10, 20)])
+    store.close()
+    assert _ids_in_database_file_alone(path, tmp_path) == {f"fb-{i}" for i in range(20)}
+    reader.close()
