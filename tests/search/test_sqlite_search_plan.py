@@ -205,13 +205,14 @@ def test_a_search_with_words_gives_the_same_page_facets_and_total_as_counting_ea
 
 @pytest.mark.parametrize("atom_count", [1, 400])
 def test_a_batch_of_touched_atoms_is_read_one_index_range_per_atom(tmp_path, atom_count):
-    """The write recomputes its touched atoms' summaries from one statement per 400 atoms: each atom must be
-    an equality range of ``docs_cell`` on all five columns, never a scan of every document of the type."""
+    """The write finds its touched atoms' items by one statement per 400 atoms: each atom must be an equality
+    range of ``docs_cell`` on all five columns, never a scan of every document of the type, and the index alone
+    answers it (the rowids; a table row is read only for an item the write did not itself store)."""
     store = SqliteIndex(tmp_path / "index.sqlite")
     store.write([_doc(i) for i in range(50)])
     plan = _plan(store._conn(), _atom_items_sql(atom_count), ["feedback", "2026-03", "171", "", ""] * atom_count)
     assert (
-        "SEARCH d USING INDEX docs_cell (type=? AND cell_month=? AND cell_service=? AND cell_area=? AND cell_code=?)"
-        in plan
+        "SEARCH d USING COVERING INDEX docs_cell"
+        " (type=? AND cell_month=? AND cell_service=? AND cell_area=? AND cell_code=?)" in plan
     ), plan
     assert "SCAN d" not in plan, plan
