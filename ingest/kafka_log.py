@@ -221,7 +221,7 @@ class KafkaLog:
         offsets, as with a rebalance in the first poll (folding is idempotent by event id).
         """
         limit = time.monotonic() + FILL_LIMIT_S
-        held = sum(len(r.value) for r in records)
+        held = sum(len(r.value or b"") for r in records)  # a null value (a tombstone) is dead-lettered later
         while len(records) < max_records and held < max_bytes and time.monotonic() < limit:
             more = self._records(
                 consumer.poll(timeout_ms=int(FILL_WAIT_S * 1000), max_records=max_records - len(records))
@@ -229,7 +229,7 @@ class KafkaLog:
             if not more:
                 break
             records += more
-            held += sum(len(r.value) for r in more)
+            held += sum(len(r.value or b"") for r in more)
         return records
 
     def _within(self, consumer: KafkaConsumer, records: list[Record], max_bytes: int) -> list[Record]:
@@ -241,7 +241,7 @@ class KafkaLog:
         """
         held = 0
         for n, record in enumerate(records):
-            held += len(record.value)
+            held += len(record.value or b"")
             if n and held > max_bytes:
                 break
         else:

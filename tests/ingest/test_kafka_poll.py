@@ -79,3 +79,12 @@ def test_one_record_over_the_byte_budget_still_comes_alone():
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=1)
     assert [r.offset for r in records] == [0]
     assert consumer.seeks == [(TopicPartition("t.feedback", 0), 1)]
+
+
+def test_a_record_without_a_value_is_handed_over_not_a_crash():
+    """A tombstone (null value) on a topic is the worker's to dead-letter: the byte budget must not fail on it."""
+    partition, messages = _messages(0, 0, 2)
+    messages[0] = Message(0, b"k0", None)
+    consumer = ScriptedConsumer([{partition: messages}])
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=100)
+    assert [r.value for r in records] == [None, b"0:1"]
