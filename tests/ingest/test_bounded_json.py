@@ -6,7 +6,6 @@ become floats there) must reach the standard decoder instead.
 """
 
 import json
-import math
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import bounded_json
+from tests.json_equality import same_values
 
 
 def _standard(data: bytes) -> tuple[str, Any]:
@@ -33,23 +33,10 @@ def _answer(data: bytes) -> tuple[str, Any]:
         return "bad", exc.reason
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same types all the way down (1 == 1.0 == True are not the same here; NaN is NaN)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    return bool(a == b)
-
-
 def _check(data: bytes) -> None:
     expected, got = _standard(data), _answer(data)
     assert got[0] == expected[0], (data[:200], got, expected)
-    assert _same(got[1], expected[1]), (data[:200], got, expected)
+    assert same_values(got[1], expected[1]), (data[:200], got, expected)
 
 
 EDGES = [

@@ -4,7 +4,6 @@ worker's bulk lines are the bytes the client's own encoder wrote."""
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from search import plain_json
 from search.es_json import AnswerJson, has_long_integer
+from tests.json_equality import same_values
 
 scalars = st.one_of(
     st.none(),
@@ -26,19 +26,6 @@ values = st.recursive(
 )
 
 
-def same(a, b):
-    """Equal values of equal types (NaN equal to NaN), which ``==`` alone does not tell (1 == 1.0)."""
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
 @settings(max_examples=400, deadline=None)
 @given(values)
 @example({"_version": 2**62, "items": [{"index": {"status": 201}}]})
@@ -46,7 +33,7 @@ def same(a, b):
 @example({"a": float("nan"), "b": float("inf"), "c": "\ud800"})
 def test_answers_read_as_the_standard_decoder_reads_them(value):
     raw = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")  # NaN too, as a server might
-    assert same(AnswerJson().loads(raw), JsonSerializer().loads(raw))
+    assert same_values(AnswerJson().loads(raw), JsonSerializer().loads(raw))
 
 
 @pytest.mark.parametrize(
