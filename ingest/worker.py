@@ -545,11 +545,11 @@ def _parts(changes: Sequence[Change], counters: Counter[str], result: BatchResul
             own.update(change.redacted)
         rest.subtract(own)
         parts.append(Part([c.doc for c in group], {k: v for k, v in own.items() if v}, batch_position(applied, {})))
-    last = Applied()
-    for change in groups[-1]:
-        last.add(change.fresh)
-    if len(groups) == 1:
-        last = result.applied
+    last = result.applied  # one part, the usual case: the batch's own count, not counted again
+    if len(groups) > 1:
+        last = Applied()
+        for change in groups[-1]:
+            last.add(change.fresh)
     parts.append(
         Part([c.doc for c in groups[-1]], {k: v for k, v in rest.items() if v}, batch_position(last, result.offsets))
     )
