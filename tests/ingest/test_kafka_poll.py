@@ -37,6 +37,7 @@ def _log(consumer: ScriptedConsumer) -> KafkaLog:
     log = KafkaLog.__new__(KafkaLog)  # no admin client or producer: only poll is exercised
     log.namespace = "t"
     log._consumers = {"indexer": consumer}  # type: ignore[dict-item]
+    log._continuity = {}
     return log
 
 
@@ -88,3 +89,32 @@ def test_a_record_without_a_value_is_handed_over_not_a_crash():
     consumer = ScriptedConsumer([{partition: messages}])
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=100)
     assert [r.value for r in records] == [None, b"0:1"]
+
+
+def test_a_partition_whose_position_jumped_past_records_is_sent_back_to_them():
+    """The client hands over offsets 0-2, then (after a rebalance or a validation moved its position) 5-6: the
+    poll holds 5-6 back and seeks to 3, so 3-6 come next and nothing is skipped."""
+    consumer = ScriptedConsumer(
+        [dict([_messages(0, 0, 3)]), dict([_messages(0, 5, 2), _messages(1, 0, 2)]), dict([_messages(0, 3, 4)])]
+    )
+    log = _log(consumer)
+    first = log.poll("indexer", ["feedback"], max_records=3, timeout=0.5)
+    assert [r.offset for r in first] == [0, 1, 2]
+    second = log.poll("indexer", ["feedback"], max_records=4, timeout=0.5)
+    assert [(r.partition, r.offset) for r in second] == [(1, 0), (1, 1)]
+    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 3)]
+    third = log.poll("indexer", ["feedback"], max_records=4, timeout=0.5)
+    assert [(r.partition, r.offset) for r in third] == [(0, 3), (0, 4), (0, 5), (0, 6)]
+
+
+def test_records_gone_from_the_log_are_reported_once_read_again_and_reading_goes_on(caplog):
+    consumer = ScriptedConsumer(
+        [dict([_messages(0, 0, 2)]), dict([_messages(0, 9, 1)]), {}, dict([_messages(0, 9, 2)])]
+    )  # the third poll is the filling's, which stops at nothing; then the poll goes on with the fourth
+    log = _log(consumer)
+    log.poll("indexer", ["feedback"], max_records=2, timeout=0.5)
+    records = log.poll("indexer", ["feedback"], max_records=2, timeout=0.5)
+    assert [r.offset for r in records] == [9, 10]  # 2-8 were asked for again and are not there
+    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 2)]
+    assert log._continuity["indexer"].records_lost == 7
+    assert "records no longer on the log" in caplog.text

@@ -1,0 +1,88 @@
+"""Where each partition's next record must start: a gap in what a poll hands over is read again once.
+
+Offsets in Mittari's event topics are consecutive. The producer is not transactional (no commit markers) and
+the topics are not compacted, so between two records of one partition that the log hands to the worker
+nothing is missing, unless the topic's retention deleted it first. The Kafka client keeps each partition's
+position itself: across rebalances (kafka-python 3 keeps a position when a partition stays assigned), offset
+validation after a leader change, and fetches parked while a partition is paused. If the client ever moved a
+position past records it had not handed over, the worker would commit past events it never indexed, and
+nothing downstream could tell: the lag would read 0.
+
+So :class:`Continuity` remembers, per partition, the offset the next record must have. A record further on
+means a gap. The first time a gap opens at an offset, the partition's records are held back from the batch
+and the consumer is sent back to that offset, so the records are read again if the log still holds them.
+The same gap a second time means the log no longer holds them (retention, or a truncated log after an
+unclean broker failure); it is reported as records lost, with the offsets, and reading goes on.
+
+Expectations are dropped when they stop being the worker's to keep: after a rewind to the committed offsets
+(:meth:`expect`), for partitions that another member may have read meanwhile (:meth:`keep_only`, called on
+every new assignment), and when the group is left (:meth:`clear`). A record at or before the expected offset
+is a repeat (a rewind, a redelivery): accepted, since folding is idempotent by event id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from core.logs import fields
+from ingest.log import Record, TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+class Continuity:
+    """The next offset expected per partition of one consumer group, and the gaps already read again."""
+
+    def __init__(self) -> None:
+        self._next: dict[TopicPartition, int] = {}
+        self._retried: set[tuple[TopicPartition, int]] = set()
+        self.gaps_read_again = 0
+        self.records_lost = 0
+
+    def expect(self, partition: TopicPartition, offset: int | None) -> None:
+        """The partition was sent to ``offset`` (None: to wherever the log starts, so nothing is expected)."""
+        if offset is None:
+            self._next.pop(partition, None)
+        else:
+            self._next[partition] = offset
+
+    def keep_only(self, partitions: Iterable[TopicPartition]) -> None:
+        """A new assignment: a partition not in it may be read by another member before it comes back."""
+        keep = set(partitions)
+        self._next = {tp: offset for tp, offset in self._next.items() if tp in keep}
+
+    def clear(self) -> None:
+        self._next.clear()
+
+    def check(self, records: Sequence[Record]) -> tuple[list[Record], dict[TopicPartition, int]]:
+        """The records that continue their partitions, and the partitions to send back (to the first offset
+        missing). Records of a partition sent back are all held back: they come again after the missing ones.
+        """
+        kept: list[Record] = []
+        back: dict[TopicPartition, int] = {}
+        expected = self._next
+        for record in records:
+            tp = (record.topic, record.partition)
+            if tp in back:
+                continue
+            want = expected.get(tp)
+            if want is not None and record.offset > want:
+                if (tp, want) not in self._retried:
+                    self._retried.add((tp, want))
+                    self.gaps_read_again += 1
+                    back[tp] = want
+                    log.warning(
+                        "records skipped by the log client, reading them again",
+                        extra=fields(topic=tp[0], partition=tp[1], expected=want, got=record.offset),
+                    )
+                    continue
+                self._retried.discard((tp, want))
+                self.records_lost += record.offset - want
+                log.error(
+                    "records no longer on the log: deleted by retention or truncated before they were indexed",
+                    extra=fields(topic=tp[0], partition=tp[1], first_missing=want, next_held=record.offset),
+                )
+            expected[tp] = record.offset + 1
+            kept.append(record)
+        return kept, back
