@@ -51,6 +51,9 @@ JOIN_TIMEOUT_S = 30.0
 #: and how long the filling may take in all
 FILL_WAIT_S = 0.1
 FILL_LIMIT_S = 2.0
+#: a consumer that hands over nothing while its group has records waiting and commits nothing is replaced after
+#: this long (:meth:`KafkaLog._watch_stall`)
+STALL_S = 120.0
 
 
 class KafkaLog:
@@ -70,6 +73,8 @@ class KafkaLog:
         self._erased: dict[str, ErasedSubject] = {}
         self._consumers: dict[str, KafkaConsumer] = {}
         self._continuity: dict[str, Continuity] = {}  # per group: where each partition's next record starts
+        self._stalled: dict[str, tuple[float, dict[TP, int]]] = {}  # per group: since when, at which commits
+        self.consumers_replaced = 0
         self._known_topics: set[str] = set()
         self._lock = threading.Lock()
         try:
@@ -200,15 +205,60 @@ class KafkaLog:
                     records = self._within(consumer, self._fill(consumer, records, max_records, max_bytes), max_bytes)
                     records = self._continuous(consumer, group, records)
                     if records:
+                        self._stalled.pop(group, None)
                         return records
                     continue  # every partition polled was sent back to records it had skipped
                 assigned = consumer.assignment()
                 if assigned and self._at_end(consumer, assigned):
+                    self._stalled.pop(group, None)
                     return []
                 if time.monotonic() > deadline:
-                    return []
+                    break
         except KafkaError as exc:
             raise TransientError(f"poll for {group} failed: {exc}") from exc
+        self._watch_stall(group, topics)
+        return []
+
+    def _watch_stall(self, group: str, topics: Sequence[str]) -> None:
+        """Replace the group's consumer when it has handed over nothing for :data:`STALL_S` while the group's
+        committed offsets are behind the log's ends and have not moved: nobody in the group is reading.
+
+        A consumer can stay stuck after a broker restart: seen here with kafka-python 3.0.12 as a rejoin
+        whose assignment was computed without the topics' metadata ("No partition metadata"), and as
+        assigned partitions that were never fetched again; the worker then polled an empty log for
+        minutes with thousands of records waiting. Only the group's committed offsets tell a stuck
+        consumer from one with no partitions to read in a group where others read them, so the check runs
+        only after a whole poll (:data:`JOIN_TIMEOUT_S`) brought nothing. A new consumer joins the group
+        again and starts from the committed offsets, so nothing is skipped and the batch in flight, if
+        any, is committed by it or delivered again.
+        """
+        committed = self.committed(group, topics)
+        ends = self.end_offsets(topics)
+        if all(committed.get(tp, 0) >= end for tp, end in ends.items()):
+            self._stalled.pop(group, None)
+            return
+        now = time.monotonic()
+        since, seen = self._stalled.get(group, (now, committed))
+        if seen != committed:
+            since, seen = now, committed
+        if now - since < STALL_S:
+            self._stalled[group] = (since, seen)
+            return
+        waiting = sum(max(0, end - committed.get(tp, 0)) for tp, end in ends.items())
+        log.warning(
+            "consumer handed over nothing while records wait: replacing it",
+            extra=fields(group=group, waiting=waiting, stalled_s=round(now - since)),
+        )
+        self._stalled.pop(group, None)
+        self.consumers_replaced += 1
+        stuck = self._consumers.pop(group, None)
+        self._continuity.pop(group, None)
+        if stuck is not None:
+            try:
+                stuck.close(autocommit=False)
+            except KafkaError as exc:  # it is being dropped: a failed leave only delays the next rebalance
+                log.info("stuck consumer did not close cleanly", extra=fields(group=group, error=str(exc)))
+        self._consumer(group, topics)
 
     def _records(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> list[Record]:
         return [

@@ -5,6 +5,7 @@ from typing import Any
 
 from kafka.structs import TopicPartition
 
+from ingest import kafka_log
 from ingest.kafka_log import KafkaLog
 
 Message = namedtuple("Message", "offset key value")
@@ -32,12 +33,17 @@ class ScriptedConsumer:
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.seeks.append((partition, offset))
 
+    def close(self, autocommit: bool = True) -> None:
+        self.closed = True
+
 
 def _log(consumer: ScriptedConsumer) -> KafkaLog:
     log = KafkaLog.__new__(KafkaLog)  # no admin client or producer: only poll is exercised
     log.namespace = "t"
     log._consumers = {"indexer": consumer}  # type: ignore[dict-item]
     log._continuity = {}
+    log._stalled = {}
+    log.consumers_replaced = 0
     return log
 
 
@@ -118,3 +124,65 @@ def test_records_gone_from_the_log_are_reported_once_read_again_and_reading_goes
     assert consumer.seeks == [(TopicPartition("t.feedback", 0), 2)]
     assert log._continuity["indexer"].records_lost == 7
     assert "records no longer on the log" in caplog.text
+
+
+class Group:
+    """The group's committed offsets and the log's ends, as the stall watch reads them (no broker)."""
+
+    def __init__(self, log: KafkaLog, committed: int, end: int) -> None:
+        self.committed, self.end = committed, end
+        log.committed = lambda group, topics: {("feedback", 0): self.committed}  # type: ignore[method-assign]
+        log.end_offsets = lambda topics: {("feedback", 0): self.end}  # type: ignore[method-assign]
+        log._consumer = lambda group, topics: log._consumers.setdefault(group, ScriptedConsumer([]))  # type: ignore
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_a_consumer_bringing_nothing_while_the_group_is_behind_and_commits_nothing_is_replaced(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(kafka_log, "time", clock)
+    stuck = ScriptedConsumer([])
+    log = _log(stuck)
+    Group(log, committed=10, end=500)
+    log._watch_stall("indexer", ["feedback"])
+    clock.now += kafka_log.STALL_S - 1
+    log._watch_stall("indexer", ["feedback"])
+    assert log._consumers["indexer"] is stuck  # not yet
+    clock.now += 2
+    log._watch_stall("indexer", ["feedback"])
+    assert log.consumers_replaced == 1
+    assert getattr(stuck, "closed", False)
+    assert log._consumers["indexer"] is not stuck  # a new member, reading from the committed offsets
+
+
+def test_a_quiet_consumer_is_kept_while_the_group_commits_or_has_nothing_waiting(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(kafka_log, "time", clock)
+    idle = ScriptedConsumer([])
+    log = _log(idle)
+    group = Group(log, committed=10, end=500)
+    for _ in range(5):  # another member holds the partitions and makes progress
+        log._watch_stall("indexer", ["feedback"])
+        clock.now += kafka_log.STALL_S
+        group.committed += 50
+    group.committed = group.end  # caught up: nothing waits, however long nothing comes
+    for _ in range(3):
+        log._watch_stall("indexer", ["feedback"])
+        clock.now += kafka_log.STALL_S * 2
+    assert log.consumers_replaced == 0 and log._consumers["indexer"] is idle
+
+
+def test_a_poll_that_brings_nothing_until_its_deadline_watches_for_a_stall(monkeypatch):
+    monkeypatch.setattr(kafka_log, "JOIN_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(kafka_log, "STALL_S", 0.0)
+    stuck = ScriptedConsumer([])
+    log = _log(stuck)
+    Group(log, committed=0, end=3)
+    assert log.poll("indexer", ["feedback"], max_records=10, timeout=0.0) == []
+    assert log.consumers_replaced == 1 and log._consumers["indexer"] is not stuck
