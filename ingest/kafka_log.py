@@ -172,6 +172,10 @@ class KafkaLog:
                 # stretch of time evenly instead of one partition's months, so each month's cells are
                 # recomputed fewer times (200,000 events: 7,204 atom summaries instead of 12,262)
                 max_partition_fetch_bytes=1024 * 1024,
+                # a rejoin right after a broker restart can be assigned nothing, the leader's metadata lacking
+                # the topics' partitions ("No partition metadata"); the next metadata refresh corrects the
+                # assignment, so it comes after 30 s rather than the client's default 5 minutes
+                metadata_max_age_ms=30_000,
             )
             listener = _Assignments(self, consumer, self._continuity.setdefault(group, Continuity()))
             consumer.subscribe([self._t(t) for t in topics], listener=listener)
@@ -193,7 +197,10 @@ class KafkaLog:
         into 5,189 documents where a whole batch makes about 14,000), so the batch is filled from
         further polls while records keep arriving (:meth:`_fill`): the worker's batch size, not the
         fetch size, decides how many records a write takes. Past ``max_bytes`` the batch is cut and
-        the consumer sent back to the first record left out of each partition (:meth:`_within`).
+        the consumer sent back to the first record left out of each partition (:meth:`_within`). A
+        partition whose records do not continue where the last ones ended is sent back to the first one
+        missing (:meth:`_continuous`). After :data:`JOIN_TIMEOUT_S` with nothing, [] too, and the
+        consumer is checked for a stall (:meth:`_watch_stall`).
         """
         consumer = self._consumer(group, topics)
         deadline = time.monotonic() + max(timeout, JOIN_TIMEOUT_S)
