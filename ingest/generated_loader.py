@@ -264,7 +264,9 @@ def _string_tests(validators: list[Any], v: str, tag: str, namespace: dict[str, 
     return tests
 
 
-Bound = tuple[float, bool]  # a limit and whether it is inclusive
+#: a limit and whether it is inclusive; ``int | float``, not ``float``: compiled by mypyc, a ``float`` slot turns an int
+#: limit into a float, and the loader would then be written with ``0.0 <= v`` (slower, and inexact past 2**53)
+Bound = tuple[int | float, bool]
 
 
 def _bounds(validator: validate.Range) -> tuple[Bound | None, Bound | None]:

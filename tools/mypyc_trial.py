@@ -19,7 +19,12 @@ then compiled / pure for each. Figures are printed, never asserted (see README, 
 
 ``identity`` runs ``mittari demo --no-serve --events N --until 2026-01-01`` from each copy into its own
 data directory and prints a SHA-256 over every row of every table of its ``index.sqlite`` (rows in
-rowid order, or sorted where a table has no rowid), and whether the two copies stored the same bytes.
+rowid order, or sorted where a table has no rowid), and whether the two copies stored the same bytes; then
+it sends a corpus of good and hostile records (:data:`_CHECK_CORPUS`: demo events, and the same events
+truncated, on the wrong topic, with identity codes and e-mails in ids, personal data in text, deep nesting,
+huge integers, lone surrogates, ``NaN``, impossible or non-strict times, small floats, unknown and missing
+keys) through each copy's ``ingest.worker.check`` and compares a SHA-256 over every answer (the redacted
+event's JSON with its key order and what was redacted, or the dead letter's reason).
 """
 
 from __future__ import annotations
@@ -144,6 +149,19 @@ def _run(tree: Path, *arguments: str) -> str:
     return "\n".join(line for line in (done.stdout + done.stderr).splitlines() if not line.startswith('{"ts"'))
 
 
+def _run_python(tree: Path, source: str) -> str:
+    """``source`` run by this interpreter from a copy; what it printed."""
+    done = subprocess.run(  # noqa: S603 (this interpreter, the trial's own source)
+        [sys.executable, "-c", source],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def _figures(output: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for line in output.splitlines():
@@ -206,6 +224,75 @@ def table_digests(path: Path) -> dict[str, str]:
         conn.close()
 
 
+#: run by each copy's interpreter (``python -c``): the digest of ``ingest.worker.check`` over good and hostile records
+_CHECK_CORPUS = r"""
+import hashlib, json, random
+from datetime import date
+from ingest.demo_data import generate
+from ingest.events import EVENT_TYPES, encode_event
+from ingest.worker import check
+
+rng = random.Random(11)
+good = list(generate(2000, seed=5, until=date(2026, 1, 1)))
+records = [(EVENT_TYPES[e["type"]][0], encode_event(e)) for e in good]
+
+def altered(event, change):
+    event = json.loads(json.dumps(event))
+    change(event)
+    return (EVENT_TYPES.get(event.get("type"), ("feedback",))[0], json.dumps(event, ensure_ascii=False).encode())
+
+def text(event, value):
+    for key, old in event["payload"].items():
+        if isinstance(old, str):
+            event["payload"][key] = value
+            return
+    event["payload"]["description"] = value
+
+changes = [
+    lambda e: e.update(subject_id="fb-131052-308T"),
+    lambda e: e.update(event_id="matti.meikalainen@example.fi"),
+    lambda e: e.update(source="FI4950009420028730"),
+    lambda e: text(e, "Soita Matti Virtaselle 040 123 4567 tai matti@example.fi, tili FI49 5000 9420 0287 30"),
+    lambda e: text(e, "Kivenlahdentie 7 B 12, Espoo; hetu 010203A123N"),
+    lambda e: e["payload"].update(nested=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]),
+    lambda e: e.update(sequence=10**30),
+    lambda e: e.update(sequence=-1),
+    lambda e: e["payload"].update(lat=float("nan")),
+    lambda e: e["payload"].update(lat=1e-05),
+    lambda e: e.update(occurred_at="2025-02-30T00:00:00Z"),
+    lambda e: e.update(occurred_at="2025-01-01T12:00:00+02:00"),
+    lambda e: e.update(occurred_at="0999-01-01T00:00:00Z"),
+    lambda e: e.update(unknown_key=1),
+    lambda e: e.pop("subject_id"),
+    lambda e: e.update(type="feedback.nothing"),
+    lambda e: e.update(schema_version=True),
+    lambda e: text(e, "x" * 20001),
+    lambda e: text(e, None),
+    lambda e: text(e, 12),
+]
+for event in good[:300]:
+    records.append(altered(event, rng.choice(changes)))
+    topic, raw = records[len(records) - 1 - rng.randrange(300)]
+    records.append((topic, raw[: rng.randrange(len(raw))]))
+    records.append(("governance" if topic != "governance" else "feedback", raw))
+    records.append((topic, raw.replace(b'"', b'"\\ud800', 1)))
+    records.append((topic, raw.replace(b"}", b', "x": NaN}', 1)))
+    records.append((topic, b"\xff" + raw))
+digest = hashlib.sha256()
+refused = 0
+for topic, raw in records:
+    answer = check(topic, raw)
+    if isinstance(answer, str):
+        refused += 1
+        digest.update(answer.encode("utf-8", "surrogatepass") + b"\n")
+    else:
+        event, found = answer
+        digest.update(json.dumps([event, sorted(found.items())], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        digest.update(b"\n")
+print(f"{digest.hexdigest()} over {len(records)} records, {refused} refused")
+"""
+
+
 def _identity(out: Path, events: int) -> int:
     digests = {}
     for tree in TREES:
@@ -223,7 +310,12 @@ def _identity(out: Path, events: int) -> int:
         )
         print(f"{name:>28} {digest} {mark}")
     print("every table byte-identical" if same else "the compiled copy stored other bytes")
-    return 0 if same else 1
+    answers = {tree: _run_python(out / tree, _CHECK_CORPUS) for tree in TREES}
+    for tree in TREES:
+        print(f"ingest.worker.check, {tree:>8}: {answers[tree]}")
+    checked_same = answers["pure"] == answers["compiled"]
+    print("the same answers and reasons" if checked_same else "the compiled copy answered otherwise")
+    return 0 if same and checked_same else 1
 
 
 if __name__ == "__main__":
