@@ -869,21 +869,21 @@ class _Checkpointer:
         self._asked = threading.Condition(self._lock)
         self._wanted = False  # a commit since the last checkpoint began
         self._closing = False
-        self._thread: threading.Thread | None = None
+        self._runner: threading.Thread | None = None
 
     def request(self) -> None:
         with self._lock:
             self._wanted = True
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="index-checkpoint", daemon=True)
-                self._thread.start()
+            if self._runner is None:
+                self._runner = threading.Thread(target=self._run, name="index-checkpoint", daemon=True)
+                self._runner.start()
             self._asked.notify()
 
     def close(self) -> None:
         """Checkpoint once more if a commit came after the last checkpoint began, then stop."""
         with self._lock:
             self._closing = True
-            thread = self._thread
+            thread = self._runner
             self._asked.notify()
         if thread is not None:
             thread.join()
@@ -897,7 +897,7 @@ class _Checkpointer:
                     if not self._wanted and not self._closing:
                         self._asked.wait(_CHECKPOINT_IDLE_SECONDS)
                     if not self._wanted:  # idle, or closing with nothing left to copy
-                        self._thread = None
+                        self._runner = None
                         return
                     self._wanted = False
                 if conn is not None and _inode(self.path) not in (None, inode):

@@ -82,9 +82,9 @@ def test_an_idle_checkpoint_thread_ends_and_the_next_write_starts_another(tmp_pa
     checkpointer = store._checkpointer
     assert checkpointer is not None
     deadline = time.monotonic() + 10
-    while checkpointer._thread is not None and time.monotonic() < deadline:
+    while checkpointer._runner is not None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert checkpointer._thread is None  # ended, and its connection closed
+    assert checkpointer._runner is None  # ended, and its connection closed
     assert _ids_in_database_file_alone(path, tmp_path) == {f"fb-{i}" for i in range(10)}
     store.write([_doc(i) for i in range(10, 20)])
     store.close()
