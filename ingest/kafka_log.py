@@ -387,7 +387,14 @@ class KafkaLog:
             raise TransientError(f"rewind for {group} failed: {exc}") from exc
 
     def wait(self, group: str, seconds: float, stop: threading.Event | None = None) -> None:
-        """Wait while keeping the group membership: partitions paused, poll still called."""
+        """Wait while keeping the group membership: partitions paused, poll still called.
+
+        A poll here hands nothing over. Pausing does not make sure of that: a rebalance inside the poll
+        assigns partitions anew, unpaused, and the same poll may fetch and return their records, moving
+        their positions past them. Any records it returns are therefore given back, each partition sent
+        back to its first one. Dropping them lost them: the next batch started after them and its commit
+        covered them (seen as events missing after a broker restart, `test_kafka_broker_restart_mid_ingest`).
+        """
         consumer = self._consumers.get(group)
         deadline = time.monotonic() + seconds
         if consumer is None:
@@ -398,7 +405,10 @@ class KafkaLog:
                 assigned = consumer.assignment()
                 if assigned:
                     consumer.pause(*assigned)
-                consumer.poll(timeout_ms=int(min(1.0, max(0.05, deadline - time.monotonic())) * 1000))
+                given = consumer.poll(timeout_ms=int(min(1.0, max(0.05, deadline - time.monotonic())) * 1000))
+                for tp, messages in given.items():
+                    if messages:
+                        consumer.seek(tp, messages[0].offset)
         except KafkaError as exc:
             log.warning("poll while paused failed", extra=fields(group=group, error=str(exc)))
         finally:

@@ -186,3 +186,34 @@ def test_a_poll_that_brings_nothing_until_its_deadline_watches_for_a_stall(monke
     Group(log, committed=0, end=3)
     assert log.poll("indexer", ["feedback"], max_records=10, timeout=0.0) == []
     assert log.consumers_replaced == 1 and log._consumers["indexer"] is not stuck
+
+
+class RebalancingConsumer(ScriptedConsumer):
+    """A rebalance inside a poll: the partitions come back assigned anew, unpaused, and the poll returns their
+    records although every partition was paused before it."""
+
+    def __init__(self, polls: list[dict[TopicPartition, list[Message]]]) -> None:
+        super().__init__(polls)
+        self.paused_now: set[TopicPartition] = set()
+
+    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Message]]:
+        return super().poll(timeout_ms, max_records or 500)  # the client's own max_poll_records
+
+    def assignment(self) -> set[Any]:
+        return {TopicPartition("t.feedback", p) for p in range(3)}
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.paused_now.update(partitions)
+
+    def paused(self) -> set[TopicPartition]:
+        return set(self.paused_now)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self.paused_now.difference_update(partitions)
+
+
+def test_records_a_poll_returns_while_waiting_are_given_back_not_dropped():
+    consumer = RebalancingConsumer([dict([_messages(0, 478, 3), _messages(2, 7, 2)])])
+    _log(consumer).wait("indexer", 0.3)
+    assert sorted(consumer.seeks) == [(TopicPartition("t.feedback", 0), 478), (TopicPartition("t.feedback", 2), 7)]
+    assert consumer.paused_now == set()  # and the partitions are read again once the wait is over
