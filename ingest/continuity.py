@@ -16,7 +16,9 @@ unclean broker failure); it is reported as records lost, with the offsets, and r
 
 Expectations are dropped when they stop being the worker's to keep: after a rewind to the committed offsets
 (:meth:`expect`), for partitions that another member may have read meanwhile (:meth:`keep_only`, called on
-every new assignment), and when the group is left (:meth:`clear`). A record at or before the expected offset
+every new assignment), and when the group is left (:meth:`clear`). A partition without one (newly assigned,
+or first read) must start at the group's committed offset, where the client puts a new assignment: the log
+sets that as its expectation before checking (:meth:`unknown`). A record at or before the expected offset
 is a repeat (a rewind, a redelivery): accepted, since folding is idempotent by event id.
 """
 
@@ -54,6 +56,10 @@ class Continuity:
 
     def clear(self) -> None:
         self._next.clear()
+
+    def unknown(self, records: Sequence[Record]) -> set[TopicPartition]:
+        """The partitions of ``records`` with no expected offset yet."""
+        return {(r.topic, r.partition) for r in records} - self._next.keys()
 
     def check(self, records: Sequence[Record]) -> tuple[list[Record], dict[TopicPartition, int]]:
         """The records that continue their partitions, and the partitions to send back (to the first offset

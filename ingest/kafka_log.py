@@ -321,8 +321,13 @@ class KafkaLog:
 
     def _continuous(self, consumer: KafkaConsumer, group: str, records: list[Record]) -> list[Record]:
         """``records`` without any partition's records after a gap, and that partition sent back to the gap
-        (ingest/continuity.py: a position the client moved past records it never handed over)."""
-        kept, back = self._continuity.setdefault(group, Continuity()).check(records)
+        (ingest/continuity.py: a position the client moved past records it never handed over). A partition
+        seen for the first time since an assignment is expected at the group's committed offset (one
+        offset fetch a partition, after each rebalance only)."""
+        continuity = self._continuity.setdefault(group, Continuity())
+        for topic, partition in continuity.unknown(records):  # newly assigned: where the group left it
+            continuity.expect((topic, partition), consumer.committed(TopicPartition(self._t(topic), partition)))
+        kept, back = continuity.check(records)
         for (topic, partition), offset in back.items():
             consumer.seek(TopicPartition(self._t(topic), partition), offset)
         return kept

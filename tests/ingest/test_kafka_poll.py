@@ -18,6 +18,7 @@ class ScriptedConsumer:
         self.polls = polls
         self.asked: list[int] = []
         self.seeks: list[tuple[TopicPartition, int]] = []
+        self.commits: dict[TopicPartition, int] = {}
 
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Message]]:
         self.asked.append(max_records or 0)
@@ -35,6 +36,9 @@ class ScriptedConsumer:
 
     def close(self, autocommit: bool = True) -> None:
         self.closed = True
+
+    def committed(self, partition: TopicPartition) -> int | None:
+        return self.commits.get(partition)
 
 
 def _log(consumer: ScriptedConsumer) -> KafkaLog:
@@ -217,3 +221,14 @@ def test_records_a_poll_returns_while_waiting_are_given_back_not_dropped():
     _log(consumer).wait("indexer", 0.3)
     assert sorted(consumer.seeks) == [(TopicPartition("t.feedback", 0), 478), (TopicPartition("t.feedback", 2), 7)]
     assert consumer.paused_now == set()  # and the partitions are read again once the wait is over
+
+
+def test_a_newly_assigned_partition_must_start_where_the_group_committed():
+    """After a rebalance the client puts a partition at the group's committed offset: a first record further on
+    means records were passed over before they reached a batch (as a wait that dropped them did)."""
+    consumer = ScriptedConsumer([dict([_messages(0, 534, 2)]), {}, dict([_messages(0, 478, 3)])])
+    consumer.commits[TopicPartition("t.feedback", 0)] = 478
+    log = _log(consumer)
+    records = log.poll("indexer", ["feedback"], max_records=3, timeout=0.5)
+    assert [r.offset for r in records] == [478, 479, 480]
+    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 478)]
