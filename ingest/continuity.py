@@ -15,11 +15,12 @@ The same gap a second time means the log no longer holds them (retention, or a t
 unclean broker failure); it is reported as records lost, with the offsets, and reading goes on.
 
 Expectations are dropped when they stop being the worker's to keep: after a rewind to the committed offsets
-(:meth:`expect`), for partitions that another member may have read meanwhile (:meth:`keep_only`, called on
-every new assignment), and when the group is left (:meth:`clear`). A partition without one (newly assigned,
-or first read) must start at the group's committed offset, where the client puts a new assignment: the log
-sets that as its expectation before checking (:meth:`unknown`). A record at or before the expected offset
-is a repeat (a rewind, a redelivery): accepted, since folding is idempotent by event id.
+(:meth:`expect`), for partitions that another member may have read meanwhile (:meth:`assigned`, called on
+every new assignment), and when the group is left (:meth:`clear`). A partition newly assigned must start at
+the group's committed offset, where the client puts it: :meth:`assigned` marks it :attr:`pending`, and the
+log sets that offset as its expectation before its next check, so the cost falls on rebalances, not on every
+record. A record at or before the expected offset is a repeat (a rewind, a redelivery): accepted, since
+folding is idempotent by event id.
 """
 
 from __future__ import annotations
@@ -38,28 +39,29 @@ class Continuity:
 
     def __init__(self) -> None:
         self._next: dict[TopicPartition, int] = {}
+        self.pending: set[TopicPartition] = set()  # newly assigned: expected at the committed offset, not yet read
         self._retried: set[tuple[TopicPartition, int]] = set()
         self.gaps_read_again = 0
         self.records_lost = 0
 
     def expect(self, partition: TopicPartition, offset: int | None) -> None:
         """The partition was sent to ``offset`` (None: to wherever the log starts, so nothing is expected)."""
+        self.pending.discard(partition)
         if offset is None:
             self._next.pop(partition, None)
         else:
             self._next[partition] = offset
 
-    def keep_only(self, partitions: Iterable[TopicPartition]) -> None:
-        """A new assignment: a partition not in it may be read by another member before it comes back."""
-        keep = set(partitions)
-        self._next = {tp: offset for tp, offset in self._next.items() if tp in keep}
+    def assigned(self, partitions: Iterable[TopicPartition]) -> None:
+        """A new assignment, whole: a partition held throughout keeps its expectation, one not in it may be read
+        by another member before it comes back, and one new to it is :attr:`pending`."""
+        held = set(partitions)
+        self._next = {tp: offset for tp, offset in self._next.items() if tp in held}
+        self.pending = held - self._next.keys()
 
     def clear(self) -> None:
         self._next.clear()
-
-    def unknown(self, records: Sequence[Record]) -> set[TopicPartition]:
-        """The partitions of ``records`` with no expected offset yet."""
-        return {(r.topic, r.partition) for r in records} - self._next.keys()
+        self.pending.clear()
 
     def check(self, records: Sequence[Record]) -> tuple[list[Record], dict[TopicPartition, int]]:
         """The records that continue their partitions, and the partitions to send back (to the first offset

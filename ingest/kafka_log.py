@@ -40,7 +40,17 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from core.errors import TransientError
 from core.logs import fields
 from ingest.continuity import Continuity
-from ingest.log import ERASURE_TOPIC, MAX_BATCH_BYTES, DeadLetter, ErasedSubject, Erasure, Outgoing, RawDropped, Record
+from ingest.log import (
+    ERASURE_TOPIC,
+    MAX_BATCH_BYTES,
+    DeadLetter,
+    ErasedSubject,
+    Erasure,
+    Outgoing,
+    RawDropped,
+    Record,
+    behind,
+)
 from ingest.log import TopicPartition as TP
 
 log = logging.getLogger(__name__)
@@ -240,8 +250,8 @@ class KafkaLog:
         any, is committed by it or delivered again.
         """
         committed = self.committed(group, topics)
-        ends = self.end_offsets(topics)
-        if all(committed.get(tp, 0) >= end for tp, end in ends.items()):
+        waiting = behind(self.end_offsets(topics), committed)
+        if not waiting:
             self._stalled.pop(group, None)
             return
         now = time.monotonic()
@@ -251,7 +261,6 @@ class KafkaLog:
         if now - since < STALL_S:
             self._stalled[group] = (since, seen)
             return
-        waiting = sum(max(0, end - committed.get(tp, 0)) for tp, end in ends.items())
         log.warning(
             "consumer handed over nothing while records wait: replacing it",
             extra=fields(group=group, waiting=waiting, stalled_s=round(now - since)),
@@ -322,10 +331,10 @@ class KafkaLog:
     def _continuous(self, consumer: KafkaConsumer, group: str, records: list[Record]) -> list[Record]:
         """``records`` without any partition's records after a gap, and that partition sent back to the gap
         (ingest/continuity.py: a position the client moved past records it never handed over). A partition
-        seen for the first time since an assignment is expected at the group's committed offset (one
-        offset fetch a partition, after each rebalance only)."""
+        newly assigned is expected at the group's committed offset (one offset fetch a partition, after
+        each rebalance only)."""
         continuity = self._continuity.setdefault(group, Continuity())
-        for topic, partition in continuity.unknown(records):  # newly assigned: where the group left it
+        for topic, partition in sorted(continuity.pending):  # newly assigned: where the group left it
             continuity.expect((topic, partition), consumer.committed(TopicPartition(self._t(topic), partition)))
         kept, back = continuity.check(records)
         for (topic, partition), offset in back.items():
@@ -544,7 +553,7 @@ class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-py
         """``assigned`` is only the added partitions under the cooperative protocol: the whole assignment,
         already in place when this is called, is what to keep."""
         held = self.consumer.assignment()
-        self.continuity.keep_only((self.owner._short(tp.topic), tp.partition) for tp in held)
+        self.continuity.assigned((self.owner._short(tp.topic), tp.partition) for tp in held)
 
     def on_partitions_lost(self, lost: set[TopicPartition]) -> None:
         self.continuity.clear()  # evicted: another member may read them before they come back

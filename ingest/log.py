@@ -178,8 +178,11 @@ class EventLog(Protocol):
 
 def lag(log: EventLog, group: str, topics: Sequence[str]) -> int:
     """Records appended but not yet committed by the group."""
-    ends = log.end_offsets(topics)
-    done = log.committed(group, topics)
+    return behind(log.end_offsets(topics), log.committed(group, topics))
+
+
+def behind(ends: Mapping[TopicPartition, int], done: Mapping[TopicPartition, int]) -> int:
+    """Records between each partition's committed offset (``done``, 0 if absent) and its end."""
     return sum(max(0, end - done.get(tp, 0)) for tp, end in ends.items())
 
 

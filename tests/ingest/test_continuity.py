@@ -62,7 +62,12 @@ def test_expectations_follow_rewinds_and_assignments():
     assert continuity.check(_records(0, 10))[1] == {}
     continuity.expect(("feedback", 1), None)  # rewound to the log's beginning: anything may come first
     assert continuity.check(_records(1, 50))[1] == {}
-    continuity.keep_only([("feedback", 0), ("feedback", 1)])  # service 0 went to another member
+    continuity.assigned([("feedback", 0), ("feedback", 1)])  # service 0 went to another member
+    assert continuity.pending == set()  # the two kept are held throughout
     assert continuity.check(_records(0, 40, topic="service"))[1] == {}
+    continuity.assigned([("feedback", 0), ("feedback", 1), ("service", 2)])
+    assert continuity.pending == {("service", 2)}  # new: to be expected at the group's committed offset
+    continuity.expect(("service", 2), 7)
+    assert continuity.pending == set() and continuity.check(_records(2, 9, topic="service"))[1] == {("service", 2): 7}
     continuity.clear()
     assert continuity.check(_records(0, 99))[1] == {}

@@ -6,6 +6,7 @@ from typing import Any
 from kafka.structs import TopicPartition
 
 from ingest import kafka_log
+from ingest.continuity import Continuity
 from ingest.kafka_log import KafkaLog
 
 Message = namedtuple("Message", "offset key value")
@@ -229,6 +230,8 @@ def test_a_newly_assigned_partition_must_start_where_the_group_committed():
     consumer = ScriptedConsumer([dict([_messages(0, 534, 2)]), {}, dict([_messages(0, 478, 3)])])
     consumer.commits[TopicPartition("t.feedback", 0)] = 478
     log = _log(consumer)
+    log._continuity["indexer"] = Continuity()
+    log._continuity["indexer"].assigned([("feedback", 0)])  # what the rebalance listener does
     records = log.poll("indexer", ["feedback"], max_records=3, timeout=0.5)
     assert [r.offset for r in records] == [478, 479, 480]
     assert consumer.seeks == [(TopicPartition("t.feedback", 0), 478)]
