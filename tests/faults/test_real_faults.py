@@ -162,7 +162,8 @@ def missing_report(real, index, state, expected, caplog) -> str:
     from kafka import KafkaConsumer, TopicPartition
 
     differing = sorted(d for d in expected if state.get(d) != expected[d])
-    wanted = {e["event_id"]: e["subject_id"] for e in EVENTS if e["subject_id"] in set(differing)}
+    subjects = set(differing)
+    wanted = {e["event_id"]: e["subject_id"] for e in EVENTS if e["subject_id"] in subjects}
     for doc_id in differing:
         doc = index.get(doc_id)
         for event in doc.events if doc else []:
