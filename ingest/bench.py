@@ -202,13 +202,9 @@ def _drop(settings: Settings) -> None:
         es.indices.delete(index=f"{settings.namespace}*", allow_no_indices=True, expand_wildcards="all")
     index.close()
     if settings.event_log.startswith("kafka://"):
-        from kafka.admin import KafkaAdminClient
+        from ingest.kafka_log import delete_topics
 
-        admin = KafkaAdminClient(bootstrap_servers=settings.event_log.removeprefix("kafka://").split(","))
-        mine = [t for t in admin.list_topics() if t.startswith(settings.namespace + ".")]
-        if mine:
-            admin.delete_topics(mine)
-        admin.close()
+        delete_topics(settings.event_log, settings.namespace)
 
 
 def fill(settings: Settings, events: int, echo: Callable[[str], None] = print, seed: int = 7) -> dict[str, float]:

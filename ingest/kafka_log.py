@@ -1,11 +1,21 @@
-"""The Kafka event log (kafka-python), for a city's scale: many producers, several workers per group.
+"""The Kafka event log (confluent-kafka, on librdkafka), for a city's scale: many producers, several workers a group.
 
 Topics are ``{namespace}.{family}`` with several partitions; events are keyed
 by subject id, so one item's events stay in order within a partition. Offsets
-are committed only explicitly, after the index has the batch. A rebalance can
-only happen inside ``poll`` — after the previous batch was committed and before
-the next is taken — so a revoked partition never has an uncommitted batch that
-was indexed elsewhere; the new owner resumes from the committed offset.
+are committed only explicitly, after the index has the batch. The group's
+rebalances are served only inside ``poll`` and ``wait`` (librdkafka runs the
+protocol in its own thread but hands assignments to the application there), and
+a commit made with a generation the group has left is refused, so a revoked
+partition never has an uncommitted batch that was indexed elsewhere; the new
+owner resumes from the committed offset.
+
+Why librdkafka rather than kafka-python: its consumer decodes fetched records in
+C on its own threads. Polling 100,000 demo records cost the worker's interpreter
+24 µs a record with kafka-python 3.0.12 and under 4 µs with this client, counting
+its threads (README, Performance → Ingest). And a partition assigned again always
+starts at the group's committed offset, where kafka-python kept positions across
+rebalances (the cause of the events lost inside ``wait`` before 2026-11-29, see
+CHANGELOG).
 
 Dead letters go to ``{namespace}.dead-letters`` with the original bytes as the
 value and the reason and origin in headers; that topic is created with
@@ -27,15 +37,20 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
-from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
-from kafka.structs import OffsetAndMetadata, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # re-exported, no __all__
 
 from core.errors import TransientError
 from core.logs import fields
@@ -53,17 +68,36 @@ from ingest.log import (
 )
 from ingest.log import TopicPartition as TP
 
+Headers = list[tuple[str, str | bytes | None]]
+
 log = logging.getLogger(__name__)
+#: librdkafka's own messages (connections, the group's protocol), forwarded when the client is served
+client_log = logging.getLogger("ingest.kafka_client")
 
 DEAD_LETTER_TOPIC = "dead-letters"
 JOIN_TIMEOUT_S = 30.0
-#: filling a batch from further polls (:meth:`KafkaLog._fill`): how long one poll may wait for more records,
-#: and how long the filling may take in all
+#: filling a batch (:meth:`KafkaLog._take`): how long a further consume may wait for more records, and how long
+#: the filling may take in all
 FILL_WAIT_S = 0.1
 FILL_LIMIT_S = 2.0
 #: a consumer that hands over nothing while its group has records waiting and commits nothing is replaced after
 #: this long (:meth:`KafkaLog._watch_stall`)
 STALL_S = 120.0
+#: requests to the cluster (metadata, offsets, topic creation) give up after this long
+REQUEST_TIMEOUT_S = 30.0
+#: an append gives up on a record the cluster has not acknowledged after this long (the producer's own retries
+#: inside it), and reports it
+SEND_TIMEOUT_S = 60.0
+#: the broker's default ``message.max.bytes``: no record on a topic is larger, so asking for ``n`` more records
+#: with ``n`` MiB left of a batch's byte bound cannot overshoot it by more than one record
+LARGEST_RECORD = 1024 * 1024
+#: errors of a partition whose leader is moving or not yet ready (just created, a broker restarting): asked again
+NOT_READY = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError._UNKNOWN_PARTITION,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+}
 
 
 class KafkaLog:
@@ -79,27 +113,45 @@ class KafkaLog:
         self.namespace = namespace
         self.partitions = partitions
         self.dead_letter_retention_ms = dead_letter_retention_days * 86_400_000
-        self._erasure_reader: KafkaConsumer | None = None
+        self._erasure_reader: Consumer | None = None
+        self._erasure_next: dict[TP, int] = {}
         self._erased: dict[str, ErasedSubject] = {}
-        self._consumers: dict[str, KafkaConsumer] = {}
+        self._consumers: dict[str, Consumer] = {}
         self._continuity: dict[str, Continuity] = {}  # per group: where each partition's next record starts
         self._stalled: dict[str, tuple[float, dict[TP, int]]] = {}  # per group: since when, at which commits
         self.consumers_replaced = 0
         self._known_topics: set[str] = set()
-        self._lock = threading.Lock()
-        try:
-            self._admin = KafkaAdminClient(bootstrap_servers=self.servers, client_id=f"{namespace}-admin")
-            self._producer = KafkaProducer(
-                bootstrap_servers=self.servers,
-                client_id=f"{namespace}-producer",
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                batch_size=512 * 1024,
-                max_request_size=2 * 1024 * 1024,
+        self._observers: dict[str, Consumer] = {}  # per group: reads and commits offsets without joining it
+        self._producer = Producer(
+            self._config(
+                f"{namespace}-producer",
+                **{
+                    "acks": "all",
+                    "enable.idempotence": True,
+                    "linger.ms": 5,
+                    "batch.size": 512 * 1024,
+                    "message.max.bytes": 2 * 1024 * 1024,
+                    "message.timeout.ms": int(SEND_TIMEOUT_S * 1000),
+                },
             )
-        except KafkaError as exc:
+        )
+        # metadata and the ends of partitions; librdkafka connects lazily, so ask once: an unreachable cluster is
+        # said here, not at the first poll
+        self._meta = self._reader()
+        try:
+            self._meta.list_topics(timeout=10)
+        except KafkaException as exc:
             raise TransientError(f"Kafka at {','.join(self.servers)} cannot be reached: {exc}") from exc
+
+    def _config(self, client_id: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "bootstrap.servers": ",".join(self.servers),
+            "client.id": client_id,
+            "logger": client_log,
+            "error_cb": _client_error,
+            "log.connection.close": False,  # idle connections closed by the broker are not news
+            **extra,
+        }
 
     # -- names -------------------------------------------------------------------------------------
     def _t(self, topic: str) -> str:
@@ -115,80 +167,155 @@ class KafkaLog:
         missing = [self._t(t) for t in topics if self._t(t) not in self._known_topics]
         if not missing:
             return
-        specs = {name: self._topic_spec(name) for name in missing}
-        try:
-            self._admin.create_topics(specs, raise_errors=False, wait_for_metadata=True)
-        except TopicAlreadyExistsError:
-            pass
-        except KafkaError as exc:
-            raise TransientError(f"topics {missing} cannot be created: {exc}") from exc
+        admin = self._admin()  # kept until the answers are in: a client collected meanwhile cancels them
+        futures = admin.create_topics(
+            [self._new_topic(name) for name in missing],
+            operation_timeout=REQUEST_TIMEOUT_S,
+            request_timeout=REQUEST_TIMEOUT_S,
+        )
+        for name, future in futures.items():
+            try:
+                future.result()
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise TransientError(f"topic {name} cannot be created: {exc}") from exc
+        for name in missing:
+            self._wait_for_leaders(name)
         self._known_topics.update(missing)
 
-    def _topic_spec(self, name: str) -> dict[str, object]:
+    def _wait_for_leaders(self, name: str) -> None:
+        """Until every partition of a topic just created has a leader: a producer or an assignment that came
+        sooner would find none."""
+        deadline = time.monotonic() + REQUEST_TIMEOUT_S
+        while True:
+            try:
+                found = self._meta.list_topics(topic=name, timeout=REQUEST_TIMEOUT_S).topics.get(name)
+            except KafkaException as exc:
+                raise TransientError(f"metadata for {name} unavailable: {exc}") from exc
+            partitions = found.partitions if found is not None and found.error is None else {}
+            if partitions and all(p.leader >= 0 for p in partitions.values()):
+                return
+            if time.monotonic() > deadline:
+                raise TransientError(f"topic {name} has no leader after {REQUEST_TIMEOUT_S:.0f} s")
+            time.sleep(0.1)
+
+    def _new_topic(self, name: str) -> NewTopic:
         """Event topics: the broker's retention; dead letters: the raw retention; erasures: compacted, one partition."""
         if name == self._t(ERASURE_TOPIC):
-            return {"num_partitions": 1, "replication_factor": 1, "configs": {"cleanup.policy": "compact"}}
-        spec: dict[str, object] = {"num_partitions": self.partitions, "replication_factor": 1}
+            return NewTopic(name, num_partitions=1, replication_factor=1, config={"cleanup.policy": "compact"})
         if name == self._t(DEAD_LETTER_TOPIC):
-            spec["configs"] = {"retention.ms": str(self.dead_letter_retention_ms)}
-        return spec
+            config = {"retention.ms": str(self.dead_letter_retention_ms)}
+            return NewTopic(name, num_partitions=self.partitions, replication_factor=1, config=config)
+        return NewTopic(name, num_partitions=self.partitions, replication_factor=1)
 
     def _partitions(self, topic: str) -> list[TopicPartition]:
         self._ensure_topics([topic])
-        consumer = self._plain_consumer()
+        name = self._t(topic)
         try:
-            numbers = consumer.partitions_for_topic(self._t(topic)) or set()
-        finally:
-            consumer.close()
-        return [TopicPartition(self._t(topic), p) for p in sorted(numbers)]
+            found = self._meta.list_topics(topic=name, timeout=REQUEST_TIMEOUT_S).topics.get(name)
+        except KafkaException as exc:
+            raise TransientError(f"metadata for {name} unavailable: {exc}") from exc
+        return [TopicPartition(name, p) for p in sorted(found.partitions if found else ())]
 
-    def _plain_consumer(self, group: str | None = None) -> KafkaConsumer:
-        return KafkaConsumer(
-            bootstrap_servers=self.servers,
-            group_id=self._g(group) if group else None,
-            enable_auto_commit=False,
-            client_id=f"{self.namespace}-reader",
-        )
+    def _admin(self) -> AdminClient:
+        """A new admin client for each of the rare operations that need one (creating topics, deleting a group).
+
+        Not one kept for the log's life: after a broker restart, librdkafka 2.16's admin client kept failing
+        offset requests (``list_consumer_group_offsets`` timed out, ``list_offsets`` answered
+        FENCED_LEADER_EPOCH) for as long as it was watched (90 s), while a new one and the consumers'
+        own offset calls answered at once (measured with the broker restarted under them).
+        """
+        return AdminClient(self._config(f"{self.namespace}-admin"))
+
+    def _watermarks(self, partitions: Sequence[TopicPartition]) -> dict[TP, tuple[int, int]]:
+        """Each partition's first and next offset, asked of the broker (a partition not ready yet: again, for
+        :data:`REQUEST_TIMEOUT_S` at most)."""
+        found: dict[TP, tuple[int, int]] = {}
+        deadline = time.monotonic() + REQUEST_TIMEOUT_S
+        for tp in partitions:
+            while True:
+                try:
+                    low, high = self._meta.get_watermark_offsets(
+                        TopicPartition(tp.topic, tp.partition), timeout=REQUEST_TIMEOUT_S, cached=False
+                    )
+                    break
+                except KafkaException as exc:
+                    if exc.args[0].code() not in NOT_READY or time.monotonic() > deadline:
+                        raise TransientError(f"offsets of {tp.topic}[{tp.partition}] unavailable: {exc}") from exc
+                    time.sleep(0.2)
+            found[(self._short(tp.topic), tp.partition)] = (low, high)
+        return found
+
+    def _reader(self) -> Consumer:
+        """A consumer that is assigned partitions and never joins a group or commits (librdkafka wants a
+        group id all the same)."""
+        return Consumer(self._config(f"{self.namespace}-reader", **{"group.id": self._g("reader")}))
 
     # -- producing ---------------------------------------------------------------------------------
     def append(self, topic: str, records: Sequence[Outgoing]) -> int:
         self._ensure_topics([topic])
-        name = self._t(topic)
-        try:
-            futures = [self._producer.send(name, key=r.key.encode(), value=r.value) for r in records]
-            self._producer.flush(timeout=60)
-            for future in futures:
-                future.get(timeout=60)
-        except KafkaError as exc:
-            raise TransientError(f"append to {name} failed: {exc}") from exc
+        self._send(self._t(topic), ((r.key.encode(), r.value, None) for r in records))
         return len(records)
 
+    def _send(self, name: str, records: Iterable[tuple[bytes, bytes, Headers | None]]) -> None:
+        """Produce and wait until the cluster acknowledged every record (``acks=all``); raise if any failed."""
+        failed: list[KafkaError] = []
+
+        def delivered(error: KafkaError | None, _message: Message) -> None:
+            if error is not None:
+                failed.append(error)
+
+        try:
+            for key, value, headers in records:
+                while True:
+                    try:
+                        self._producer.produce(name, value=value, key=key, headers=headers, on_delivery=delivered)
+                        break
+                    except BufferError:  # the local queue is full: let deliveries drain it
+                        self._producer.poll(0.1)
+            left = self._producer.flush(SEND_TIMEOUT_S + 15)
+        except KafkaException as exc:
+            raise TransientError(f"append to {name} failed: {exc}") from exc
+        if left:
+            raise TransientError(f"append to {name}: {left} records not acknowledged in {SEND_TIMEOUT_S + 15:.0f} s")
+        if failed:
+            raise TransientError(f"append to {name} failed for {len(failed)} records: {failed[0]}")
+
     # -- consuming ---------------------------------------------------------------------------------
-    def _consumer(self, group: str, topics: Sequence[str]) -> KafkaConsumer:
+    def _consumer(self, group: str, topics: Sequence[str]) -> Consumer:
         consumer = self._consumers.get(group)
         if consumer is None:
             self._ensure_topics(topics)
-            consumer = KafkaConsumer(
-                bootstrap_servers=self.servers,
-                group_id=self._g(group),
-                client_id=f"{self.namespace}-{group}",
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                max_poll_interval_ms=300_000,
-                session_timeout_ms=10_000,
-                heartbeat_interval_ms=3_000,
-                fetch_max_bytes=32 * 1024 * 1024,
-                # 1 MB a partition (about 1,700 demo records), not 8: a batch then takes every partition's
-                # stretch of time evenly instead of one partition's months, so each month's cells are
-                # recomputed fewer times (200,000 events: 7,204 atom summaries instead of 12,262)
-                max_partition_fetch_bytes=1024 * 1024,
-                # a rejoin right after a broker restart can be assigned nothing, the leader's metadata lacking
-                # the topics' partitions ("No partition metadata"); the next metadata refresh corrects the
-                # assignment, so it comes after 30 s rather than the client's default 5 minutes
-                metadata_max_age_ms=30_000,
+            consumer = Consumer(
+                self._config(
+                    f"{self.namespace}-{group}",
+                    **{
+                        "group.id": self._g(group),
+                        "enable.auto.commit": False,
+                        "enable.auto.offset.store": False,
+                        "auto.offset.reset": "earliest",
+                        "max.poll.interval.ms": 300_000,
+                        "session.timeout.ms": 10_000,
+                        "heartbeat.interval.ms": 3_000,
+                        "fetch.max.bytes": 32 * 1024 * 1024,
+                        # 1 MB a partition (about 1,700 demo records), not more: a batch then takes every
+                        # partition's stretch of time evenly instead of one partition's months, so each month's
+                        # cells are recomputed fewer times (200,000 events: 7,204 atom summaries instead of 12,262)
+                        "max.partition.fetch.bytes": 1024 * 1024,
+                        # what the client fetches ahead of the worker, in all (librdkafka's default is 64 MB)
+                        "queued.max.messages.kbytes": 32 * 1024,
+                        "topic.metadata.refresh.interval.ms": 30_000,
+                    },
+                )
             )
-            listener = _Assignments(self, consumer, self._continuity.setdefault(group, Continuity()))
-            consumer.subscribe([self._t(t) for t in topics], listener=listener)
+            continuity = self._continuity.setdefault(group, Continuity())
+            assignments = _Assignments(self, group, continuity)
+            consumer.subscribe(
+                [self._t(t) for t in topics],
+                on_assign=assignments.on_assign,
+                on_revoke=assignments.on_revoke,
+                on_lost=assignments.on_lost,
+            )
             self._consumers[group] = consumer
         return consumer
 
@@ -202,25 +329,20 @@ class KafkaLog:
     ) -> list[Record]:
         """Records after the group's position; [] only once every assigned partition is at its end.
 
-        One ``KafkaConsumer.poll`` hands over what its completed fetches hold, often one partition's
-        fetch (200,000 demo records asked for in batches of 20,000 came in 11 batches, the first folding
-        into 5,189 documents where a whole batch makes about 14,000), so the batch is filled from
-        further polls while records keep arriving (:meth:`_fill`): the worker's batch size, not the
-        fetch size, decides how many records a write takes. Past ``max_bytes`` the batch is cut and
-        the consumer sent back to the first record left out of each partition (:meth:`_within`). A
-        partition whose records do not continue where the last ones ended is sent back to the first one
-        missing (:meth:`_continuous`). After :data:`JOIN_TIMEOUT_S` with nothing, [] too, and the
-        consumer is checked for a stall (:meth:`_watch_stall`).
+        The batch is taken in several consumes (:meth:`_take`) so that its bytes stay bounded: the
+        worker's batch size, not one fetch, decides how many records a write takes. Past ``max_bytes``
+        the batch is cut and the consumer sent back to the first record left out of each partition
+        (:meth:`_within`). A partition whose records do not continue where the last ones ended is sent
+        back to the first one missing (:meth:`_continuous`). After :data:`JOIN_TIMEOUT_S` with
+        nothing, [] too, and the consumer is checked for a stall (:meth:`_watch_stall`).
         """
         consumer = self._consumer(group, topics)
         deadline = time.monotonic() + max(timeout, JOIN_TIMEOUT_S)
         try:
             while True:
-                batch = consumer.poll(timeout_ms=int(max(timeout, 0.2) * 1000), max_records=max_records)
-                records = self._records(batch)
+                records = self._take(group, consumer, max_records, max_bytes, max(timeout, 0.2))
                 if records:
-                    records = self._within(consumer, self._fill(consumer, records, max_records, max_bytes), max_bytes)
-                    records = self._continuous(consumer, group, records)
+                    records = self._continuous(consumer, group, self._within(consumer, records, max_bytes))
                     if records:
                         self._stalled.pop(group, None)
                         return records
@@ -231,20 +353,76 @@ class KafkaLog:
                     return []
                 if time.monotonic() > deadline:
                     break
-        except KafkaError as exc:
+        except KafkaException as exc:
             raise TransientError(f"poll for {group} failed: {exc}") from exc
         self._watch_stall(group, topics)
         return []
+
+    def _take(self, group: str, consumer: Consumer, max_records: int, max_bytes: int, wait: float) -> list[Record]:
+        """Up to ``max_records`` records, the first consume waiting up to ``wait`` for them, further ones
+        :data:`FILL_WAIT_S`, for :data:`FILL_LIMIT_S` in all (a trickle of records must not hold a batch back).
+
+        A consume returns once it has the records asked for or its wait is over, so a short answer means
+        the log has no more for now. Each asks for no more records than there are MiB left under
+        ``max_bytes`` (at least one): no record is larger than :data:`LARGEST_RECORD`, so a batch holds at
+        most ``max_bytes`` and one record. Each consume continues every partition where the last stopped,
+        so appending keeps the order within each partition.
+        """
+        records: list[Record] = []
+        held = 0
+        limit = time.monotonic() + FILL_LIMIT_S
+        while len(records) < max_records and held < max_bytes:
+            ask = min(max_records - len(records), max(1, (max_bytes - held) // LARGEST_RECORD))
+            messages = consumer.consume(ask, wait if not records else FILL_WAIT_S)
+            more = self._records(group, messages)
+            records += more
+            held += sum(len(r.value or b"") for r in more)  # a null value (a tombstone) is dead-lettered later
+            if len(messages) < ask or time.monotonic() > limit:
+                break
+        return records
+
+    def _records(self, group: str, messages: Sequence[Message]) -> list[Record]:
+        """Records of the messages; a message carrying an error is logged, and a fatal one replaces the consumer.
+
+        A key that is not UTF-8 (a hostile producer) is read with replacement characters: the record still
+        reaches the worker, which judges its value.
+        """
+        cut = len(self.namespace) + 1
+        records = []
+        for m in messages:
+            error = m.error()
+            if error is not None:
+                self._message_error(group, error)
+                continue
+            key = m.key()
+            records.append(
+                Record(
+                    m.topic()[cut:],  # type: ignore[index]  # a message without an error has its topic
+                    m.partition(),  # type: ignore[arg-type]
+                    m.offset(),  # type: ignore[arg-type]
+                    key.decode(errors="replace") if isinstance(key, bytes) else (key or ""),
+                    m.value(),  # type: ignore[arg-type]
+                )
+            )
+        return records
+
+    def _message_error(self, group: str, error: KafkaError) -> None:
+        if error.fatal():
+            consumer = self._consumers.pop(group, None)
+            self._continuity.pop(group, None)
+            if consumer is not None:
+                consumer.close()
+            raise TransientError(f"the consumer of {group} failed and is replaced: {error}")
+        log.warning("the Kafka consumer reported an error", extra=fields(group=group, error=str(error)))
 
     def _watch_stall(self, group: str, topics: Sequence[str]) -> None:
         """Replace the group's consumer when it has handed over nothing for :data:`STALL_S` while the group's
         committed offsets are behind the log's ends and have not moved: nobody in the group is reading.
 
-        A consumer can stay stuck after a broker restart: seen here with kafka-python 3.0.12 as a rejoin
-        whose assignment was computed without the topics' metadata ("No partition metadata"), and as
-        assigned partitions that were never fetched again; the worker then polled an empty log for
-        minutes with thousands of records waiting. Only the group's committed offsets tell a stuck
-        consumer from one with no partitions to read in a group where others read them, so the check runs
+        Seen with kafka-python after a broker restart (a rejoin assigned nothing, or assigned partitions
+        never fetched again: the worker polled an empty log for minutes with thousands of records
+        waiting); kept with librdkafka as a guard, since only the group's committed offsets tell a stuck
+        consumer from one with no partitions to read in a group where others read them. The check runs
         only after a whole poll (:data:`JOIN_TIMEOUT_S`) brought nothing. A new consumer joins the group
         again and starts from the committed offsets, so nothing is skipped and the batch in flight, if
         any, is committed by it or delivered again.
@@ -267,46 +445,20 @@ class KafkaLog:
         )
         self._stalled.pop(group, None)
         self.consumers_replaced += 1
-        stuck = self._consumers.pop(group, None)
-        self._continuity.pop(group, None)
-        if stuck is not None:
-            try:
-                stuck.close(autocommit=False)
-            except KafkaError as exc:  # it is being dropped: a failed leave only delays the next rebalance
-                log.info("stuck consumer did not close cleanly", extra=fields(group=group, error=str(exc)))
+        self._drop_consumer(group)
         self._consumer(group, topics)
 
-    def _records(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> list[Record]:
-        return [
-            Record(self._short(tp.topic), tp.partition, m.offset, (m.key or b"").decode(), m.value)
-            for tp, messages in sorted(batch.items(), key=lambda kv: (kv[0].topic, kv[0].partition))
-            for m in messages
-        ]
+    def _drop_consumer(self, group: str) -> None:
+        """Leave the group and forget what was known about its partitions."""
+        consumer = self._consumers.pop(group, None)
+        self._continuity.pop(group, None)
+        if consumer is not None:
+            try:
+                consumer.close()
+            except KafkaException as exc:  # it is being dropped: a failed leave only delays the next rebalance
+                log.info("consumer did not close cleanly", extra=fields(group=group, error=str(exc)))
 
-    def _fill(
-        self, consumer: KafkaConsumer, records: list[Record], max_records: int, max_bytes: int = MAX_BATCH_BYTES
-    ) -> list[Record]:
-        """More records after ``records``, up to ``max_records``, while a poll brings some within
-        :data:`FILL_WAIT_S`, for :data:`FILL_LIMIT_S` at most (a trickle of records must not hold a batch back).
-
-        Each poll continues every partition where the previous one stopped, so appending keeps the
-        order within each partition. Nothing is committed here: if the group rebalances inside one of
-        these polls, the worker's commit is refused and the batch is read again from the committed
-        offsets, as with a rebalance in the first poll (folding is idempotent by event id).
-        """
-        limit = time.monotonic() + FILL_LIMIT_S
-        held = sum(len(r.value or b"") for r in records)  # a null value (a tombstone) is dead-lettered later
-        while len(records) < max_records and held < max_bytes and time.monotonic() < limit:
-            more = self._records(
-                consumer.poll(timeout_ms=int(FILL_WAIT_S * 1000), max_records=max_records - len(records))
-            )
-            if not more:
-                break
-            records += more
-            held += sum(len(r.value or b"") for r in more)
-        return records
-
-    def _within(self, consumer: KafkaConsumer, records: list[Record], max_bytes: int) -> list[Record]:
+    def _within(self, consumer: Consumer, records: list[Record], max_bytes: int) -> list[Record]:
         """The longest prefix of ``records`` within ``max_bytes`` (at least one record); the consumer seeks each
         partition back to its first record left out, so the next poll starts there.
 
@@ -321,65 +473,85 @@ class KafkaLog:
         else:
             return records
         kept, left = records[:n], records[n:]
-        first_left: dict[tuple[str, int], int] = {}
+        first_left: dict[TP, int] = {}
         for record in left:
             first_left.setdefault((record.topic, record.partition), record.offset)
         for (topic, partition), offset in first_left.items():
-            consumer.seek(TopicPartition(self._t(topic), partition), offset)
+            consumer.seek(TopicPartition(self._t(topic), partition, offset))
         return kept
 
-    def _continuous(self, consumer: KafkaConsumer, group: str, records: list[Record]) -> list[Record]:
+    def _continuous(self, consumer: Consumer, group: str, records: list[Record]) -> list[Record]:
         """``records`` without any partition's records after a gap, and that partition sent back to the gap
         (ingest/continuity.py: a position the client moved past records it never handed over). A partition
-        newly assigned is expected at the group's committed offset (one offset fetch a partition, after
-        each rebalance only)."""
+        newly assigned is expected at the group's committed offset (one offset request, after each
+        rebalance only)."""
         continuity = self._continuity.setdefault(group, Continuity())
-        for topic, partition in sorted(continuity.pending):  # newly assigned: where the group left it
-            continuity.expect((topic, partition), consumer.committed(TopicPartition(self._t(topic), partition)))
+        if continuity.pending:  # newly assigned: where the group left it
+            pending = [TopicPartition(self._t(t), p) for t, p in sorted(continuity.pending)]
+            for tp in consumer.committed(pending, timeout=REQUEST_TIMEOUT_S):
+                continuity.expect((self._short(tp.topic), tp.partition), tp.offset if tp.offset >= 0 else None)
         kept, back = continuity.check(records)
         for (topic, partition), offset in back.items():
-            consumer.seek(TopicPartition(self._t(topic), partition), offset)
+            consumer.seek(TopicPartition(self._t(topic), partition, offset))
         return kept
 
-    @staticmethod
-    def _at_end(consumer: KafkaConsumer, assigned: set[TopicPartition]) -> bool:
-        ends = consumer.end_offsets(list(assigned))
-        return all(consumer.position(tp) >= ends[tp] for tp in assigned if tp not in consumer.paused())
+    def _at_end(self, consumer: Consumer, assigned: list[TopicPartition]) -> bool:
+        """Every assigned partition's position at its end. A partition nothing was read from since its assignment
+        has no position yet: it stands at the group's committed offset, or at the log's start if none."""
+        at: dict[TP, int] = {}
+        unread: list[TopicPartition] = []
+        for tp in consumer.position(assigned):
+            if tp.offset >= 0:
+                at[(self._short(tp.topic), tp.partition)] = tp.offset
+            else:
+                unread.append(tp)
+        if unread:
+            never: list[TopicPartition] = []
+            for tp in consumer.committed(unread, timeout=REQUEST_TIMEOUT_S):
+                if tp.offset >= 0:
+                    at[(self._short(tp.topic), tp.partition)] = tp.offset
+                else:
+                    never.append(tp)
+            at.update({tp: low for tp, (low, _) in self._watermarks(never).items()})
+        return all(at[tp] >= high for tp, (_, high) in self._watermarks(assigned).items())
+
+    def _observer(self, group: str) -> Consumer:
+        """A consumer with the group's id that never joins it: it reads the group's committed offsets, from any
+        thread (a test or ``mittari status`` while the worker reads), and commits for a group nobody reads."""
+        observer = self._observers.get(group)
+        if observer is None:
+            observer = Consumer(
+                self._config(
+                    f"{self.namespace}-{group}-observer", **{"group.id": self._g(group), "enable.auto.commit": False}
+                )
+            )
+            self._observers[group] = observer
+        return observer
 
     def commit(self, group: str, offsets: Mapping[TP, int]) -> None:
-        consumer = self._consumers.get(group)
-        if consumer is None:
-            consumer = self._consumers[group] = self._plain_consumer(group)
-        payload = {TopicPartition(self._t(t), p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
+        """Commit as the group's member when this log reads for it; otherwise as an outsider, which the
+        cluster accepts only while the group has no members (a reset, a tool)."""
+        wanted = [TopicPartition(self._t(t), p, o) for (t, p), o in offsets.items()]
+        committer = self._consumers.get(group) or self._observer(group)
         try:
-            consumer.commit(payload)
-        except CommitFailedError as exc:
-            raise TransientError(f"commit for {group} refused after a rebalance: {exc}") from exc
-        except KafkaError as exc:
-            raise TransientError(f"commit for {group} failed: {exc}") from exc
+            done = committer.commit(offsets=wanted, asynchronous=False) or []
+        except KafkaException as exc:
+            raise TransientError(f"commit for {group} failed (refused after a rebalance?): {exc}") from exc
+        refused = [tp for tp in done if tp.error is not None]
+        if refused:
+            raise TransientError(f"commit for {group} refused for {len(refused)} partitions: {refused[0].error}")
 
     def committed(self, group: str, topics: Sequence[str]) -> dict[TP, int]:
-        consumer = self._plain_consumer(group)
+        tps = [tp for topic in topics for tp in self._partitions(topic)]
         try:
-            result: dict[TP, int] = {}
-            for topic in topics:
-                for tp in self._partitions(topic):
-                    result[(topic, tp.partition)] = consumer.committed(tp) or 0
-            return result
-        except KafkaError as exc:
+            found = self._observer(group).committed(tps, timeout=REQUEST_TIMEOUT_S)
+        except KafkaException as exc:
             raise TransientError(f"committed offsets for {group} unavailable: {exc}") from exc
-        finally:
-            consumer.close()
+        return {(self._short(tp.topic), tp.partition): max(tp.offset, 0) for tp in found}
 
     def end_offsets(self, topics: Sequence[str]) -> dict[TP, int]:
-        consumer = self._plain_consumer()
-        try:
-            tps = [tp for topic in topics for tp in self._partitions(topic)]
-            return {(self._short(tp.topic), tp.partition): end for tp, end in consumer.end_offsets(tps).items()}
-        except KafkaError as exc:
-            raise TransientError(f"end offsets unavailable: {exc}") from exc
-        finally:
-            consumer.close()
+        tps = [tp for topic in topics for tp in self._partitions(topic)]
+        return {tp: high for tp, (_, high) in self._watermarks(tps).items()}
 
     def rewind(self, group: str, topics: Sequence[str]) -> None:
         consumer = self._consumers.get(group)
@@ -387,27 +559,26 @@ class KafkaLog:
             return
         try:
             assigned = consumer.assignment()
-            if assigned:
-                consumer.resume(*assigned)
+            if not assigned:
+                return
+            consumer.resume(assigned)
             continuity = self._continuity.setdefault(group, Continuity())
-            for tp in assigned:
-                committed = consumer.committed(tp)
-                if committed is None:
-                    consumer.seek_to_beginning(tp)
-                else:
-                    consumer.seek(tp, committed)
-                continuity.expect((self._short(tp.topic), tp.partition), committed)
-        except KafkaError as exc:
+            for tp in consumer.committed(assigned, timeout=REQUEST_TIMEOUT_S):
+                offset = tp.offset if tp.offset >= 0 else None
+                consumer.seek(TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING if offset is None else offset))
+                continuity.expect((self._short(tp.topic), tp.partition), offset)
+        except KafkaException as exc:
             raise TransientError(f"rewind for {group} failed: {exc}") from exc
 
     def wait(self, group: str, seconds: float, stop: threading.Event | None = None) -> None:
-        """Wait while keeping the group membership: partitions paused, poll still called.
+        """Wait while keeping the group membership: partitions paused, the consumer still served.
 
-        A poll here hands nothing over. Pausing does not make sure of that: a rebalance inside the poll
-        assigns partitions anew, unpaused, and the same poll may fetch and return their records, moving
-        their positions past them. Any records it returns are therefore given back, each partition sent
-        back to its first one. Dropping them lost them: the next batch started after them and its commit
-        covered them (seen as events missing after a broker restart, `test_kafka_broker_restart_mid_ingest`).
+        librdkafka heartbeats on its own thread, but a rebalance waits until the application is served
+        (a consume), so the wait keeps consuming. It hands nothing over. Pausing does not make sure of
+        that: a rebalance inside the consume assigns partitions anew, unpaused, and the same consume may
+        return their records. Any records it returns are therefore given back, each partition sent back
+        to its first one. Dropping them lost them (seen with kafka-python as events missing after a
+        broker restart, `tests/faults/test_kafka_wait.py`).
         """
         consumer = self._consumers.get(group)
         deadline = time.monotonic() + seconds
@@ -418,77 +589,90 @@ class KafkaLog:
             while time.monotonic() < deadline and not (stop and stop.is_set()):
                 assigned = consumer.assignment()
                 if assigned:
-                    consumer.pause(*assigned)
-                given = consumer.poll(timeout_ms=int(min(1.0, max(0.05, deadline - time.monotonic())) * 1000))
-                for tp, messages in given.items():
-                    if messages:
-                        consumer.seek(tp, messages[0].offset)
-        except KafkaError as exc:
-            log.warning("poll while paused failed", extra=fields(group=group, error=str(exc)))
+                    consumer.pause(assigned)
+                given = consumer.consume(1000, min(1.0, max(0.05, deadline - time.monotonic())))
+                first: dict[tuple[str, int], int] = {}
+                for m in given:
+                    if m.error() is None:
+                        first.setdefault((m.topic(), m.partition()), m.offset())  # type: ignore[arg-type]
+                for (name, partition), offset in first.items():
+                    consumer.seek(TopicPartition(name, partition, offset))
+        except KafkaException as exc:
+            log.warning("consume while paused failed", extra=fields(group=group, error=str(exc)))
         finally:
-            paused = consumer.paused()
-            if paused:
-                consumer.resume(*paused)
+            try:
+                assigned = consumer.assignment()
+                if assigned:
+                    consumer.resume(assigned)
+            except KafkaException as exc:
+                log.warning("resume after a wait failed", extra=fields(group=group, error=str(exc)))
 
     def reset(self, group: str, topics: Sequence[str]) -> None:
-        consumer = self._consumers.pop(group, None)
-        if consumer is not None:
-            consumer.close()
-        self._continuity.pop(group, None)
+        self._drop_consumer(group)
         try:
-            self._admin.delete_groups([self._g(group)])
-        except KafkaError as exc:
-            log.info("group had nothing to delete", extra=fields(group=group, error=str(exc)))
+            admin = self._admin()
+            admin.delete_consumer_groups([self._g(group)], request_timeout=REQUEST_TIMEOUT_S)[self._g(group)].result()
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.GROUP_ID_NOT_FOUND:
+                raise TransientError(f"group {group} could not be deleted: {exc}") from exc
+            log.info("group had nothing to delete", extra=fields(group=group))
 
     # -- dead letters ------------------------------------------------------------------------------
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
         self._ensure_topics([DEAD_LETTER_TOPIC])
-        name = self._t(DEAD_LETTER_TOPIC)
         now = datetime.now(UTC).isoformat()
-        try:
-            futures = [
-                self._producer.send(
-                    name,
-                    key=d.origin.encode(),
-                    value=d.raw,
-                    headers=[
+        self._send(
+            self._t(DEAD_LETTER_TOPIC),
+            (
+                (
+                    d.origin.encode(),
+                    d.raw,
+                    [
                         ("mittari.reason", d.reason.encode()),
                         ("mittari.origin", d.origin.encode()),
                         ("mittari.at", (d.at or now).encode()),
                     ],
                 )
                 for d in letters
-            ]
-            self._producer.flush(timeout=60)
-            for future in futures:
-                future.get(timeout=60)
-        except KafkaError as exc:
-            raise TransientError(f"dead letters could not be written: {exc}") from exc
+            ),
+        )
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        tps = self._partitions(DEAD_LETTER_TOPIC)
-        consumer = self._plain_consumer()
+        found: list[tuple[int, DeadLetter]] = []
+        for m in self._read_whole(self._partitions(DEAD_LETTER_TOPIC)):
+            headers = _text_headers(m.headers())
+            letter = DeadLetter(
+                headers.get("mittari.origin", ""),
+                m.value() or b"",
+                headers.get("mittari.reason", ""),
+                headers.get("mittari.at", ""),
+            )
+            found.append((m.timestamp()[1], letter))
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        return [letter for _, letter in found[:limit]]
+
+    def _read_whole(self, partitions: list[TopicPartition]) -> list[Message]:
+        """Every record the partitions hold now, from their start to their end (30 s at most)."""
+        marks = self._watermarks(partitions)
+        starts = {tp: low for tp, (low, _) in marks.items()}
+        ends = {tp: high for tp, (_, high) in marks.items()}
+        reader = self._reader()
+        messages: list[Message] = []
         try:
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            ends = consumer.end_offsets(tps)
-            found: list[tuple[int, DeadLetter]] = []
+            reader.assign([TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING) for tp in partitions])
             deadline = time.monotonic() + 30
-            while any(consumer.position(tp) < ends[tp] for tp in tps) and time.monotonic() < deadline:
-                for messages in consumer.poll(timeout_ms=500).values():
-                    for m in messages:
-                        headers = {k: v.decode() for k, v in (m.headers or [])}
-                        letter = DeadLetter(
-                            headers.get("mittari.origin", ""),
-                            m.value,
-                            headers.get("mittari.reason", ""),
-                            headers.get("mittari.at", ""),
-                        )
-                        found.append((m.timestamp, letter))
-            found.sort(key=lambda pair: pair[0], reverse=True)
-            return [letter for _, letter in found[:limit]]
+            while any(starts[tp] < end for tp, end in ends.items()):
+                if time.monotonic() > deadline:
+                    raise TransientError(f"{partitions[0].topic} could not be read to its end")
+                for m in reader.consume(500, 0.5):
+                    if m.error() is None:
+                        starts[(self._short(m.topic() or ""), m.partition() or 0)] = (m.offset() or 0) + 1
+                        messages.append(m)
+        except KafkaException as exc:
+            raise TransientError(f"{partitions[0].topic} cannot be read: {exc}") from exc
         finally:
-            consumer.close()
+            reader.close()
+        return messages
 
     # -- erasure and retention ---------------------------------------------------------------------
     def erase(self, subject_id: str, reason: str, at: str) -> Erasure:
@@ -500,26 +684,34 @@ class KafkaLog:
         return Erasure(subject_id, already, events_erased=0, dead_letters_erased=0)
 
     def erased(self) -> dict[str, ErasedSubject]:
-        """The deny-list, read on from where the last call stopped (one end-offset request when nothing is new)."""
+        """The deny-list, read on from where the last call stopped (one end-offset request when nothing is new).
+
+        Offsets in a compacted topic have gaps, but the newest record is never compacted away, so reading
+        until the last record before the end reaches the end.
+        """
         try:
             if self._erasure_reader is None:
                 tps = self._partitions(ERASURE_TOPIC)
-                self._erasure_reader = self._plain_consumer()
-                self._erasure_reader.assign(tps)
-                self._erasure_reader.seek_to_beginning(*tps)
+                self._erasure_next = {tp: low for tp, (low, _) in self._watermarks(tps).items()}
+                reader = self._reader()
+                reader.assign([TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING) for tp in tps])
+                self._erasure_reader = reader
             reader = self._erasure_reader
-            tps = list(reader.assignment())
-            ends = reader.end_offsets(tps)
+            ends = {tp: high for tp, (_, high) in self._watermarks(reader.assignment()).items()}
             deadline = time.monotonic() + 30
-            while any(reader.position(tp) < ends[tp] for tp in tps):
+            while any(self._erasure_next[tp] < end for tp, end in ends.items()):
                 if time.monotonic() > deadline:
                     raise TransientError("the erasure topic could not be read to its end")
-                for messages in reader.poll(timeout_ms=500).values():
-                    for m in messages:
-                        subject = (m.key or b"").decode()
-                        data = json.loads(m.value) if m.value else {}
-                        self._erased[subject] = ErasedSubject(subject, data.get("reason", ""), data.get("at", ""))
-        except KafkaError as exc:
+                for m in reader.consume(500, 0.5):
+                    if m.error() is not None:
+                        continue
+                    self._erasure_next[(ERASURE_TOPIC, m.partition() or 0)] = (m.offset() or 0) + 1
+                    key = m.key()
+                    subject = key.decode(errors="replace") if isinstance(key, bytes) else (key or "")
+                    value = m.value()
+                    data = json.loads(value) if value else {}
+                    self._erased[subject] = ErasedSubject(subject, data.get("reason", ""), data.get("at", ""))
+        except KafkaException as exc:
             raise TransientError(f"the erasure topic cannot be read: {exc}") from exc
         return dict(self._erased)
 
@@ -530,33 +722,63 @@ class KafkaLog:
     def close(self) -> None:
         if self._erasure_reader is not None:
             self._erasure_reader.close()
-        for consumer in self._consumers.values():
-            consumer.close()
-        self._consumers.clear()
+            self._erasure_reader = None
+        for group in list(self._consumers):
+            self._drop_consumer(group)
+        for observer in self._observers.values():
+            observer.close()
+        self._observers.clear()
+        self._meta.close()
+        self._producer.flush(SEND_TIMEOUT_S)
         self._producer.close()
-        self._admin.close()
 
 
-class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python has no type hints
-    """Keeps a group's :class:`Continuity` to the partitions the consumer holds after each rebalance."""
+class _Assignments:
+    """Keeps a group's :class:`Continuity` to the partitions the consumer holds after each rebalance.
 
-    def __init__(self, owner: KafkaLog, consumer: KafkaConsumer, continuity: Continuity) -> None:
+    The callbacks run inside the consumer's ``consume``, on the worker's thread. Under the eager protocol
+    (librdkafka's default strategies) every partition is revoked before each assignment and an assignment
+    starts each partition at the group's committed offset, so every partition assigned is pending: its
+    first record must be at that offset.
+    """
+
+    def __init__(self, owner: KafkaLog, group: str, continuity: Continuity) -> None:
         self.owner = owner
-        self.consumer = consumer
+        self.group = group
         self.continuity = continuity
 
-    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """Nothing yet: under the eager protocol every partition is revoked before each assignment, and one
-        assigned again with no other member in between keeps its position, so its expectation holds."""
+    def on_assign(self, _consumer: Consumer, assigned: list[TopicPartition]) -> None:
+        held = [(self.owner._short(tp.topic), tp.partition) for tp in assigned]
+        self.continuity.clear()
+        self.continuity.assigned(held)
+        log.info("partitions assigned", extra=fields(group=self.group, partitions=sorted(held)))
 
-    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        """``assigned`` is only the added partitions under the cooperative protocol: the whole assignment,
-        already in place when this is called, is what to keep."""
-        held = self.consumer.assignment()
-        self.continuity.assigned((self.owner._short(tp.topic), tp.partition) for tp in held)
+    def on_revoke(self, _consumer: Consumer, revoked: list[TopicPartition]) -> None:
+        log.info("partitions revoked", extra=fields(group=self.group, partitions=len(revoked)))
 
-    def on_partitions_lost(self, lost: set[TopicPartition]) -> None:
+    def on_lost(self, _consumer: Consumer, lost: list[TopicPartition]) -> None:
         self.continuity.clear()  # evicted: another member may read them before they come back
+        log.warning("partitions lost: the group went on without this member", extra=fields(group=self.group))
+
+
+def _text_headers(headers: Headers | dict[str, str | bytes | None] | None) -> dict[str, str]:
+    pairs = headers.items() if isinstance(headers, dict) else headers or []
+    return {k: v.decode(errors="replace") if isinstance(v, bytes) else (v or "") for k, v in pairs}
+
+
+def _client_error(error: KafkaError) -> None:
+    """librdkafka's errors outside any request (a broker unreachable, all brokers down): it retries by itself,
+    so they are logged, and the requests that fail because of them raise."""
+    log.warning("Kafka client error", extra=fields(error=str(error), fatal=error.fatal()))
+
+
+def delete_topics(url: str, namespace: str) -> None:
+    """Delete a namespace's topics (benchmarks and tests clean up after themselves)."""
+    admin = AdminClient({"bootstrap.servers": url.removeprefix("kafka://")})
+    mine = [t for t in admin.list_topics(timeout=REQUEST_TIMEOUT_S).topics if t.startswith(namespace + ".")]
+    if mine:
+        for future in admin.delete_topics(mine, operation_timeout=REQUEST_TIMEOUT_S).values():
+            future.result()
 
 
 def from_url(url: str, namespace: str, partitions: int = 3, raw_retention_days: int = 90) -> KafkaLog:

@@ -131,15 +131,9 @@ def namespace() -> str:
 def drop_namespace(ns: str) -> None:
     """Delete a test's Kafka topics and Elasticsearch indices."""
     if "kafka" in _started:
-        from kafka.admin import KafkaAdminClient
+        from ingest.kafka_log import delete_topics
 
-        admin = KafkaAdminClient(bootstrap_servers=KAFKA_URL.removeprefix("kafka://"))
-        try:
-            mine = [t for t in admin.list_topics() if t.startswith(ns + ".")]
-            if mine:
-                admin.delete_topics(mine)
-        finally:
-            admin.close()
+        delete_topics(KAFKA_URL, ns)
     if "elasticsearch" in _started:
         from elasticsearch import Elasticsearch
 

@@ -122,7 +122,7 @@ def test_forget_on_kafka_elasticsearch_and_ckan(make_settings, clock, runner):
 
 
 def test_kafka_erasure_topic_is_compacted_and_dead_letters_age_out(make_settings):
-    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+    from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
     from ingest.log import DeadLetter
 
@@ -133,18 +133,18 @@ def test_kafka_erasure_topic_is_compacted_and_dead_letters_age_out(make_settings
         log.dead_letter([DeadLetter("feedback[0]@1", b"{}", "bad")])
     finally:
         log.close()
-    admin = KafkaAdminClient(bootstrap_servers=settings.event_log.removeprefix("kafka://"))
-    try:
-        ns = settings.namespace
-        found = admin.describe_configs(
+    admin = AdminClient({"bootstrap.servers": settings.event_log.removeprefix("kafka://")})
+    ns = settings.namespace
+    found = {
+        resource.name: {name: entry.value for name, entry in future.result().items()}
+        for resource, future in admin.describe_configs(
             [
-                ConfigResource(ConfigResourceType.TOPIC, f"{ns}.erasures"),
-                ConfigResource(ConfigResourceType.TOPIC, f"{ns}.dead-letters"),
+                ConfigResource(ResourceType.TOPIC, f"{ns}.erasures"),
+                ConfigResource(ResourceType.TOPIC, f"{ns}.dead-letters"),
             ]
-        )["topic"]
-        partitions = admin.describe_topics([f"{ns}.erasures"])[0]["partitions"]
-    finally:
-        admin.close()
-    assert found[f"{ns}.erasures"]["cleanup.policy"]["value"] == "compact"
+        ).items()
+    }
+    partitions = admin.list_topics(topic=f"{ns}.erasures", timeout=30).topics[f"{ns}.erasures"].partitions
+    assert found[f"{ns}.erasures"]["cleanup.policy"] == "compact"
     assert len(partitions) == 1
-    assert found[f"{ns}.dead-letters"]["retention.ms"]["value"] == str(7 * 86_400_000)
+    assert found[f"{ns}.dead-letters"]["retention.ms"] == str(7 * 86_400_000)

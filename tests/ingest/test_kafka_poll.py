@@ -1,45 +1,73 @@
-"""KafkaLog.poll fills a batch from successive consumer polls (no broker: a scripted consumer stands in)."""
+"""KafkaLog.poll takes a batch from successive consumes (no broker: a scripted consumer stands in)."""
 
-from collections import namedtuple
 from typing import Any
 
-from kafka.structs import TopicPartition
+import pytest
+from confluent_kafka import KafkaError, TopicPartition
 
+from core.errors import TransientError
 from ingest import kafka_log
 from ingest.continuity import Continuity
 from ingest.kafka_log import KafkaLog
 
-Message = namedtuple("Message", "offset key value")
+
+class Message:
+    """What ``Consumer.consume`` hands over, as far as the log reads it."""
+
+    def __init__(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> None:
+        self._topic, self._partition, self._offset, self._key, self._value = topic, partition, offset, key, value
+
+    def error(self) -> None:
+        return None
+
+    def topic(self) -> str:
+        return self._topic
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+    def key(self) -> bytes | None:
+        return self._key
+
+    def value(self) -> bytes | None:
+        return self._value
 
 
 class ScriptedConsumer:
-    """Hands over one prepared poll result per call (then nothing), as fetches completing one by one would."""
+    """Hands over one prepared consume result per call (then nothing); a result shorter than asked for is what a
+    consume whose wait ran out returns."""
 
-    def __init__(self, polls: list[dict[TopicPartition, list[Message]]]) -> None:
-        self.polls = polls
+    def __init__(self, consumes: list[list[Message]]) -> None:
+        self.consumes = consumes
         self.asked: list[int] = []
-        self.seeks: list[tuple[TopicPartition, int]] = []
-        self.commits: dict[TopicPartition, int] = {}
+        self.seeks: list[tuple[str, int, int]] = []
+        self.commits: dict[tuple[str, int], int] = {}
 
-    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Message]]:
-        self.asked.append(max_records or 0)
-        if not self.polls:
-            return {}
-        batch = self.polls.pop(0)
-        assert sum(len(m) for m in batch.values()) <= (max_records or 0), "a poll may not exceed max_records"
+    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
+        self.asked.append(num_messages)
+        if not self.consumes:
+            return []
+        batch = self.consumes.pop(0)
+        assert len(batch) <= num_messages, "a consume may not exceed what it was asked for"
         return batch
 
-    def assignment(self) -> set[Any]:
-        return set()
+    def assignment(self) -> list[Any]:
+        return []
 
-    def seek(self, partition: TopicPartition, offset: int) -> None:
-        self.seeks.append((partition, offset))
+    def seek(self, partition: TopicPartition) -> None:
+        self.seeks.append((partition.topic, partition.partition, partition.offset))
 
-    def close(self, autocommit: bool = True) -> None:
+    def close(self) -> None:
         self.closed = True
 
-    def committed(self, partition: TopicPartition) -> int | None:
-        return self.commits.get(partition)
+    def committed(self, partitions: list[TopicPartition], timeout: float = -1) -> list[TopicPartition]:
+        return [
+            TopicPartition(tp.topic, tp.partition, self.commits.get((tp.topic, tp.partition), -1001))
+            for tp in partitions
+        ]
 
 
 def _log(consumer: ScriptedConsumer) -> KafkaLog:
@@ -52,19 +80,18 @@ def _log(consumer: ScriptedConsumer) -> KafkaLog:
     return log
 
 
-def _messages(partition: int, start: int, count: int) -> tuple[TopicPartition, list[Message]]:
-    return TopicPartition("t.feedback", partition), [
-        Message(o, f"k{partition}".encode(), f"{partition}:{o}".encode()) for o in range(start, start + count)
+def _messages(partition: int, start: int, count: int) -> list[Message]:
+    return [
+        Message("t.feedback", partition, o, f"k{partition}".encode(), f"{partition}:{o}".encode())
+        for o in range(start, start + count)
     ]
 
 
-def test_a_batch_is_filled_from_the_fetches_that_complete_one_after_another():
-    consumer = ScriptedConsumer(
-        [dict([_messages(0, 0, 4)]), dict([_messages(1, 0, 3), _messages(0, 4, 2)]), dict([_messages(2, 0, 1)])]
-    )
-    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
-    assert len(records) == 10  # one consumer poll alone gave 4
-    assert consumer.asked == [10, 6, 1]  # never more than the batch has room for
+def test_a_batch_is_taken_in_consumes_each_asking_for_no_more_records_than_mib_left():
+    consumer = ScriptedConsumer([_messages(0, 0, 3), _messages(1, 0, 3), _messages(0, 3, 3), _messages(2, 0, 1)])
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=3 * 1024 * 1024 + 100)
+    assert len(records) == 10
+    assert consumer.asked == [3, 3, 3, 1]  # 3 MiB left: 3 records at most; then only the batch's room
     for partition in (0, 1, 2):  # each partition in offset order, none twice
         offsets = [r.offset for r in records if r.partition == partition]
         assert offsets == sorted(set(offsets))
@@ -72,61 +99,95 @@ def test_a_batch_is_filled_from_the_fetches_that_complete_one_after_another():
     assert {r.topic for r in records} == {"feedback"}
 
 
-def test_filling_stops_when_a_poll_brings_nothing():
-    consumer = ScriptedConsumer([dict([_messages(0, 0, 3)]), {}, dict([_messages(0, 3, 3)])])
+def test_taking_stops_at_a_consume_that_brings_fewer_than_asked_for():
+    consumer = ScriptedConsumer([_messages(0, 0, 3), _messages(0, 3, 3)])
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
-    assert [r.offset for r in records] == [0, 1, 2]  # the rest is left for the next batch
-    assert len(consumer.polls) == 1
+    assert [r.offset for r in records] == [0, 1, 2]  # its wait ran out: the rest is the next batch's
+    assert consumer.asked == [10] and len(consumer.consumes) == 1
 
 
-def test_a_batch_past_its_byte_budget_is_cut_and_each_partition_sent_back_to_its_first_record_left_out():
-    consumer = ScriptedConsumer([dict([_messages(0, 0, 4), _messages(1, 0, 4)])])  # values of 3 bytes
+def _sized(partition: int, start: int, sizes: list[int]) -> list[Message]:
+    return [Message("t.feedback", partition, start + n, b"k", b"x" * size) for n, size in enumerate(sizes)]
+
+
+def test_a_batch_past_its_byte_budget_is_cut_and_the_partition_sent_back_to_its_first_record_left_out():
+    consumer = ScriptedConsumer([_sized(1, 0, [10]), _sized(1, 1, [10]), _sized(1, 2, [10])])
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=18)
-    assert [(r.partition, r.offset) for r in records] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
-    assert consumer.seeks == [(TopicPartition("t.feedback", 1), 2)]  # partition 0 was taken whole
+    assert [(r.partition, r.offset) for r in records] == [(1, 0)]
+    assert consumer.asked == [1, 1]  # under 1 MiB left: one record a consume, so at most one record over
+    assert consumer.seeks == [("t.feedback", 1, 1)]
 
 
 def test_one_record_over_the_byte_budget_still_comes_alone():
-    consumer = ScriptedConsumer([dict([_messages(0, 0, 3)])])
+    consumer = ScriptedConsumer([_messages(0, 0, 1), _messages(0, 1, 1)])
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=1)
     assert [r.offset for r in records] == [0]
-    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 1)]
+    assert consumer.asked == [1] and consumer.seeks == []
 
 
 def test_a_record_without_a_value_is_handed_over_not_a_crash():
     """A tombstone (null value) on a topic is the worker's to dead-letter: the byte budget must not fail on it."""
-    partition, messages = _messages(0, 0, 2)
-    messages[0] = Message(0, b"k0", None)
-    consumer = ScriptedConsumer([{partition: messages}])
+    consumer = ScriptedConsumer([[Message("t.feedback", 0, 0, b"k0", None)], _messages(0, 1, 1)])
     records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5, max_bytes=100)
     assert [r.value for r in records] == [None, b"0:1"]
+
+
+def test_a_key_that_is_not_utf8_is_read_with_replacement_characters_not_a_crash():
+    consumer = ScriptedConsumer(
+        [[Message("t.feedback", 0, 0, b"\xff\xfe fb-1", b"{}"), Message("t.feedback", 0, 1, None, b"{}")]]
+    )
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
+    assert [r.key for r in records] == ["\ufffd\ufffd fb-1", ""]
+
+
+class Failed(Message):
+    def __init__(self, error: KafkaError) -> None:
+        super().__init__("t.feedback", 0, -1, None, None)
+        self._error = error
+
+    def error(self) -> KafkaError:  # type: ignore[override]
+        return self._error
+
+
+def test_an_error_the_consumer_hands_over_is_logged_and_reading_goes_on(caplog):
+    error = KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART, "gone for a moment")
+    consumer = ScriptedConsumer([[Failed(error), *_messages(0, 0, 2)]])
+    records = _log(consumer).poll("indexer", ["feedback"], max_records=10, timeout=0.5)
+    assert [r.offset for r in records] == [0, 1]
+    assert [r.fields["error"] for r in caplog.records] == [
+        'KafkaError{code=UNKNOWN_TOPIC_OR_PART,val=3,str="gone for a moment"}'
+    ]
+
+
+def test_a_fatal_error_replaces_the_consumer():
+    consumer = ScriptedConsumer([[Failed(KafkaError(KafkaError._FATAL, "fenced", fatal=True))]])
+    log = _log(consumer)
+    with pytest.raises(TransientError, match="fenced"):
+        log.poll("indexer", ["feedback"], max_records=10, timeout=0.5)
+    assert "indexer" not in log._consumers and getattr(consumer, "closed", False)
 
 
 def test_a_partition_whose_position_jumped_past_records_is_sent_back_to_them():
     """The client hands over offsets 0-2, then (after a rebalance or a validation moved its position) 5-6: the
     poll holds 5-6 back and seeks to 3, so 3-6 come next and nothing is skipped."""
-    consumer = ScriptedConsumer(
-        [dict([_messages(0, 0, 3)]), dict([_messages(0, 5, 2), _messages(1, 0, 2)]), dict([_messages(0, 3, 4)])]
-    )
+    consumer = ScriptedConsumer([_messages(0, 0, 3), [*_messages(0, 5, 2), *_messages(1, 0, 2)], _messages(0, 3, 4)])
     log = _log(consumer)
     first = log.poll("indexer", ["feedback"], max_records=3, timeout=0.5)
     assert [r.offset for r in first] == [0, 1, 2]
     second = log.poll("indexer", ["feedback"], max_records=4, timeout=0.5)
     assert [(r.partition, r.offset) for r in second] == [(1, 0), (1, 1)]
-    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 3)]
+    assert consumer.seeks == [("t.feedback", 0, 3)]
     third = log.poll("indexer", ["feedback"], max_records=4, timeout=0.5)
     assert [(r.partition, r.offset) for r in third] == [(0, 3), (0, 4), (0, 5), (0, 6)]
 
 
 def test_records_gone_from_the_log_are_reported_once_read_again_and_reading_goes_on(caplog):
-    consumer = ScriptedConsumer(
-        [dict([_messages(0, 0, 2)]), dict([_messages(0, 9, 1)]), {}, dict([_messages(0, 9, 2)])]
-    )  # the third poll is the filling's, which stops at nothing; then the poll goes on with the fourth
+    consumer = ScriptedConsumer([_messages(0, 0, 2), _messages(0, 9, 1), _messages(0, 9, 2)])
     log = _log(consumer)
     log.poll("indexer", ["feedback"], max_records=2, timeout=0.5)
     records = log.poll("indexer", ["feedback"], max_records=2, timeout=0.5)
     assert [r.offset for r in records] == [9, 10]  # 2-8 were asked for again and are not there
-    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 2)]
+    assert consumer.seeks == [("t.feedback", 0, 2)]
     assert log._continuity["indexer"].records_lost == 7
     assert "records no longer on the log" in caplog.text
 
@@ -194,44 +255,53 @@ def test_a_poll_that_brings_nothing_until_its_deadline_watches_for_a_stall(monke
 
 
 class RebalancingConsumer(ScriptedConsumer):
-    """A rebalance inside a poll: the partitions come back assigned anew, unpaused, and the poll returns their
-    records although every partition was paused before it."""
+    """A rebalance inside a consume: the partitions come back assigned anew, unpaused, and the consume returns
+    their records although every partition was paused before it."""
 
-    def __init__(self, polls: list[dict[TopicPartition, list[Message]]]) -> None:
-        super().__init__(polls)
-        self.paused_now: set[TopicPartition] = set()
+    def __init__(self, consumes: list[list[Message]]) -> None:
+        super().__init__(consumes)
+        self.paused_now: set[tuple[str, int]] = set()
 
-    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Message]]:
-        return super().poll(timeout_ms, max_records or 500)  # the client's own max_poll_records
+    def assignment(self) -> list[Any]:
+        return [TopicPartition("t.feedback", p) for p in range(3)]
 
-    def assignment(self) -> set[Any]:
-        return {TopicPartition("t.feedback", p) for p in range(3)}
+    def pause(self, partitions: list[TopicPartition]) -> None:
+        self.paused_now.update((tp.topic, tp.partition) for tp in partitions)
 
-    def pause(self, *partitions: TopicPartition) -> None:
-        self.paused_now.update(partitions)
-
-    def paused(self) -> set[TopicPartition]:
-        return set(self.paused_now)
-
-    def resume(self, *partitions: TopicPartition) -> None:
-        self.paused_now.difference_update(partitions)
+    def resume(self, partitions: list[TopicPartition]) -> None:
+        self.paused_now.difference_update((tp.topic, tp.partition) for tp in partitions)
 
 
-def test_records_a_poll_returns_while_waiting_are_given_back_not_dropped():
-    consumer = RebalancingConsumer([dict([_messages(0, 478, 3), _messages(2, 7, 2)])])
+def test_records_a_consume_returns_while_waiting_are_given_back_not_dropped():
+    consumer = RebalancingConsumer([[*_messages(0, 478, 3), *_messages(2, 7, 2)]])
     _log(consumer).wait("indexer", 0.3)
-    assert sorted(consumer.seeks) == [(TopicPartition("t.feedback", 0), 478), (TopicPartition("t.feedback", 2), 7)]
+    assert sorted(consumer.seeks) == [("t.feedback", 0, 478), ("t.feedback", 2, 7)]
     assert consumer.paused_now == set()  # and the partitions are read again once the wait is over
 
 
 def test_a_newly_assigned_partition_must_start_where_the_group_committed():
     """After a rebalance the client puts a partition at the group's committed offset: a first record further on
     means records were passed over before they reached a batch (as a wait that dropped them did)."""
-    consumer = ScriptedConsumer([dict([_messages(0, 534, 2)]), {}, dict([_messages(0, 478, 3)])])
-    consumer.commits[TopicPartition("t.feedback", 0)] = 478
+    consumer = ScriptedConsumer([_messages(0, 534, 2), _messages(0, 478, 3)])
+    consumer.commits[("t.feedback", 0)] = 478
     log = _log(consumer)
     log._continuity["indexer"] = Continuity()
-    log._continuity["indexer"].assigned([("feedback", 0)])  # what the rebalance listener does
+    log._continuity["indexer"].assigned([("feedback", 0)])  # what the rebalance callback does
     records = log.poll("indexer", ["feedback"], max_records=3, timeout=0.5)
     assert [r.offset for r in records] == [478, 479, 480]
-    assert consumer.seeks == [(TopicPartition("t.feedback", 0), 478)]
+    assert consumer.seeks == [("t.feedback", 0, 478)]
+
+
+def test_every_partition_of_an_assignment_is_expected_at_the_committed_offset():
+    """librdkafka starts every partition of a new assignment at the committed offset, even one this member held
+    before the rebalance, so what was expected before it no longer holds."""
+    log = _log(ScriptedConsumer([]))
+    continuity = Continuity()
+    continuity.expect(("feedback", 0), 120)
+    assignments = kafka_log._Assignments(log, "indexer", continuity)
+    assignments.on_assign(None, [TopicPartition("t.feedback", 0), TopicPartition("t.feedback", 1)])  # type: ignore[arg-type]
+    assert continuity.pending == {("feedback", 0), ("feedback", 1)}
+    kept, back = continuity.check([])
+    assert (kept, back) == ([], {})
+    assignments.on_lost(None, [])  # type: ignore[arg-type]
+    assert continuity.pending == set()
