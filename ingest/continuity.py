@@ -3,16 +3,18 @@
 Offsets in Mittari's event topics are consecutive. The producer is not transactional (no commit markers) and
 the topics are not compacted, so between two records of one partition that the log hands to the worker
 nothing is missing, unless the topic's retention deleted it first. The Kafka client keeps each partition's
-position itself: across rebalances (kafka-python 3 keeps a position when a partition stays assigned), offset
-validation after a leader change, and fetches parked while a partition is paused. If the client ever moved a
-position past records it had not handed over, the worker would commit past events it never indexed, and
-nothing downstream could tell: the lag would read 0.
+position itself: across rebalances, offset validation after a leader change, and fetches parked while a
+partition is paused (kafka-python 3, the client before librdkafka, kept a position across rebalances and
+passed records over inside a wait). If the client ever moved a position past records it had not handed
+over, the worker would commit past events it never indexed, and nothing downstream could tell: the lag
+would read 0.
 
 So :class:`Continuity` remembers, per partition, the offset the next record must have. A record further on
 means a gap. The first time a gap opens at an offset, the partition's records are held back from the batch
-and the consumer is sent back to that offset, so the records are read again if the log still holds them.
-The same gap a second time means the log no longer holds them (retention, or a truncated log after an
-unclean broker failure); it is reported as records lost, with the offsets, and reading goes on.
+and the consumer is sent back to that offset, so the records are read again if the log still holds them
+(and once they come, the gap is closed: a later rewind may open it again). The same gap a second time
+means the log no longer holds them (retention, or a truncated log after an unclean broker failure); it is
+reported as records lost, with the offsets, and reading goes on.
 
 Expectations are dropped when they stop being the worker's to keep: after a rewind to the committed offsets
 (:meth:`expect`), for partitions that another member may have read meanwhile (:meth:`assigned`, called on
@@ -57,11 +59,13 @@ class Continuity:
         by another member before it comes back, and one new to it is :attr:`pending`."""
         held = set(partitions)
         self._next = {tp: offset for tp, offset in self._next.items() if tp in held}
+        self._retried = {(tp, offset) for tp, offset in self._retried if tp in self._next}
         self.pending = held - self._next.keys()
 
     def clear(self) -> None:
         self._next.clear()
         self.pending.clear()
+        self._retried.clear()
 
     def check(self, records: Sequence[Record]) -> tuple[list[Record], dict[TopicPartition, int]]:
         """The records that continue their partitions, and the partitions to send back (to the first offset
@@ -70,11 +74,14 @@ class Continuity:
         kept: list[Record] = []
         back: dict[TopicPartition, int] = {}
         expected = self._next
+        retried = self._retried
         for record in records:
             tp = (record.topic, record.partition)
             if tp in back:
                 continue
             want = expected.get(tp)
+            if retried and record.offset == want:
+                retried.discard((tp, want))  # the gap read again was filled: the same gap later is a new one
             if want is not None and record.offset > want:
                 if (tp, want) not in self._retried:
                     self._retried.add((tp, want))

@@ -3,11 +3,12 @@
 Topics are ``{namespace}.{family}`` with several partitions; events are keyed
 by subject id, so one item's events stay in order within a partition. Offsets
 are committed only explicitly, after the index has the batch. The group's
-rebalances are served only inside ``poll`` and ``wait`` (librdkafka runs the
-protocol in its own thread but hands assignments to the application there), and
-a commit made with a generation the group has left is refused, so a revoked
-partition never has an uncommitted batch that was indexed elsewhere; the new
-owner resumes from the committed offset.
+rebalances reach the worker only inside ``poll`` and ``wait`` (librdkafka runs
+the protocol on its own thread but hands assignments over there). A commit
+covers only the partitions the member holds when it commits: a partition that
+moved to another member in between is read again by that member from the
+committed offset (repeats, which folding ignores), never skipped. A rebalance
+in the middle of taking a batch drops what the batch had gathered.
 
 Why librdkafka rather than kafka-python: its consumer decodes fetched records in
 C on its own threads. Polling 100,000 demo records cost the worker's interpreter
@@ -91,6 +92,8 @@ SEND_TIMEOUT_S = 60.0
 #: the broker's default ``message.max.bytes``: no record on a topic is larger, so asking for ``n`` more records
 #: with ``n`` MiB left of a batch's byte bound cannot overshoot it by more than one record
 LARGEST_RECORD = 1024 * 1024
+#: the most of a dead letter's raw bytes kept in its record, well under the broker's record limit
+DEAD_LETTER_RAW_BYTES = 512 * 1024
 #: errors of a partition whose leader is moving or not yet ready (just created, a broker restarting): asked again
 NOT_READY = {
     KafkaError.NOT_LEADER_FOR_PARTITION,
@@ -121,11 +124,15 @@ class KafkaLog:
         self._stalled: dict[str, tuple[float, dict[TP, int]]] = {}  # per group: since when, at which commits
         self.consumers_replaced = 0
         self._known_topics: set[str] = set()
+        self._lock = threading.Lock()  # observers are made from any thread
+        self._sending = threading.Lock()  # one append at a time: a flush serves every thread's deliveries
+        self._rewind_first: set[str] = set()  # groups whose positions a failed wait may have left past records
+        self._assignments: dict[str, int] = {}  # per group: how many assignments, revocations and losses so far
         self._observers: dict[str, Consumer] = {}  # per group: reads and commits offsets without joining it
         self._producer = Producer(
             self._config(
                 f"{namespace}-producer",
-                **{
+                {
                     "acks": "all",
                     "enable.idempotence": True,
                     "linger.ms": 5,
@@ -137,21 +144,25 @@ class KafkaLog:
         )
         # metadata and the ends of partitions; librdkafka connects lazily, so ask once: an unreachable cluster is
         # said here, not at the first poll
-        self._meta = self._reader()
+        self._meta = self._reader(served=False)
         try:
             self._meta.list_topics(timeout=10)
         except KafkaException as exc:
             raise TransientError(f"Kafka at {','.join(self.servers)} cannot be reached: {exc}") from exc
 
-    def _config(self, client_id: str, **extra: Any) -> dict[str, Any]:
-        return {
+    def _config(self, client_id: str, extra: Mapping[str, Any] | None = None, *, served: bool = True) -> dict[str, Any]:
+        """A client's configuration. librdkafka hands its log lines and errors to the application through the
+        client's queue, read only by ``consume``/``poll``/``flush``: a client never ``served`` that way (one
+        that only asks for offsets or metadata) gets neither, or they would pile up in its queue unread."""
+        config = {
             "bootstrap.servers": ",".join(self.servers),
             "client.id": client_id,
-            "logger": client_log,
-            "error_cb": _client_error,
             "log.connection.close": False,  # idle connections closed by the broker are not news
-            **extra,
+            **(extra or {}),
         }
+        if served:
+            config.update({"logger": client_log, "error_cb": _client_error})
+        return config
 
     # -- names -------------------------------------------------------------------------------------
     def _t(self, topic: str) -> str:
@@ -168,11 +179,14 @@ class KafkaLog:
         if not missing:
             return
         admin = self._admin()  # kept until the answers are in: a client collected meanwhile cancels them
-        futures = admin.create_topics(
-            [self._new_topic(name) for name in missing],
-            operation_timeout=REQUEST_TIMEOUT_S,
-            request_timeout=REQUEST_TIMEOUT_S,
-        )
+        try:
+            futures = admin.create_topics(
+                [self._new_topic(name) for name in missing],
+                operation_timeout=REQUEST_TIMEOUT_S,
+                request_timeout=REQUEST_TIMEOUT_S,
+            )
+        except KafkaException as exc:
+            raise TransientError(f"topics {missing} cannot be created: {exc}") from exc
         for name, future in futures.items():
             try:
                 future.result()
@@ -225,7 +239,7 @@ class KafkaLog:
         FENCED_LEADER_EPOCH) for as long as it was watched (90 s), while a new one and the consumers'
         own offset calls answered at once (measured with the broker restarted under them).
         """
-        return AdminClient(self._config(f"{self.namespace}-admin"))
+        return AdminClient(self._config(f"{self.namespace}-admin", served=False))
 
     def _watermarks(self, partitions: Sequence[TopicPartition]) -> dict[TP, tuple[int, int]]:
         """Each partition's first and next offset, asked of the broker (a partition not ready yet: again, for
@@ -246,10 +260,16 @@ class KafkaLog:
             found[(self._short(tp.topic), tp.partition)] = (low, high)
         return found
 
-    def _reader(self) -> Consumer:
+    def _reader(self, *, served: bool = True) -> Consumer:
         """A consumer that is assigned partitions and never joins a group or commits (librdkafka wants a
-        group id all the same)."""
-        return Consumer(self._config(f"{self.namespace}-reader", **{"group.id": self._g("reader")}))
+        group id all the same, and would commit for it every 5 s unless told not to)."""
+        return Consumer(
+            self._config(
+                f"{self.namespace}-reader",
+                {"group.id": self._g("reader"), "enable.auto.commit": False, "enable.auto.offset.store": False},
+                served=served,
+            )
+        )
 
     # -- producing ---------------------------------------------------------------------------------
     def append(self, topic: str, records: Sequence[Outgoing]) -> int:
@@ -265,6 +285,16 @@ class KafkaLog:
             if error is not None:
                 failed.append(error)
 
+        with self._sending:
+            self._send_locked(name, records, delivered, failed)
+
+    def _send_locked(
+        self,
+        name: str,
+        records: Iterable[tuple[bytes, bytes, Headers | None]],
+        delivered: Any,
+        failed: list[KafkaError],
+    ) -> None:
         try:
             for key, value, headers in records:
                 while True:
@@ -289,7 +319,7 @@ class KafkaLog:
             consumer = Consumer(
                 self._config(
                     f"{self.namespace}-{group}",
-                    **{
+                    {
                         "group.id": self._g(group),
                         "enable.auto.commit": False,
                         "enable.auto.offset.store": False,
@@ -337,10 +367,15 @@ class KafkaLog:
         nothing, [] too, and the consumer is checked for a stall (:meth:`_watch_stall`).
         """
         consumer = self._consumer(group, topics)
+        if group in self._rewind_first:
+            self.rewind(group, topics)
+            self._rewind_first.discard(group)
         deadline = time.monotonic() + max(timeout, JOIN_TIMEOUT_S)
         try:
             while True:
                 records = self._take(group, consumer, max_records, max_bytes, max(timeout, 0.2))
+                if records is None:
+                    continue  # the group rebalanced meanwhile: take the batch again from the committed offsets
                 if records:
                     records = self._continuous(consumer, group, self._within(consumer, records, max_bytes))
                     if records:
@@ -358,7 +393,9 @@ class KafkaLog:
         self._watch_stall(group, topics)
         return []
 
-    def _take(self, group: str, consumer: Consumer, max_records: int, max_bytes: int, wait: float) -> list[Record]:
+    def _take(
+        self, group: str, consumer: Consumer, max_records: int, max_bytes: int, wait: float
+    ) -> list[Record] | None:
         """Up to ``max_records`` records, the first consume waiting up to ``wait`` for them, further ones
         :data:`FILL_WAIT_S`, for :data:`FILL_LIMIT_S` in all (a trickle of records must not hold a batch back).
 
@@ -366,20 +403,40 @@ class KafkaLog:
         the log has no more for now. Each asks for no more records than there are MiB left under
         ``max_bytes`` (at least one): no record is larger than :data:`LARGEST_RECORD`, so a batch holds at
         most ``max_bytes`` and one record. Each consume continues every partition where the last stopped,
-        so appending keeps the order within each partition.
+        so appending keeps the order within each partition. None if the group rebalanced inside one of
+        the consumes (:meth:`_after_rebalance`).
         """
         records: list[Record] = []
         held = 0
         limit = time.monotonic() + FILL_LIMIT_S
         while len(records) < max_records and held < max_bytes:
             ask = min(max_records - len(records), max(1, (max_bytes - held) // LARGEST_RECORD))
+            epoch = self._assignments.get(group, 0)
             messages = consumer.consume(ask, wait if not records else FILL_WAIT_S)
+            if self._assignments.get(group, 0) != epoch:
+                self._after_rebalance(consumer, group)
+                return None
             more = self._records(group, messages)
             records += more
             held += sum(len(r.value or b"") for r in more)  # a null value (a tombstone) is dead-lettered later
             if len(messages) < ask or time.monotonic() > limit:
                 break
         return records
+
+    def _after_rebalance(self, consumer: Consumer, group: str) -> None:
+        """The group rebalanced inside a consume of this batch: what the batch gathered before may belong to
+        partitions now another member's, and records of a partition assigned again restart at the committed
+        offset, behind what was gathered. So nothing gathered is handed over, and every partition now held
+        is sent to the group's committed offset (where the assignment put it, unless this consume already
+        returned some of its records, which are dropped with the rest)."""
+        assigned = consumer.assignment()
+        if not assigned:
+            return
+        continuity = self._continuity.setdefault(group, Continuity())
+        for tp in consumer.committed(assigned, timeout=REQUEST_TIMEOUT_S):
+            offset = tp.offset if tp.offset >= 0 else None
+            consumer.seek(TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING if offset is None else offset))
+            continuity.expect((self._short(tp.topic), tp.partition), offset)
 
     def _records(self, group: str, messages: Sequence[Message]) -> list[Record]:
         """Records of the messages; a message carrying an error is logged, and a fatal one replaces the consumer.
@@ -518,23 +575,34 @@ class KafkaLog:
     def _observer(self, group: str) -> Consumer:
         """A consumer with the group's id that never joins it: it reads the group's committed offsets, from any
         thread (a test or ``mittari status`` while the worker reads), and commits for a group nobody reads."""
-        observer = self._observers.get(group)
-        if observer is None:
-            observer = Consumer(
-                self._config(
-                    f"{self.namespace}-{group}-observer", **{"group.id": self._g(group), "enable.auto.commit": False}
+        with self._lock:
+            observer = self._observers.get(group)
+            if observer is None:
+                observer = Consumer(
+                    self._config(
+                        f"{self.namespace}-{group}-observer",
+                        {"group.id": self._g(group), "enable.auto.commit": False, "enable.auto.offset.store": False},
+                        served=False,
+                    )
                 )
-            )
-            self._observers[group] = observer
-        return observer
+                self._observers[group] = observer
+            return observer
 
     def commit(self, group: str, offsets: Mapping[TP, int]) -> None:
         """Commit as the group's member when this log reads for it; otherwise as an outsider, which the
         cluster accepts only while the group has no members (a reset, a tool)."""
         wanted = [TopicPartition(self._t(t), p, o) for (t, p), o in offsets.items()]
-        committer = self._consumers.get(group) or self._observer(group)
+        member = self._consumers.get(group)
         try:
-            done = committer.commit(offsets=wanted, asynchronous=False) or []
+            if member is None:
+                done = self._observer(group).commit(offsets=wanted, asynchronous=False) or []
+            else:
+                # Only partitions the member still holds: after a rebalance inside the poll that followed this
+                # batch, the broker (classic protocol) takes the commit under the new generation for any
+                # partition, and one now another member's would move its committed offset under it.
+                held = {(tp.topic, tp.partition) for tp in member.assignment()}
+                wanted = [tp for tp in wanted if (tp.topic, tp.partition) in held]
+                done = (member.commit(offsets=wanted, asynchronous=False) or []) if wanted else []
         except KafkaException as exc:
             raise TransientError(f"commit for {group} failed (refused after a rebalance?): {exc}") from exc
         refused = [tp for tp in done if tp.error is not None]
@@ -547,6 +615,9 @@ class KafkaLog:
             found = self._observer(group).committed(tps, timeout=REQUEST_TIMEOUT_S)
         except KafkaException as exc:
             raise TransientError(f"committed offsets for {group} unavailable: {exc}") from exc
+        failed = [tp for tp in found if tp.error is not None]
+        if failed:
+            raise TransientError(f"committed offsets for {group} unavailable: {failed[0].error}")
         return {(self._short(tp.topic), tp.partition): max(tp.offset, 0) for tp in found}
 
     def end_offsets(self, topics: Sequence[str]) -> dict[TP, int]:
@@ -598,6 +669,9 @@ class KafkaLog:
                 for (name, partition), offset in first.items():
                     consumer.seek(TopicPartition(name, partition, offset))
         except KafkaException as exc:
+            # a consume may have handed records over before the failure: the next poll starts again at the
+            # committed offsets, so none is passed over (raising here would end an idle worker's loop)
+            self._rewind_first.add(group)
             log.warning("consume while paused failed", extra=fields(group=group, error=str(exc)))
         finally:
             try:
@@ -619,8 +693,13 @@ class KafkaLog:
 
     # -- dead letters ------------------------------------------------------------------------------
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        """Each letter one record; a raw part larger than :data:`DEAD_LETTER_RAW_BYTES` is cut, and the reason
+        says so. Whole, it would be refused by the broker (1 MiB a record by default) at every retry, and
+        the worker would retry the batch for ever (a document the index rejected is dead-lettered with
+        up to 4 MiB of events)."""
         self._ensure_topics([DEAD_LETTER_TOPIC])
         now = datetime.now(UTC).isoformat()
+        letters = [_within_record(d) for d in letters]
         self._send(
             self._t(DEAD_LETTER_TOPIC),
             (
@@ -708,9 +787,13 @@ class KafkaLog:
                     self._erasure_next[(ERASURE_TOPIC, m.partition() or 0)] = (m.offset() or 0) + 1
                     key = m.key()
                     subject = key.decode(errors="replace") if isinstance(key, bytes) else (key or "")
-                    value = m.value()
-                    data = json.loads(value) if value else {}
-                    self._erased[subject] = ErasedSubject(subject, data.get("reason", ""), data.get("at", ""))
+                    try:  # a record that is not Mittari's still erases its key: the deny-list errs on the side of it
+                        data = json.loads(m.value() or b"{}")
+                    except ValueError:
+                        data = {}
+                    if not isinstance(data, dict):
+                        data = {}
+                    self._erased[subject] = ErasedSubject(subject, str(data.get("reason", "")), str(data.get("at", "")))
         except KafkaException as exc:
             raise TransientError(f"the erasure topic cannot be read: {exc}") from exc
         return dict(self._erased)
@@ -725,9 +808,10 @@ class KafkaLog:
             self._erasure_reader = None
         for group in list(self._consumers):
             self._drop_consumer(group)
-        for observer in self._observers.values():
-            observer.close()
-        self._observers.clear()
+        with self._lock:
+            for observer in self._observers.values():
+                observer.close()
+            self._observers.clear()
         self._meta.close()
         self._producer.flush(SEND_TIMEOUT_S)
         self._producer.close()
@@ -747,18 +831,31 @@ class _Assignments:
         self.group = group
         self.continuity = continuity
 
+    def _moved(self) -> None:
+        self.owner._assignments[self.group] = self.owner._assignments.get(self.group, 0) + 1
+
     def on_assign(self, _consumer: Consumer, assigned: list[TopicPartition]) -> None:
+        self._moved()
         held = [(self.owner._short(tp.topic), tp.partition) for tp in assigned]
         self.continuity.clear()
         self.continuity.assigned(held)
         log.info("partitions assigned", extra=fields(group=self.group, partitions=sorted(held)))
 
     def on_revoke(self, _consumer: Consumer, revoked: list[TopicPartition]) -> None:
+        self._moved()
         log.info("partitions revoked", extra=fields(group=self.group, partitions=len(revoked)))
 
     def on_lost(self, _consumer: Consumer, lost: list[TopicPartition]) -> None:
+        self._moved()
         self.continuity.clear()  # evicted: another member may read them before they come back
         log.warning("partitions lost: the group went on without this member", extra=fields(group=self.group))
+
+
+def _within_record(letter: DeadLetter) -> DeadLetter:
+    if len(letter.raw) <= DEAD_LETTER_RAW_BYTES:
+        return letter
+    reason = f"{letter.reason} (raw cut to its first {DEAD_LETTER_RAW_BYTES} of {len(letter.raw)} bytes)"
+    return DeadLetter(letter.origin, letter.raw[:DEAD_LETTER_RAW_BYTES], reason, letter.at)
 
 
 def _text_headers(headers: Headers | dict[str, str | bytes | None] | None) -> dict[str, str]:

@@ -71,3 +71,16 @@ def test_expectations_follow_rewinds_and_assignments():
     assert continuity.pending == set() and continuity.check(_records(2, 9, topic="service"))[1] == {("service", 2): 7}
     continuity.clear()
     assert continuity.check(_records(0, 99))[1] == {}
+
+
+def test_a_gap_read_again_and_filled_is_a_new_gap_when_it_opens_again():
+    """After a rewind to the same committed offset (the index was down), the same gap must be read again, not
+    counted as lost: the first gap was filled when its records came."""
+    continuity = Continuity()
+    continuity.expect(("feedback", 0), 5)
+    assert continuity.check(_records(0, 7)) == ([], {("feedback", 0): 5})
+    kept, _ = continuity.check(_records(0, 5, 6, 7))
+    assert [r.offset for r in kept] == [5, 6, 7]
+    continuity.expect(("feedback", 0), 5)  # a rewind
+    assert continuity.check(_records(0, 7)) == ([], {("feedback", 0): 5})
+    assert continuity.records_lost == 0

@@ -1,14 +1,16 @@
 """KafkaLog.poll takes a batch from successive consumes (no broker: a scripted consumer stands in)."""
 
-from typing import Any
+import threading
+from typing import Any, NamedTuple
 
 import pytest
-from confluent_kafka import KafkaError, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from core.errors import TransientError
 from ingest import kafka_log
 from ingest.continuity import Continuity
 from ingest.kafka_log import KafkaLog
+from ingest.log import DeadLetter
 
 
 class Message:
@@ -76,6 +78,8 @@ def _log(consumer: ScriptedConsumer) -> KafkaLog:
     log._consumers = {"indexer": consumer}  # type: ignore[dict-item]
     log._continuity = {}
     log._stalled = {}
+    log._rewind_first = set()
+    log._assignments = {}
     log.consumers_replaced = 0
     return log
 
@@ -305,3 +309,107 @@ def test_every_partition_of_an_assignment_is_expected_at_the_committed_offset():
     assert (kept, back) == ([], {})
     assignments.on_lost(None, [])  # type: ignore[arg-type]
     assert continuity.pending == set()
+
+
+class HoldingConsumer(ScriptedConsumer):
+    """A member holding partition 0 of feedback, whose group committed offset 50 there; ``rebalance_at`` makes
+    that consume come back after the group rebalanced (the assignment callback ran inside it)."""
+
+    def __init__(self, log: KafkaLog, consumes: list[list[Message]], rebalance_at: int = -1) -> None:
+        super().__init__(consumes)
+        self.log, self.rebalance_at = log, rebalance_at
+        self.commits[("t.feedback", 0)] = 50
+        self.committed_with: list[list[tuple[str, int, int]]] = []
+
+    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
+        if len(self.asked) == self.rebalance_at:
+            self.log._assignments["indexer"] = self.log._assignments.get("indexer", 0) + 1
+        return super().consume(num_messages, timeout)
+
+    def assignment(self) -> list[Any]:
+        return [TopicPartition("t.feedback", 0)]
+
+    def commit(self, offsets: list[TopicPartition], asynchronous: bool = True) -> list[TopicPartition]:
+        self.committed_with.append([(tp.topic, tp.partition, tp.offset) for tp in offsets])
+        return offsets
+
+
+def test_a_rebalance_inside_a_batch_drops_what_it_gathered_and_starts_again_at_the_committed_offset():
+    """Records gathered before the rebalance may be another member's now, and a partition assigned again restarts
+    at the committed offset, behind them: a batch mixing the two went backwards within a partition."""
+    log = _log(ScriptedConsumer([]))
+    consumer = HoldingConsumer(
+        log, [_messages(0, 100, 3), _messages(0, 50, 3), _messages(0, 50, 3), _messages(0, 53, 3)], rebalance_at=1
+    )
+    log._consumers["indexer"] = consumer  # type: ignore[assignment]
+    records = log.poll("indexer", ["feedback"], max_records=6, timeout=0.5, max_bytes=3 * 1024 * 1024 + 100)
+    assert [r.offset for r in records] == [50, 51, 52, 53, 54, 55]
+    assert consumer.seeks == [("t.feedback", 0, 50)]
+
+
+def test_a_commit_covers_only_the_partitions_the_member_still_holds():
+    """After a rebalance inside the next poll the broker takes the commit for any partition; one now another
+    member's must not have its committed offset moved under that member."""
+    log = _log(ScriptedConsumer([]))
+    consumer = HoldingConsumer(log, [])
+    log._consumers["indexer"] = consumer  # type: ignore[assignment]
+    log.commit("indexer", {("feedback", 0): 120, ("feedback", 1): 80})
+    assert consumer.committed_with == [[("t.feedback", 0, 120)]]
+
+
+class FailingConsumer(HoldingConsumer):
+    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
+        if not self.asked:
+            self.asked.append(num_messages)
+            raise KafkaException(KafkaError(KafkaError._TRANSPORT, "broker went away"))
+        return super().consume(num_messages, timeout)
+
+    def pause(self, partitions: list[TopicPartition]) -> None:
+        pass
+
+    def resume(self, partitions: list[TopicPartition]) -> None:
+        pass
+
+
+def test_after_a_failed_wait_the_next_poll_starts_again_at_the_committed_offsets():
+    """A consume inside the wait may have handed records over before it failed; they were not given back."""
+    log = _log(ScriptedConsumer([]))
+    consumer = FailingConsumer(log, [_messages(0, 50, 2)])
+    log._consumers["indexer"] = consumer  # type: ignore[assignment]
+    log.wait("indexer", 0.2)
+    records = log.poll("indexer", ["feedback"], max_records=10, timeout=0.5)
+    assert consumer.seeks[0] == ("t.feedback", 0, 50)
+    assert [r.offset for r in records] == [50, 51]
+
+
+class Answer(NamedTuple):
+    """A partition of ``Consumer.committed``'s answer (whose ``error`` is read-only on the real class)."""
+
+    topic: str
+    partition: int
+    offset: int
+    error: KafkaError | None
+
+
+class Observer:
+    def committed(self, partitions: list[TopicPartition], timeout: float = -1) -> list[Answer]:
+        return [Answer("t.feedback", 0, -1001, KafkaError(KafkaError.COORDINATOR_LOAD_IN_PROGRESS))]
+
+
+def test_committed_offsets_the_cluster_could_not_give_are_an_error_not_zero():
+    """Zero would read as the whole log waiting: lag overstated, and the stall watch replacing a healthy member."""
+    log = _log(ScriptedConsumer([]))
+    log._observers = {"indexer": Observer()}  # type: ignore[dict-item]
+    log._lock = threading.Lock()
+    log._partitions = lambda topic: [TopicPartition("t.feedback", 0)]  # type: ignore[method-assign]
+    with pytest.raises(TransientError, match="COORDINATOR_LOAD_IN_PROGRESS"):
+        log.committed("indexer", ["feedback"])
+
+
+def test_a_dead_letter_too_large_for_a_record_is_cut_and_says_so():
+    """Whole, the broker refuses it at every retry and the worker retries its batch for ever."""
+    letter = kafka_log._within_record(DeadLetter("doc:fb-1", b"x" * (600 * 1024), "rejected by the index"))
+    assert len(letter.raw) == kafka_log.DEAD_LETTER_RAW_BYTES
+    assert letter.reason == f"rejected by the index (raw cut to its first {512 * 1024} of {600 * 1024} bytes)"
+    small = DeadLetter("feedback[0]@1", b"{}", "bad")
+    assert kafka_log._within_record(small) is small
