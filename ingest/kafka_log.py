@@ -430,6 +430,10 @@ class KafkaLog:
         is sent to the group's committed offset (where the assignment put it, unless this consume already
         returned some of its records, which are dropped with the rest)."""
         assigned = consumer.assignment()
+        log.info(
+            "the group rebalanced while a batch was taken: taking it again from the committed offsets",
+            extra=fields(group=group, partitions=len(assigned)),
+        )
         if not assigned:
             return
         continuity = self._continuity.setdefault(group, Continuity())
