@@ -94,6 +94,8 @@ SEND_TIMEOUT_S = 60.0
 LARGEST_RECORD = 1024 * 1024
 #: the most of a dead letter's raw bytes kept in its record, well under the broker's record limit
 DEAD_LETTER_RAW_BYTES = 512 * 1024
+#: a seek refused because the partition does not fetch yet: it starts at the committed offset by itself
+NOT_FETCHING = {KafkaError._STATE, KafkaError._PREV_IN_PROGRESS}
 #: errors of a partition whose leader is moving or not yet ready (just created, a broker restarting): asked again
 NOT_READY = {
     KafkaError.NOT_LEADER_FOR_PARTITION,
@@ -153,7 +155,8 @@ class KafkaLog:
     def _config(self, client_id: str, extra: Mapping[str, Any] | None = None, *, served: bool = True) -> dict[str, Any]:
         """A client's configuration. librdkafka hands its log lines and errors to the application through the
         client's queue, read only by ``consume``/``poll``/``flush``: a client never ``served`` that way (one
-        that only asks for offsets or metadata) gets neither, or they would pile up in its queue unread."""
+        that only asks for offsets or metadata) gets no log callback (its lines would pile up in the queue
+        unread) and logs nothing itself; what fails for it raises from the call that asked."""
         config = {
             "bootstrap.servers": ",".join(self.servers),
             "client.id": client_id,
@@ -162,6 +165,8 @@ class KafkaLog:
         }
         if served:
             config.update({"logger": client_log, "error_cb": _client_error})
+        else:  # its failures reach the caller as exceptions; its log lines would go to stderr unstructured
+            config["log_level"] = 0
         return config
 
     # -- names -------------------------------------------------------------------------------------
@@ -374,8 +379,10 @@ class KafkaLog:
         try:
             while True:
                 records = self._take(group, consumer, max_records, max_bytes, max(timeout, 0.2))
-                if records is None:
-                    continue  # the group rebalanced meanwhile: take the batch again from the committed offsets
+                if records is None:  # the group rebalanced meanwhile: take the batch again from the committed offsets
+                    if time.monotonic() > deadline:
+                        break
+                    continue
                 if records:
                     records = self._continuous(consumer, group, self._within(consumer, records, max_bytes))
                     if records:
@@ -414,7 +421,7 @@ class KafkaLog:
             epoch = self._assignments.get(group, 0)
             messages = consumer.consume(ask, wait if not records else FILL_WAIT_S)
             if self._assignments.get(group, 0) != epoch:
-                self._after_rebalance(consumer, group)
+                self._after_rebalance(consumer, group, messages)
                 return None
             more = self._records(group, messages)
             records += more
@@ -423,24 +430,51 @@ class KafkaLog:
                 break
         return records
 
-    def _after_rebalance(self, consumer: Consumer, group: str) -> None:
+    def _after_rebalance(self, consumer: Consumer, group: str, messages: Sequence[Message]) -> None:
         """The group rebalanced inside a consume of this batch: what the batch gathered before may belong to
         partitions now another member's, and records of a partition assigned again restart at the committed
-        offset, behind what was gathered. So nothing gathered is handed over, and every partition now held
-        is sent to the group's committed offset (where the assignment put it, unless this consume already
-        returned some of its records, which are dropped with the rest)."""
+        offset, behind what was gathered. So nothing gathered is handed over. Every partition of the new
+        assignment starts at the committed offset by itself (the callbacks left it pending); one whose
+        records this very consume returned has moved past them, and is sent back there."""
         assigned = consumer.assignment()
         log.info(
             "the group rebalanced while a batch was taken: taking it again from the committed offsets",
             extra=fields(group=group, partitions=len(assigned)),
         )
-        if not assigned:
-            return
+        returned = {(m.topic(), m.partition()) for m in messages if m.error() is None}
+        moved = [tp for tp in assigned if (tp.topic, tp.partition) in returned]
+        if moved:
+            self._send_back(consumer, group, moved)
+
+    def _send_back(self, consumer: Consumer, group: str, partitions: list[TopicPartition]) -> None:
+        """Each partition to the group's committed offset (the log's start if none), expected there.
+
+        librdkafka refuses a seek on a partition that has not started fetching yet (just assigned, its
+        committed offset still being read; or a previous assignment still stopping): such a partition
+        starts at the committed offset by itself, so it is left pending, for the continuity check to
+        compare its first record with that offset.
+        """
         continuity = self._continuity.setdefault(group, Continuity())
-        for tp in consumer.committed(assigned, timeout=REQUEST_TIMEOUT_S):
-            offset = tp.offset if tp.offset >= 0 else None
-            consumer.seek(TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING if offset is None else offset))
-            continuity.expect((self._short(tp.topic), tp.partition), offset)
+        for tp, offset in self._committed_of(consumer, partitions):
+            key = (self._short(tp.topic), tp.partition)
+            try:
+                consumer.seek(TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING if offset is None else offset))
+            except KafkaException as exc:
+                if exc.args[0].code() not in NOT_FETCHING:
+                    raise
+                continuity.pending.add(key)
+                continue
+            continuity.expect(key, offset)
+
+    @staticmethod
+    def _committed_of(consumer: Consumer, partitions: list[TopicPartition]) -> list[tuple[TopicPartition, int | None]]:
+        """The group's committed offset of each partition (None: never committed). A partition the cluster
+        could not answer for is an error: read as "never", it would send the worker to the log's start."""
+        found = consumer.committed(partitions, timeout=REQUEST_TIMEOUT_S)
+        failed = [tp for tp in found if tp.error is not None]
+        if failed:
+            raise TransientError(f"committed offset of {failed[0].topic}[{failed[0].partition}]: {failed[0].error}")
+        return [(tp, tp.offset if tp.offset >= 0 else None) for tp in found]
 
     def _records(self, group: str, messages: Sequence[Message]) -> list[Record]:
         """Records of the messages; a message carrying an error is logged, and a fatal one replaces the consumer.
@@ -549,8 +583,8 @@ class KafkaLog:
         continuity = self._continuity.setdefault(group, Continuity())
         if continuity.pending:  # newly assigned: where the group left it
             pending = [TopicPartition(self._t(t), p) for t, p in sorted(continuity.pending)]
-            for tp in consumer.committed(pending, timeout=REQUEST_TIMEOUT_S):
-                continuity.expect((self._short(tp.topic), tp.partition), tp.offset if tp.offset >= 0 else None)
+            for tp, offset in self._committed_of(consumer, pending):
+                continuity.expect((self._short(tp.topic), tp.partition), offset)
         kept, back = continuity.check(records)
         for (topic, partition), offset in back.items():
             consumer.seek(TopicPartition(self._t(topic), partition, offset))
@@ -568,9 +602,9 @@ class KafkaLog:
                 unread.append(tp)
         if unread:
             never: list[TopicPartition] = []
-            for tp in consumer.committed(unread, timeout=REQUEST_TIMEOUT_S):
-                if tp.offset >= 0:
-                    at[(self._short(tp.topic), tp.partition)] = tp.offset
+            for tp, offset in self._committed_of(consumer, unread):
+                if offset is not None:
+                    at[(self._short(tp.topic), tp.partition)] = offset
                 else:
                     never.append(tp)
             at.update({tp: low for tp, (low, _) in self._watermarks(never).items()})
@@ -637,11 +671,7 @@ class KafkaLog:
             if not assigned:
                 return
             consumer.resume(assigned)
-            continuity = self._continuity.setdefault(group, Continuity())
-            for tp in consumer.committed(assigned, timeout=REQUEST_TIMEOUT_S):
-                offset = tp.offset if tp.offset >= 0 else None
-                consumer.seek(TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING if offset is None else offset))
-                continuity.expect((self._short(tp.topic), tp.partition), offset)
+            self._send_back(consumer, group, assigned)
         except KafkaException as exc:
             raise TransientError(f"rewind for {group} failed: {exc}") from exc
 

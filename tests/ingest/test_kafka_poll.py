@@ -329,6 +329,9 @@ class HoldingConsumer(ScriptedConsumer):
     def assignment(self) -> list[Any]:
         return [TopicPartition("t.feedback", 0)]
 
+    def resume(self, partitions: list[TopicPartition]) -> None:
+        pass
+
     def commit(self, offsets: list[TopicPartition], asynchronous: bool = True) -> list[TopicPartition]:
         self.committed_with.append([(tp.topic, tp.partition, tp.offset) for tp in offsets])
         return offsets
@@ -413,3 +416,31 @@ def test_a_dead_letter_too_large_for_a_record_is_cut_and_says_so():
     assert letter.reason == f"rejected by the index (raw cut to its first {512 * 1024} of {600 * 1024} bytes)"
     small = DeadLetter("feedback[0]@1", b"{}", "bad")
     assert kafka_log._within_record(small) is small
+
+
+class NotFetchingYet(HoldingConsumer):
+    """librdkafka refuses a seek on a partition whose fetching has not started (its committed offset is still
+    being read after the assignment)."""
+
+    def seek(self, partition: TopicPartition) -> None:
+        raise KafkaException(KafkaError(KafkaError._STATE, "Partition not fetching yet"))
+
+
+def test_a_partition_not_fetching_yet_is_left_to_start_at_the_committed_offset_not_an_outage():
+    """Raising would turn a routine rebalance into a failure, the batch in flight written again after a backoff."""
+    log = _log(ScriptedConsumer([]))
+    consumer = NotFetchingYet(log, [])
+    log._consumers["indexer"] = consumer  # type: ignore[assignment]
+    log.rewind("indexer", ["feedback"])
+    assert log._continuity["indexer"].pending == {("feedback", 0)}  # its first record is checked against 50
+
+
+def test_a_committed_offset_the_cluster_could_not_give_stops_a_rewind_instead_of_restarting_at_the_start():
+    """Read as "never committed", the partition would be sent to the log's start: the whole topic indexed again."""
+    log = _log(ScriptedConsumer([]))
+    consumer = HoldingConsumer(log, [])
+    consumer.committed = lambda partitions, timeout=-1: Observer().committed(partitions)  # type: ignore[method-assign, assignment]
+    log._consumers["indexer"] = consumer  # type: ignore[assignment]
+    with pytest.raises(TransientError, match="COORDINATOR_LOAD_IN_PROGRESS"):
+        log.rewind("indexer", ["feedback"])
+    assert consumer.seeks == []
