@@ -38,7 +38,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,7 +51,11 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # re-exported, no __all__
+from confluent_kafka.admin import (  # type: ignore[attr-defined]  # re-exported, no __all__
+    AdminClient,
+    NewTopic,
+    TopicMetadata,
+)
 
 from core.errors import TransientError
 from core.logs import fields
@@ -207,10 +211,7 @@ class KafkaLog:
         sooner would find none."""
         deadline = time.monotonic() + REQUEST_TIMEOUT_S
         while True:
-            try:
-                found = self._meta.list_topics(topic=name, timeout=REQUEST_TIMEOUT_S).topics.get(name)
-            except KafkaException as exc:
-                raise TransientError(f"metadata for {name} unavailable: {exc}") from exc
+            found = self._topic(name)
             partitions = found.partitions if found is not None and found.error is None else {}
             if partitions and all(p.leader >= 0 for p in partitions.values()):
                 return
@@ -227,13 +228,17 @@ class KafkaLog:
             return NewTopic(name, num_partitions=self.partitions, replication_factor=1, config=config)
         return NewTopic(name, num_partitions=self.partitions, replication_factor=1)
 
+    def _topic(self, name: str) -> TopicMetadata | None:
+        try:
+            found: TopicMetadata | None = self._meta.list_topics(topic=name, timeout=REQUEST_TIMEOUT_S).topics.get(name)
+        except KafkaException as exc:
+            raise TransientError(f"metadata for {name} unavailable: {exc}") from exc
+        return found
+
     def _partitions(self, topic: str) -> list[TopicPartition]:
         self._ensure_topics([topic])
         name = self._t(topic)
-        try:
-            found = self._meta.list_topics(topic=name, timeout=REQUEST_TIMEOUT_S).topics.get(name)
-        except KafkaException as exc:
-            raise TransientError(f"metadata for {name} unavailable: {exc}") from exc
+        found = self._topic(name)
         return [TopicPartition(name, p) for p in sorted(found.partitions if found else ())]
 
     def _admin(self) -> AdminClient:
@@ -265,13 +270,13 @@ class KafkaLog:
             found[(self._short(tp.topic), tp.partition)] = (low, high)
         return found
 
-    def _reader(self, *, served: bool = True) -> Consumer:
-        """A consumer that is assigned partitions and never joins a group or commits (librdkafka wants a
-        group id all the same, and would commit for it every 5 s unless told not to)."""
+    def _reader(self, group: str = "reader", client: str = "reader", *, served: bool = True) -> Consumer:
+        """A consumer that never joins its group or commits by itself: it is assigned partitions, or asks for
+        offsets (librdkafka wants a group id all the same, and would commit for it every 5 s unless told not to)."""
         return Consumer(
             self._config(
-                f"{self.namespace}-reader",
-                {"group.id": self._g("reader"), "enable.auto.commit": False, "enable.auto.offset.store": False},
+                f"{self.namespace}-{client}",
+                {"group.id": self._g(group), "enable.auto.commit": False, "enable.auto.offset.store": False},
                 served=served,
             )
         )
@@ -290,25 +295,16 @@ class KafkaLog:
             if error is not None:
                 failed.append(error)
 
-        with self._sending:
-            self._send_locked(name, records, delivered, failed)
-
-    def _send_locked(
-        self,
-        name: str,
-        records: Iterable[tuple[bytes, bytes, Headers | None]],
-        delivered: Any,
-        failed: list[KafkaError],
-    ) -> None:
         try:
-            for key, value, headers in records:
-                while True:
-                    try:
-                        self._producer.produce(name, value=value, key=key, headers=headers, on_delivery=delivered)
-                        break
-                    except BufferError:  # the local queue is full: let deliveries drain it
-                        self._producer.poll(0.1)
-            left = self._producer.flush(SEND_TIMEOUT_S + 15)
+            with self._sending:
+                for key, value, headers in records:
+                    while True:
+                        try:
+                            self._producer.produce(name, value=value, key=key, headers=headers, on_delivery=delivered)
+                            break
+                        except BufferError:  # the local queue is full: let deliveries drain it
+                            self._producer.poll(0.1)
+                left = self._producer.flush(SEND_TIMEOUT_S + 15)
         except KafkaException as exc:
             raise TransientError(f"append to {name} failed: {exc}") from exc
         if left:
@@ -489,13 +485,12 @@ class KafkaLog:
             if error is not None:
                 self._message_error(group, error)
                 continue
-            key = m.key()
             records.append(
                 Record(
                     m.topic()[cut:],  # type: ignore[index]  # a message without an error has its topic
                     m.partition(),  # type: ignore[arg-type]
                     m.offset(),  # type: ignore[arg-type]
-                    key.decode(errors="replace") if isinstance(key, bytes) else (key or ""),
+                    _text(m.key()),
                     m.value(),  # type: ignore[arg-type]
                 )
             )
@@ -503,10 +498,7 @@ class KafkaLog:
 
     def _message_error(self, group: str, error: KafkaError) -> None:
         if error.fatal():
-            consumer = self._consumers.pop(group, None)
-            self._continuity.pop(group, None)
-            if consumer is not None:
-                consumer.close()
+            self._drop_consumer(group)
             raise TransientError(f"the consumer of {group} failed and is replaced: {error}")
         log.warning("the Kafka consumer reported an error", extra=fields(group=group, error=str(error)))
 
@@ -616,13 +608,7 @@ class KafkaLog:
         with self._lock:
             observer = self._observers.get(group)
             if observer is None:
-                observer = Consumer(
-                    self._config(
-                        f"{self.namespace}-{group}-observer",
-                        {"group.id": self._g(group), "enable.auto.commit": False, "enable.auto.offset.store": False},
-                        served=False,
-                    )
-                )
+                observer = self._reader(group, f"{group}-observer", served=False)
                 self._observers[group] = observer
             return observer
 
@@ -650,13 +636,10 @@ class KafkaLog:
     def committed(self, group: str, topics: Sequence[str]) -> dict[TP, int]:
         tps = [tp for topic in topics for tp in self._partitions(topic)]
         try:
-            found = self._observer(group).committed(tps, timeout=REQUEST_TIMEOUT_S)
+            found = self._committed_of(self._observer(group), tps)
         except KafkaException as exc:
             raise TransientError(f"committed offsets for {group} unavailable: {exc}") from exc
-        failed = [tp for tp in found if tp.error is not None]
-        if failed:
-            raise TransientError(f"committed offsets for {group} unavailable: {failed[0].error}")
-        return {(self._short(tp.topic), tp.partition): max(tp.offset, 0) for tp in found}
+        return {(self._short(tp.topic), tp.partition): offset or 0 for tp, offset in found}
 
     def end_offsets(self, topics: Sequence[str]) -> dict[TP, int]:
         tps = [tp for topic in topics for tp in self._partitions(topic)]
@@ -770,22 +753,25 @@ class KafkaLog:
         starts = {tp: low for tp, (low, _) in marks.items()}
         ends = {tp: high for tp, (_, high) in marks.items()}
         reader = self._reader()
-        messages: list[Message] = []
         try:
             reader.assign([TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING) for tp in partitions])
-            deadline = time.monotonic() + 30
-            while any(starts[tp] < end for tp, end in ends.items()):
-                if time.monotonic() > deadline:
-                    raise TransientError(f"{partitions[0].topic} could not be read to its end")
-                for m in reader.consume(500, 0.5):
-                    if m.error() is None:
-                        starts[(self._short(m.topic() or ""), m.partition() or 0)] = (m.offset() or 0) + 1
-                        messages.append(m)
+            return list(self._read_on(reader, starts, ends, partitions[0].topic))
         except KafkaException as exc:
             raise TransientError(f"{partitions[0].topic} cannot be read: {exc}") from exc
         finally:
             reader.close()
-        return messages
+
+    def _read_on(self, reader: Consumer, next_of: dict[TP, int], ends: dict[TP, int], what: str) -> Iterator[Message]:
+        """The records of the reader's partitions from ``next_of`` (updated as they come) to ``ends``, for 30 s
+        at most."""
+        deadline = time.monotonic() + 30
+        while any(next_of[tp] < end for tp, end in ends.items()):
+            if time.monotonic() > deadline:
+                raise TransientError(f"{what} could not be read to its end")
+            for m in reader.consume(500, 0.5):
+                if m.error() is None:
+                    next_of[(self._short(m.topic() or ""), m.partition() or 0)] = (m.offset() or 0) + 1
+                    yield m
 
     # -- erasure and retention ---------------------------------------------------------------------
     def erase(self, subject_id: str, reason: str, at: str) -> Erasure:
@@ -811,23 +797,15 @@ class KafkaLog:
                 self._erasure_reader = reader
             reader = self._erasure_reader
             ends = {tp: high for tp, (_, high) in self._watermarks(reader.assignment()).items()}
-            deadline = time.monotonic() + 30
-            while any(self._erasure_next[tp] < end for tp, end in ends.items()):
-                if time.monotonic() > deadline:
-                    raise TransientError("the erasure topic could not be read to its end")
-                for m in reader.consume(500, 0.5):
-                    if m.error() is not None:
-                        continue
-                    self._erasure_next[(ERASURE_TOPIC, m.partition() or 0)] = (m.offset() or 0) + 1
-                    key = m.key()
-                    subject = key.decode(errors="replace") if isinstance(key, bytes) else (key or "")
-                    try:  # a record that is not Mittari's still erases its key: the deny-list errs on the side of it
-                        data = json.loads(m.value() or b"{}")
-                    except ValueError:
-                        data = {}
-                    if not isinstance(data, dict):
-                        data = {}
-                    self._erased[subject] = ErasedSubject(subject, str(data.get("reason", "")), str(data.get("at", "")))
+            for m in self._read_on(reader, self._erasure_next, ends, "the erasure topic"):
+                subject = _text(m.key())
+                try:  # a record that is not Mittari's still erases its key: the deny-list errs on the side of it
+                    data = json.loads(m.value() or b"{}")
+                except ValueError:
+                    data = {}
+                if not isinstance(data, dict):
+                    data = {}
+                self._erased[subject] = ErasedSubject(subject, str(data.get("reason", "")), str(data.get("at", "")))
         except KafkaException as exc:
             raise TransientError(f"the erasure topic cannot be read: {exc}") from exc
         return dict(self._erased)
@@ -892,9 +870,14 @@ def _within_record(letter: DeadLetter) -> DeadLetter:
     return DeadLetter(letter.origin, letter.raw[:DEAD_LETTER_RAW_BYTES], reason, letter.at)
 
 
+def _text(value: str | bytes | None) -> str:
+    """A key or header as text; bytes that are not UTF-8 (a hostile producer) read with replacement characters."""
+    return value.decode(errors="replace") if isinstance(value, bytes) else (value or "")
+
+
 def _text_headers(headers: Headers | dict[str, str | bytes | None] | None) -> dict[str, str]:
     pairs = headers.items() if isinstance(headers, dict) else headers or []
-    return {k: v.decode(errors="replace") if isinstance(v, bytes) else (v or "") for k, v in pairs}
+    return {k: _text(v) for k, v in pairs}
 
 
 def _client_error(error: KafkaError) -> None:
