@@ -8,6 +8,7 @@ straight into Elasticsearch, to show what the pipeline costs on top of it.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import uuid
@@ -44,6 +45,7 @@ def bench_ingest(
             settings = settings.with_overrides(data_dir=Path(tmp), event_log="", search="")
         else:
             settings = settings.with_overrides(namespace=f"bench{uuid.uuid4().hex[:8]}")
+            echo(f"namespace: {settings.namespace} (its topics and indices are deleted at the end)")
         demo = list(generate(events, seed=7, until=date(2026, 1, 1), months=months))
         echo(f"{len(demo):,} demo events over {months} months ({len(demo) / months:,.0f} a month)")
         log = open_log(settings)
@@ -68,14 +70,18 @@ def bench_ingest(
             f"worker process CPU: {cpu_us:.1f} µs an event ({timed.ingest_cpu_s:.2f} s; helpers and servers not in it)"
         )
         figures = {"events": float(indexed), "seconds": ingest_s, "events_per_second": rate, "cpu_us_an_event": cpu_us}
+        if timed.server_cpu_s is not None:
+            figures["server_cpu_s"] = timed.server_cpu_s
+            echo(_cpu_account("pipeline", ingest_s, timed.ingest_cpu_s, timed.server_cpu_s))
         if backend != "embedded":
             # like for like: the straight bulk is cut by the same rule from the same batch size as the pipeline
             straight = _straight_bulk(settings, demo, batch, echo)
             figures["straight_events_per_second"] = straight
             echo(f"ratio end-to-end / straight bulk: {rate / straight:.2f}")
-            _drop(settings)
-        log.close()
+        log.close()  # before its topics go: a consumer still open would log every topic it lost
         index.close()
+        if backend != "embedded":
+            _drop(settings)
         return figures
 
 
@@ -86,6 +92,8 @@ class Timed:
     ``ingest_cpu_s`` is this process's CPU (user and system, every thread) while the worker ran: on a
     machine others load, wall-clock rates scatter with the CPU they leave, and CPU an event compares
     two trees where rates do not. Helper processes (``MITTARI_INGEST_CHECKERS``) and servers are not in it.
+    ``server_cpu_s`` is what Elasticsearch's nodes spent meanwhile (None for the embedded index, whose
+    work is this process's own).
     """
 
     appended: int
@@ -93,6 +101,7 @@ class Timed:
     indexed: int
     ingest_s: float
     ingest_cpu_s: float = 0.0
+    server_cpu_s: float | None = None
 
     @property
     def rate(self) -> float:
@@ -107,9 +116,37 @@ def _append_and_index(
     report = append_events(log, records)
     appended_s = time.perf_counter() - started
     worker = Worker(log, index, batch_size=batch_size, checkers=checkers)
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu_s(index)
     indexed = worker.run(until_caught_up=True)
-    return Timed(report.appended, appended_s, indexed, time.perf_counter() - started, time.process_time() - cpu)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_after = _server_cpu_s(index)
+    served = None if server is None or server_after is None else server_after - server
+    return Timed(report.appended, appended_s, indexed, seconds, cpu, served)
+
+
+def _server_cpu_s(index: Index) -> float | None:
+    """The CPU seconds Elasticsearch's nodes have used since they started (``_nodes/stats/process``, which
+    each node refreshes every second), or None for the embedded index: its work is in this process's CPU."""
+    es = getattr(index, "es", None)
+    if es is None:
+        return None
+    stats = es.nodes.stats(metric="process")
+    return sum(float(node["process"]["cpu"]["total_in_millis"]) for node in stats["nodes"].values()) / 1000
+
+
+def _cpu_account(name: str, wall_s: float, own_cpu_s: float, server_cpu_s: float) -> str:
+    """Where the CPU of a timed step went: this process and Elasticsearch, against what the machine's cores
+    could give in that wall time (the share means something when Elasticsearch runs on this machine).
+
+    Why it is printed: a pipeline can finish no sooner than the CPU all its parts need, spread over every
+    core, so these core-seconds bound the ratio to the straight bulk whatever overlaps what."""
+    cores = os.cpu_count() or 1
+    used = own_cpu_s + server_cpu_s
+    return (
+        f"{name} CPU: this process {own_cpu_s:.1f} s + Elasticsearch {server_cpu_s:.1f} s = {used:.1f} core-seconds"
+        f" in {wall_s:.1f} s; {cores} cores could give {cores * wall_s:.1f} ({used / (cores * wall_s):.0%} used),"
+        f" so no overlap could finish it in less than {used / cores:.1f} s (Kafka's broker not counted)"
+    )
 
 
 def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, echo: Callable[[str], None]) -> float:
@@ -127,11 +164,14 @@ def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, e
     docs = [fold(subject, events) for subject, events in by_subject.items()]
     target = open_index(settings.with_overrides(namespace=settings.namespace + "-straight"))
     bulk = max(1, batch // 2)
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu_s(target)
     for start in range(0, len(docs), bulk):
         target.write(docs[start : start + bulk])
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_after = _server_cpu_s(target)
     target.close()
+    if server is not None and server_after is not None:
+        echo(_cpu_account("straight bulk", seconds, cpu, server_after - server))
     rate = len(demo) / seconds
     echo(
         f"straight bulk of the same {len(docs)} documents in bulks of {bulk:,}: {seconds:.2f} s "
