@@ -70,9 +70,14 @@ def bench_ingest(
             f"worker process CPU: {cpu_us:.1f} µs an event ({timed.ingest_cpu_s:.2f} s; helpers and servers not in it)"
         )
         figures = {"events": float(indexed), "seconds": ingest_s, "events_per_second": rate, "cpu_us_an_event": cpu_us}
+        if settings.ingest_checkers:
+            figures["helpers_cpu_s"] = timed.helpers_cpu_s
+            helpers_us = timed.helpers_cpu_s / max(indexed, 1) * 1e6
+            echo(f"helper processes' CPU: {helpers_us:.1f} µs an event ({timed.helpers_cpu_s:.2f} s)")
         if timed.server_cpu_s is not None:
             figures["server_cpu_s"] = timed.server_cpu_s
-            echo(_cpu_account("pipeline", ingest_s, timed.ingest_cpu_s, timed.server_cpu_s))
+            own = timed.ingest_cpu_s + timed.helpers_cpu_s
+            echo(_cpu_account("pipeline", ingest_s, own, timed.server_cpu_s))
         if backend != "embedded":
             # like for like: the straight bulk is cut by the same rule from the same batch size as the pipeline
             straight = _straight_bulk(settings, demo, batch, echo)
@@ -92,8 +97,9 @@ class Timed:
     ``ingest_cpu_s`` is this process's CPU (user and system, every thread) while the worker ran: on a
     machine others load, wall-clock rates scatter with the CPU they leave, and CPU an event compares
     two trees where rates do not. Helper processes (``MITTARI_INGEST_CHECKERS``) and servers are not in it.
-    ``server_cpu_s`` is what Elasticsearch's nodes spent meanwhile (None for the embedded index, whose
-    work is this process's own).
+    ``helpers_cpu_s`` is what its helper processes spent (they have ended when the worker returns, which is
+    when the system counts a child's CPU). ``server_cpu_s`` is what Elasticsearch's nodes spent meanwhile
+    (None for the embedded index, whose work is this process's own).
     """
 
     appended: int
@@ -102,6 +108,7 @@ class Timed:
     ingest_s: float
     ingest_cpu_s: float = 0.0
     server_cpu_s: float | None = None
+    helpers_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -116,12 +123,18 @@ def _append_and_index(
     report = append_events(log, records)
     appended_s = time.perf_counter() - started
     worker = Worker(log, index, batch_size=batch_size, checkers=checkers)
-    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu_s(index)
+    started, cpu, children, server = time.perf_counter(), time.process_time(), _children_cpu_s(), _server_cpu_s(index)
     indexed = worker.run(until_caught_up=True)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    seconds, cpu, helpers = time.perf_counter() - started, time.process_time() - cpu, _children_cpu_s() - children
     server_after = _server_cpu_s(index)
     served = None if server is None or server_after is None else server_after - server
-    return Timed(report.appended, appended_s, indexed, seconds, cpu, served)
+    return Timed(report.appended, appended_s, indexed, seconds, cpu, served, helpers)
+
+
+def _children_cpu_s() -> float:
+    """The CPU of this process's children that have ended and been waited for (the worker's helpers, once closed)."""
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def _server_cpu_s(index: Index) -> float | None:
@@ -135,8 +148,8 @@ def _server_cpu_s(index: Index) -> float | None:
 
 
 def _cpu_account(name: str, wall_s: float, own_cpu_s: float, server_cpu_s: float) -> str:
-    """Where the CPU of a timed step went: this process and Elasticsearch, against what the machine's cores
-    could give in that wall time (the share means something when Elasticsearch runs on this machine).
+    """Where the CPU of a timed step went: this process (with its helpers) and Elasticsearch, against what the
+    machine's cores could give in that wall time (the share means something when Elasticsearch runs here).
 
     Why it is printed: a pipeline can finish no sooner than the CPU all its parts need, spread over every
     core, so these core-seconds bound the ratio to the straight bulk whatever overlaps what."""

@@ -625,6 +625,14 @@ class KafkaLog:
                 # batch, the broker (classic protocol) takes the commit under the new generation for any
                 # partition, and one now another member's would move its committed offset under it.
                 held = {(tp.topic, tp.partition) for tp in member.assignment()}
+                given_up = [tp for tp in wanted if (tp.topic, tp.partition) not in held]
+                if given_up:  # whoever holds them now reads those records again from the committed offset
+                    log.info(
+                        "commit skipped for partitions this member no longer holds",
+                        extra=fields(
+                            group=group, partitions={f"{tp.topic}[{tp.partition}]": tp.offset for tp in given_up}
+                        ),
+                    )
                 wanted = [tp for tp in wanted if (tp.topic, tp.partition) in held]
                 done = (member.commit(offsets=wanted, asynchronous=False) or []) if wanted else []
         except KafkaException as exc:

@@ -77,3 +77,13 @@ def test_on_kafka_and_elasticsearch_it_accounts_for_both_steps_and_leaves_nothin
     assert dict(left) == {}
     admin = AdminClient({"bootstrap.servers": KAFKA_URL.removeprefix("kafka://")})
     assert not [t for t in admin.list_topics(timeout=30).topics if t.startswith(namespace + ".")]
+
+
+def test_the_helpers_cpu_is_counted_once_they_have_ended(settings) -> None:
+    """``MITTARI_INGEST_CHECKERS``: the helpers check every record, so their CPU is not nothing."""
+    lines: list[str] = []
+    figures = bench_ingest(settings.with_overrides(ingest_checkers=1), 2000, echo=lines.append)
+    assert figures["events"] == 2000
+    assert figures["helpers_cpu_s"] > 0
+    line = next(line for line in lines if line.startswith("helper processes' CPU: "))
+    assert f"({figures['helpers_cpu_s']:.2f} s)" in line

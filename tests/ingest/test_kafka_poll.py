@@ -1,5 +1,6 @@
 """KafkaLog.poll takes a batch from successive consumes (no broker: a scripted consumer stands in)."""
 
+import logging
 import threading
 from typing import Any, NamedTuple
 
@@ -350,14 +351,18 @@ def test_a_rebalance_inside_a_batch_drops_what_it_gathered_and_starts_again_at_t
     assert consumer.seeks == [("t.feedback", 0, 50)]
 
 
-def test_a_commit_covers_only_the_partitions_the_member_still_holds():
+def test_a_commit_covers_only_the_partitions_the_member_still_holds(caplog):
     """After a rebalance inside the next poll the broker takes the commit for any partition; one now another
-    member's must not have its committed offset moved under that member."""
+    member's must not have its committed offset moved under that member. What is left out is logged: its
+    records are read again (repeats, which folding ignores), and an operator counting repeats sees why."""
     log = _log(ScriptedConsumer([]))
     consumer = HoldingConsumer(log, [])
     log._consumers["indexer"] = consumer  # type: ignore[assignment]
-    log.commit("indexer", {("feedback", 0): 120, ("feedback", 1): 80})
+    with caplog.at_level(logging.INFO, logger="ingest.kafka_log"):
+        log.commit("indexer", {("feedback", 0): 120, ("feedback", 1): 80})
     assert consumer.committed_with == [[("t.feedback", 0, 120)]]
+    skipped = [r for r in caplog.records if r.getMessage().startswith("commit skipped")]
+    assert [r.fields["partitions"] for r in skipped] == [{"t.feedback[1]": 80}]  # type: ignore[attr-defined]
 
 
 class FailingConsumer(HoldingConsumer):
