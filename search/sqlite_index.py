@@ -30,7 +30,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,6 +97,22 @@ CREATE TABLE IF NOT EXISTS cells (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS docs_cell ON docs (type, cell_month, cell_service, cell_area, cell_code);
 """
+
+# Facet counts without reading documents (issue 11): documents per (type, service, area, status), kept in the
+# same transaction as every write and erasure. A search without words or dates takes its facets from these few
+# rows (a few thousand for a city) instead of counting every matching document after each index change.
+TALLY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS facet_tally (
+    type TEXT NOT NULL,
+    service_code TEXT,
+    area TEXT,
+    status TEXT,
+    n INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS facet_tally_key ON facet_tally (type, service_code, area, status);
+"""
+#: one tally key: a document's (type, service_code, area, status)
+_Combo = tuple[str, str | None, str | None, str | None]
 
 _DOC_COLUMNS = "rowid, id, type, version, date, service_code, area, status, facts, redaction_version, " + ", ".join(
     CELL_COLUMNS
@@ -166,6 +182,7 @@ class SqliteIndex:
                 _move_bodies_out(conn, self.path)
             conn.executescript(SCHEMA)
             self._ensure_cells(conn)
+            self._ensure_tally(conn)
 
     # -- connections -----------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -230,13 +247,17 @@ class SqliteIndex:
                 touched: set[tuple[str, atoms.Atom]] = set()  # atoms to recompute: where items left and arrived
                 written: dict[int, dict[str, Any]] = {}  # rowid → fact row of each document this write stores
                 stored_atoms: dict[str, tuple[str, atoms.Atom]] = {}
+                combos: dict[str, _Combo] = {}  # each stored document's tally key, as it stands in this transaction
+                tally: dict[_Combo, int] = {}  # documents moved into (+) and out of (-) each key
                 for chunk in _chunks(ids, 500):
                     marks = ",".join("?" * len(chunk))
-                    for doc_id, rowid, version, doc_type, *cell in conn.execute(
-                        f"SELECT id, rowid, version, type, {','.join(CELL_COLUMNS)} FROM docs WHERE id IN ({marks})",
+                    for doc_id, rowid, version, doc_type, service_code, area, status, *cell in conn.execute(
+                        f"SELECT id, rowid, version, type, service_code, area, status, {','.join(CELL_COLUMNS)}"
+                        f" FROM docs WHERE id IN ({marks})",
                         chunk,
                     ):
                         existing[doc_id] = (rowid, version)
+                        combos[doc_id] = (doc_type, service_code, area, status)
                         if cell[0] is not None:
                             stored_atoms[doc_id] = (doc_type, (cell[0], cell[1], cell[2], cell[3]))
                 (next_rowid,) = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()
@@ -275,6 +296,13 @@ class SqliteIndex:
                     bodies.append((rowid, *body))
                     written[rowid] = fact_row
                     result.written += 1
+                    combo = (doc.type, doc.service_code, doc.area, doc.status)
+                    was = combos.get(doc.id)
+                    if was != combo:  # most rewrites keep their key: nothing to move
+                        if was is not None:
+                            tally[was] = tally.get(was, 0) - 1
+                        tally[combo] = tally.get(combo, 0) + 1
+                        combos[doc.id] = combo
                 # A replaced document's terms are replaced only when they differ: most updates (a status changed, a
                 # case closed) keep the text, and an FTS5 delete and insert cost more than the whole slim row.
                 for rowids in _chunks(list(replaced_terms), 500):
@@ -291,6 +319,7 @@ class SqliteIndex:
                 conn.executemany("DELETE FROM fts WHERE rowid = ?", stale_rowids)
                 conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", fts_rows)
                 _recompute(conn, touched, written)
+                _add_to_tally(conn, tally)
                 totals = dict(counters or {}) if self.counting else {}
                 if result.forgotten and self.counting:
                     totals["forgotten_events_ignored"] = totals.get("forgotten_events_ignored", 0) + sum(
@@ -322,19 +351,25 @@ class SqliteIndex:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 touched: set[tuple[str, atoms.Atom]] = set()
+                tally: Counter[_Combo] = Counter()
                 for chunk in _chunks(list(ids), 500):
                     marks = ",".join("?" * len(chunk))
                     found = conn.execute(
-                        f"SELECT rowid, type, {','.join(CELL_COLUMNS)} FROM docs WHERE id IN ({marks})", chunk
+                        f"SELECT rowid, type, {','.join(CELL_COLUMNS)}, service_code, area, status FROM docs"
+                        f" WHERE id IN ({marks})",
+                        chunk,
                     ).fetchall()
                     rowids = [r[0] for r in found]
                     touched.update((r[1], (r[2], r[3], r[4], r[5])) for r in found if r[2] is not None)
+                    for r in found:
+                        tally[(r[1], r[6], r[7], r[8])] -= 1
                     conn.executemany("DELETE FROM fts WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("DELETE FROM doc_bodies WHERE rowid = ?", [(r,) for r in rowids])
                     conn.executemany("INSERT OR IGNORE INTO forgotten (id) VALUES (?)", [(i,) for i in chunk])
                     removed += len(rowids)
                 _recompute(conn, touched)
+                _add_to_tally(conn, tally)
                 if removed:  # FTS5 keeps deleted terms in its segments until they are merged: merge them now
                     conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
                 conn.execute(_ADD_TO_COUNTER, ("erasures", removed))
@@ -523,22 +558,11 @@ class SqliteIndex:
         cached = self._cached_facets(key)
         if cached is not None:
             return cached
-        types = ",".join("?" * len(query.types))
-        condition = " AND ".join([f"d.type IN ({types})", *where])
-        source = "docs d"
-        arguments: list[Any] = [*query.types, *params]
-        if match:
-            source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
-            condition = f"fts MATCH ? AND {condition}"
-            arguments = [match, *arguments]
-        facets: dict[str, list[dict[str, Any]]] = {}
-        for name in FACET_FIELDS:
-            rows = conn.execute(
-                f"SELECT d.{name}, COUNT(*) AS n FROM {source} WHERE {condition} AND d.{name} IS NOT NULL"
-                f" GROUP BY d.{name} ORDER BY n DESC, d.{name} LIMIT {FACET_SIZE}",
-                arguments,
-            ).fetchall()
-            facets[name] = [{"value": v, "count": n} for v, n in rows]
+        if match is None and not query.date_from and not query.date_to and _has_tally(conn):
+            facets = _tallied_facets(conn, query)
+            self._keep_facets(key, facets)
+            return facets
+        facets = _counted_facets(conn, query, match, where, params)
         self._keep_facets(key, facets)
         return facets
 
@@ -655,6 +679,26 @@ class SqliteIndex:
             if added or row is None or row[0] != stamp:
                 self._rebuild_cells(conn)
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('cells_timezone', ?)", (stamp,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _ensure_tally(self, conn: sqlite3.Connection) -> None:
+        """Add the facet tally, counted once from the stored documents when the index has none yet (an index
+        made before it, or new); from then on every write and erasure keeps it in their transaction."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in TALLY_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if conn.execute("SELECT 1 FROM meta WHERE key = 'facet_tally'").fetchone() is None:
+                conn.execute("DELETE FROM facet_tally")
+                conn.execute(
+                    "INSERT INTO facet_tally (type, service_code, area, status, n)"
+                    " SELECT type, service_code, area, status, COUNT(*) FROM docs GROUP BY 1, 2, 3, 4"
+                )
+                conn.execute("INSERT INTO meta (key, value) VALUES ('facet_tally', '1')")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -843,6 +887,79 @@ def _recompute(
     conn.executemany(
         "DELETE FROM cells WHERE type = ? AND month = ? AND service = ? AND area = ? AND code = ?", emptied
     )
+
+
+def _counted_facets(
+    conn: sqlite3.Connection, query: SearchQuery, match: str | None, where: list[str], params: list[Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each facet's counts from the matching documents (their covering indexes): for words and dates."""
+    types = ",".join("?" * len(query.types))
+    condition = " AND ".join([f"d.type IN ({types})", *where])
+    source = "docs d"
+    arguments: list[Any] = [*query.types, *params]
+    if match:
+        source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
+        condition = f"fts MATCH ? AND {condition}"
+        arguments = [match, *arguments]
+    facets: dict[str, list[dict[str, Any]]] = {}
+    for name in FACET_FIELDS:
+        rows = conn.execute(
+            f"SELECT d.{name}, COUNT(*) AS n FROM {source} WHERE {condition} AND d.{name} IS NOT NULL"
+            f" GROUP BY d.{name} ORDER BY n DESC, d.{name} LIMIT {FACET_SIZE}",
+            arguments,
+        ).fetchall()
+        facets[name] = [{"value": v, "count": n} for v, n in rows]
+    return facets
+
+
+def _has_tally(conn: sqlite3.Connection) -> bool:
+    """Whether this index keeps the facet tally (an index file made before it has none until a writer opens it)."""
+    try:
+        return conn.execute("SELECT 1 FROM meta WHERE key = 'facet_tally'").fetchone() is not None
+    except sqlite3.OperationalError:  # no meta table yet: nothing was ever written
+        return False
+
+
+def _tallied_facets(conn: sqlite3.Connection, query: SearchQuery) -> dict[str, list[dict[str, Any]]]:
+    """Each facet's counts from the tally, for a search without words or dates: the same counts, values and
+    order as :func:`_counted_facets` (most documents first, then the value), read from a few thousand rows
+    whatever the number of documents."""
+    conditions = [f"type IN ({','.join('?' * len(query.types))})"]
+    arguments: list[Any] = list(query.types)
+    for column, value in (("service_code", query.service), ("area", query.area), ("status", query.status)):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            arguments.append(value)
+    condition = " AND ".join(conditions)
+    facets: dict[str, list[dict[str, Any]]] = {}
+    for name in FACET_FIELDS:
+        rows = conn.execute(
+            f"SELECT {name}, SUM(n) AS c FROM facet_tally WHERE {condition} AND {name} IS NOT NULL"
+            f" GROUP BY {name} HAVING c > 0 ORDER BY c DESC, {name} LIMIT {FACET_SIZE}",
+            arguments,
+        ).fetchall()
+        facets[name] = [{"value": v, "count": n} for v, n in rows]
+    return facets
+
+
+def _add_to_tally(conn: sqlite3.Connection, changes: Mapping[_Combo, int]) -> None:
+    """Move the facet tally by ``changes`` (documents in or out of each key), inside the caller's transaction.
+
+    ``IS`` compares keys, so a document without a service, area or status is counted under NULL like any
+    value; a key whose count falls to nothing loses its row."""
+    for (doc_type, service_code, area, status), change in changes.items():
+        if not change:
+            continue
+        key = (doc_type, service_code, area, status)
+        moved = conn.execute(
+            "UPDATE facet_tally SET n = n + ? WHERE type = ? AND service_code IS ? AND area IS ? AND status IS ?",
+            (change, *key),
+        ).rowcount
+        if not moved:
+            conn.execute(
+                "INSERT INTO facet_tally (type, service_code, area, status, n) VALUES (?, ?, ?, ?, ?)", (*key, change)
+            )
+    conn.execute("DELETE FROM facet_tally WHERE n = 0")
 
 
 class _Checkpointer:
