@@ -149,6 +149,11 @@ _NEXT_GENERATION = (
     "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
     " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
 )
+#: whether the facet tally describes the documents as they are: its stamp is the generation it was last moved at
+_TALLY_CURRENT = (
+    "SELECT EXISTS (SELECT 1 FROM meta t WHERE t.key = 'facet_tally'"
+    " AND t.value = COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0'))"
+)
 _ADD_TO_COUNTER = (
     "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"
 )
@@ -331,7 +336,7 @@ class SqliteIndex:
                 if position:
                     _advance_position(conn, position)
                 if result.written:
-                    conn.execute(_NEXT_GENERATION)
+                    _next_generation(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -373,7 +378,7 @@ class SqliteIndex:
                 if removed:  # FTS5 keeps deleted terms in its segments until they are merged: merge them now
                     conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
                 conn.execute(_ADD_TO_COUNTER, ("erasures", removed))
-                conn.execute(_NEXT_GENERATION)
+                _next_generation(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -685,20 +690,24 @@ class SqliteIndex:
             raise
 
     def _ensure_tally(self, conn: sqlite3.Connection) -> None:
-        """Add the facet tally, counted once from the stored documents when the index has none yet (an index
-        made before it, or new); from then on every write and erasure keeps it in their transaction."""
+        """Add the facet tally, counted from the stored documents when the index has none or a stale one (made
+        before it, or written since by a Mittari that did not keep it: the tally's stamp is not the generation);
+        from then on every write and erasure keeps it, and its stamp, in their transaction."""
         conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in TALLY_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            if conn.execute("SELECT 1 FROM meta WHERE key = 'facet_tally'").fetchone() is None:
+            if not conn.execute(_TALLY_CURRENT).fetchone()[0]:
                 conn.execute("DELETE FROM facet_tally")
                 conn.execute(
                     "INSERT INTO facet_tally (type, service_code, area, status, n)"
                     " SELECT type, service_code, area, status, COUNT(*) FROM docs GROUP BY 1, 2, 3, 4"
                 )
-                conn.execute("INSERT INTO meta (key, value) VALUES ('facet_tally', '1')")
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value)"
+                    " SELECT 'facet_tally', COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0')"
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -723,7 +732,7 @@ class SqliteIndex:
         conn.execute("DELETE FROM cells")
         _recompute(conn, touched)
         if touched:
-            conn.execute(_NEXT_GENERATION)
+            _next_generation(conn)
 
     def stats(self) -> dict[str, Any]:
         """Documents per type and per redaction version, and the counters.
@@ -905,11 +914,24 @@ def _counted_facets(
 
 
 def _has_tally(conn: sqlite3.Connection) -> bool:
-    """Whether this index keeps the facet tally (an index file made before it has none until a writer opens it)."""
+    """Whether this index's facet tally describes its documents: kept, and moved with the last generation (an
+    index file made before the tally, or written since by a Mittari without it, has none until a writer opens it)."""
     try:
-        return conn.execute("SELECT 1 FROM meta WHERE key = 'facet_tally'").fetchone() is not None
+        return bool(conn.execute(_TALLY_CURRENT).fetchone()[0])
     except sqlite3.OperationalError:  # no meta table yet: nothing was ever written
         return False
+
+
+def _next_generation(conn: sqlite3.Connection) -> None:
+    """Move the generation, inside the caller's transaction; the facet tally's stamp follows only if the tally
+    was current before (then this transaction moved it too). A stale tally stays stale: deltas on wrong counts
+    are wrong counts, so readers count and the next writer to open the index counts it again."""
+    current = conn.execute(_TALLY_CURRENT).fetchone()[0]
+    conn.execute(_NEXT_GENERATION)
+    if current:
+        conn.execute(
+            "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'generation') WHERE key = 'facet_tally'"
+        )
 
 
 def _tallied_facets(

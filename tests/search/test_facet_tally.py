@@ -106,3 +106,33 @@ def test_an_index_made_before_the_tally_is_counted_once_a_writer_opens_it(tmp_pa
     _check(writer)
     assert writer.search(SearchQuery(types=TYPES)).facets == counted
     writer.close()
+
+
+def test_a_write_that_did_not_move_the_tally_makes_it_stale_until_a_writer_counts_it_again(tmp_path):
+    """What an older Mittari writing to the same file does (a rolled-back deploy, an old worker still
+    running): documents change and the generation moves, the tally does not."""
+    path = tmp_path / "index.sqlite"
+    writer = SqliteIndex(path)
+    writer.write([_doc(random.Random(i), f"d{i}", 1) for i in range(30)])
+    writer.close()
+    from search.sqlite_index import _NEXT_GENERATION
+
+    with sqlite3.connect(path) as old:
+        old.execute("UPDATE docs SET status = 'archived', area = NULL WHERE rowid % 3 = 0")
+        old.execute(_NEXT_GENERATION)
+    reader = SqliteIndex(path, readonly=True)
+    conn = reader._conn()
+    assert not _has_tally(conn)  # stale: not trusted
+    query = SearchQuery(types=TYPES)
+    where, params = _filters(query)
+    facets = reader.search(query).facets
+    assert {"value": "archived", "count": 10} in facets["status"]  # counted from the documents
+    assert facets == _counted_facets(conn, query, None, where, params)
+    reader.close()
+    writer = SqliteIndex(path)  # counts it again
+    assert _has_tally(writer._conn())
+    _check(writer)
+    writer.write([_doc(random.Random(99), "d0", 2)])  # and keeps it current from there
+    assert _has_tally(writer._conn())
+    _check(writer)
+    writer.close()
