@@ -154,6 +154,11 @@ _TALLY_CURRENT = (
     "SELECT EXISTS (SELECT 1 FROM meta t WHERE t.key = 'facet_tally'"
     " AND t.value = COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0'))"
 )
+#: the facet tally describes the documents as of the current generation
+_STAMP_TALLY = (
+    "INSERT OR REPLACE INTO meta (key, value)"
+    " SELECT 'facet_tally', COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0')"
+)
 _ADD_TO_COUNTER = (
     "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"
 )
@@ -563,11 +568,10 @@ class SqliteIndex:
         cached = self._cached_facets(key)
         if cached is not None:
             return cached
-        if match is None and not query.date_from and not query.date_to and _has_tally(conn):
+        if match is None and not query.date_from and not query.date_to and _tally_current(conn):
             facets = _tallied_facets(conn, query, where, params)
-            self._keep_facets(key, facets)
-            return facets
-        facets = _counted_facets(conn, query, match, where, params)
+        else:
+            facets = _counted_facets(conn, query, match, where, params)
         self._keep_facets(key, facets)
         return facets
 
@@ -675,9 +679,7 @@ class SqliteIndex:
             added = [c for c in CELL_COLUMNS if c not in columns]
             for column in added:
                 conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
-            for statement in CELLS_SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            _execute_each(conn, CELLS_SCHEMA)
             # the time zone decides the atoms, the summary format what a summary holds: either moving rebuilds
             stamp = f"{self.timezone}|{atoms.SUMMARY_FORMAT}"
             row = conn.execute("SELECT value FROM meta WHERE key = 'cells_timezone'").fetchone()
@@ -695,19 +697,14 @@ class SqliteIndex:
         from then on every write and erasure keeps it, and its stamp, in their transaction."""
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in TALLY_SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            _execute_each(conn, TALLY_SCHEMA)
             if not conn.execute(_TALLY_CURRENT).fetchone()[0]:
                 conn.execute("DELETE FROM facet_tally")
                 conn.execute(
                     "INSERT INTO facet_tally (type, service_code, area, status, n)"
                     " SELECT type, service_code, area, status, COUNT(*) FROM docs GROUP BY 1, 2, 3, 4"
                 )
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta (key, value)"
-                    " SELECT 'facet_tally', COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0')"
-                )
+                conn.execute(_STAMP_TALLY)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -913,7 +910,14 @@ def _counted_facets(
     return _grouped_facets(conn, source, condition, arguments, "COUNT(*)")
 
 
-def _has_tally(conn: sqlite3.Connection) -> bool:
+def _execute_each(conn: sqlite3.Connection, schema: str) -> None:
+    """A schema's statements one by one, inside the caller's transaction (``executescript`` would commit it)."""
+    for statement in schema.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _tally_current(conn: sqlite3.Connection) -> bool:
     """Whether this index's facet tally describes its documents: kept, and moved with the last generation (an
     index file made before the tally, or written since by a Mittari without it, has none until a writer opens it)."""
     try:
@@ -929,9 +933,7 @@ def _next_generation(conn: sqlite3.Connection) -> None:
     current = conn.execute(_TALLY_CURRENT).fetchone()[0]
     conn.execute(_NEXT_GENERATION)
     if current:
-        conn.execute(
-            "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'generation') WHERE key = 'facet_tally'"
-        )
+        conn.execute(_STAMP_TALLY)
 
 
 def _tallied_facets(
@@ -965,10 +967,9 @@ def _add_to_tally(conn: sqlite3.Connection, changes: Mapping[_Combo, int]) -> No
 
     ``IS`` compares keys, so a document without a service, area or status is counted under NULL like any
     value; a key whose count falls to nothing loses its row."""
-    for (doc_type, service_code, area, status), change in changes.items():
+    for key, change in changes.items():
         if not change:
             continue
-        key = (doc_type, service_code, area, status)
         moved = conn.execute(
             "UPDATE facet_tally SET n = n + ? WHERE type = ? AND service_code IS ? AND area IS ? AND status IS ?",
             (change, *key),

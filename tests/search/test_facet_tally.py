@@ -17,7 +17,7 @@ import pytest
 
 from search.index import Document
 from search.query import SearchQuery
-from search.sqlite_index import SqliteIndex, _counted_facets, _filters, _has_tally, _tallied_facets
+from search.sqlite_index import SqliteIndex, _counted_facets, _filters, _tallied_facets, _tally_current
 
 TYPES = ("decision", "meeting", "initiative")  # types without cells: the tally alone is under test
 SERVICES = ("171", "210", None)
@@ -98,11 +98,11 @@ def test_an_index_made_before_the_tally_is_counted_once_a_writer_opens_it(tmp_pa
         old.execute("DROP TABLE facet_tally")
         old.execute("DELETE FROM meta WHERE key = 'facet_tally'")
     reader = SqliteIndex(path, readonly=True)
-    assert not _has_tally(reader._conn())
+    assert not _tally_current(reader._conn())
     counted = reader.search(SearchQuery(types=TYPES)).facets  # counted from the documents meanwhile
     reader.close()
     writer = SqliteIndex(path)
-    assert _has_tally(writer._conn())
+    assert _tally_current(writer._conn())
     _check(writer)
     assert writer.search(SearchQuery(types=TYPES)).facets == counted
     writer.close()
@@ -122,7 +122,7 @@ def test_a_write_that_did_not_move_the_tally_makes_it_stale_until_a_writer_count
         old.execute(_NEXT_GENERATION)
     reader = SqliteIndex(path, readonly=True)
     conn = reader._conn()
-    assert not _has_tally(conn)  # stale: not trusted
+    assert not _tally_current(conn)  # stale: not trusted
     query = SearchQuery(types=TYPES)
     where, params = _filters(query)
     facets = reader.search(query).facets
@@ -130,9 +130,9 @@ def test_a_write_that_did_not_move_the_tally_makes_it_stale_until_a_writer_count
     assert facets == _counted_facets(conn, query, None, where, params)
     reader.close()
     writer = SqliteIndex(path)  # counts it again
-    assert _has_tally(writer._conn())
+    assert _tally_current(writer._conn())
     _check(writer)
     writer.write([_doc(random.Random(99), "d0", 2)])  # and keeps it current from there
-    assert _has_tally(writer._conn())
+    assert _tally_current(writer._conn())
     _check(writer)
     writer.close()
