@@ -13,7 +13,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -123,12 +124,31 @@ def _append_and_index(
     report = append_events(log, records)
     appended_s = time.perf_counter() - started
     worker = Worker(log, index, batch_size=batch_size, checkers=checkers)
-    started, cpu, children, server = time.perf_counter(), time.process_time(), _children_cpu_s(), _server_cpu_s(index)
-    indexed = worker.run(until_caught_up=True)
-    seconds, cpu, helpers = time.perf_counter() - started, time.process_time() - cpu, _children_cpu_s() - children
+    with _spending(index) as spent:
+        indexed = worker.run(until_caught_up=True)
+    return Timed(report.appended, appended_s, indexed, spent.wall_s, spent.cpu_s, spent.server_s, spent.helpers_s)
+
+
+@dataclass
+class _Spent:
+    """What a timed block took: wall time, this process's CPU, its ended children's, Elasticsearch's (or None)."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    helpers_s: float = 0.0
+    server_s: float | None = None
+
+
+@contextmanager
+def _spending(index: Index) -> Iterator[_Spent]:
+    """Measure the block: the figures are filled in when it ends (Elasticsearch's read before anything closes)."""
+    spent = _Spent()
+    wall, cpu, children, server = time.perf_counter(), time.process_time(), _children_cpu_s(), _server_cpu_s(index)
+    yield spent
+    spent.wall_s, spent.cpu_s = time.perf_counter() - wall, time.process_time() - cpu
+    spent.helpers_s = _children_cpu_s() - children
     server_after = _server_cpu_s(index)
-    served = None if server is None or server_after is None else server_after - server
-    return Timed(report.appended, appended_s, indexed, seconds, cpu, served, helpers)
+    spent.server_s = None if server is None or server_after is None else server_after - server
 
 
 def _children_cpu_s() -> float:
@@ -177,14 +197,13 @@ def _straight_bulk(settings: Settings, demo: list[dict[str, Any]], batch: int, e
     docs = [fold(subject, events) for subject, events in by_subject.items()]
     target = open_index(settings.with_overrides(namespace=settings.namespace + "-straight"))
     bulk = max(1, batch // 2)
-    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu_s(target)
-    for start in range(0, len(docs), bulk):
-        target.write(docs[start : start + bulk])
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    server_after = _server_cpu_s(target)
+    with _spending(target) as spent:
+        for start in range(0, len(docs), bulk):
+            target.write(docs[start : start + bulk])
     target.close()
-    if server is not None and server_after is not None:
-        echo(_cpu_account("straight bulk", seconds, cpu, server_after - server))
+    seconds = spent.wall_s
+    if spent.server_s is not None:
+        echo(_cpu_account("straight bulk", seconds, spent.cpu_s, spent.server_s))
     rate = len(demo) / seconds
     echo(
         f"straight bulk of the same {len(docs)} documents in bulks of {bulk:,}: {seconds:.2f} s "
