@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import json
 import math
 import threading
@@ -32,7 +33,7 @@ from core.clock import Clock, SystemClock
 from core.errors import BadQuery, NotFound
 from core.settings import Settings
 from core.times import parse
-from figures import definition_versions, indicator_table, provisional
+from figures import definition_versions, indicator_table, order_statistics, provisional
 from figures.indicator_table import Table
 from figures.protection_store import open_blocks
 from privacy import disclosure, policy
@@ -78,52 +79,41 @@ class Context:
 
 
 def median(values: Sequence[float]) -> float:
-    return _median_sorted(sorted(values))
+    return order_statistics.median([sorted(values)])
 
 
 def nearest_rank(values: Sequence[float], pct: float) -> float:
     """The nearest-rank percentile: the smallest value with at least pct % of values at or below it."""
-    return _nearest_rank_sorted(sorted(values), pct)
-
-
-def _median_sorted(ordered: Sequence[float]) -> float:
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
-def _nearest_rank_sorted(ordered: Sequence[float], pct: float) -> float:
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+    return order_statistics.nearest_rank([sorted(values)], pct)
 
 
 Summaries = Sequence[Mapping[str, Any]]  # the atom summaries behind a cell (search/cells.py)
 
 
-def _merged(summaries: Summaries, key: str) -> list[float]:
-    """The cell's sorted values: the atoms' sorted lists merged (so a median over atoms is exact).
-
-    Concatenated and sorted rather than ``heapq.merge``d: the same list, but the sort finds the atoms'
-    sorted runs and merges them in C, about ten times faster on a whole-history cell of many atoms."""
-    lists = [s[key] for s in summaries if s.get(key)]
-    if len(lists) == 1:
-        return list(lists[0])
-    merged = [value for values in lists for value in values]
-    merged.sort()
-    return merged
+def _lists(summaries: Summaries, key: str) -> list[Sequence[float]]:
+    """The atoms' sorted lists of one value, the empty ones left out: a cell's values are their union, whose
+    order statistics :mod:`figures.order_statistics` finds without merging them."""
+    return [s[key] for s in summaries if s.get(key)]
 
 
 def _values_count(summaries: Summaries, key: str) -> int:
-    """How many values the atoms' lists hold: what ``_merged`` would give the length of, without merging."""
+    """How many values the atoms' lists hold: a cell's n, without looking at a value."""
     return sum(len(s.get(key) or ()) for s in summaries)
 
 
 def _median_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    values = _merged(summaries, "hours")
-    return (_median_sorted(values) if values else None), len(values)
+    return _median_of(_lists(summaries, "hours"))
 
 
 def _p90_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    values = _merged(summaries, "hours")
-    return (_nearest_rank_sorted(values, 90) if values else None), len(values)
+    lists = _lists(summaries, "hours")
+    n = sum(len(values) for values in lists)
+    return (order_statistics.nearest_rank(lists, 90) if n else None), n
+
+
+def _median_of(lists: Sequence[Sequence[float]]) -> tuple[float | None, int]:
+    n = sum(len(values) for values in lists)
+    return (order_statistics.median(lists) if n else None), n
 
 
 def _answered_on_time(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
@@ -151,7 +141,7 @@ def late_count(received: Sequence[str], now: datetime, target_hours: float) -> i
     Stored dates are whole seconds in one format, so "received before ``now - target``" is a string
     comparison and, over a sorted list, one bisection: parsing each time was a tenth of a cold overview at a
     million events. A list holding any other form of time is judged one time at a time, as before."""
-    if not all(len(r) == _ISO_SECONDS for r in received):
+    if any(map(_ISO_SECONDS.__ne__, map(len, received))):  # in C: a whole-history cell has every unanswered time
         return sum(1 for r in received if (now - parse(r)).total_seconds() / 3600 > target_hours)
     whole, within_second = _cutoff(now, target_hours)
     # received strictly before the cutoff; a time in the cutoff's own second is before it when it has a fraction
@@ -176,14 +166,15 @@ def _reopened_share(summaries: Summaries, ctx: Context) -> tuple[float | None, i
 
 
 def _satisfaction(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    """The mean rating; ``math.fsum`` so the value does not depend on the order atoms are combined in."""
-    values = [v for s in summaries for v in s.get("satisfaction") or ()]
-    return (math.fsum(values) / len(values) if values else None), len(values)
+    """The mean rating; ``math.fsum`` (correctly rounded) so the value does not depend on the order atoms are
+    combined in; fed the lists as they are, not copied into one (a whole-history cell holds every rating)."""
+    lists = _lists(summaries, "satisfaction")
+    n = sum(len(values) for values in lists)
+    return (math.fsum(itertools.chain.from_iterable(lists)) / n if n else None), n
 
 
 def _waiting_time(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    values = _merged(summaries, "waiting_days")
-    return (_median_sorted(values) if values else None), len(values)
+    return _median_of(_lists(summaries, "waiting_days"))
 
 
 def _outcome(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
