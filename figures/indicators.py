@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import itertools
 import json
 import math
@@ -34,6 +33,7 @@ from core.errors import BadQuery, NotFound
 from core.settings import Settings
 from core.times import parse
 from figures import definition_versions, indicator_table, order_statistics, provisional
+from figures.content_memo import ContentMemo, digests_key
 from figures.indicator_table import Table
 from figures.protection_store import open_blocks
 from privacy import disclosure, policy
@@ -44,6 +44,8 @@ from search.query import SearchQuery
 DOCUMENT_PAGE = 500  # documents read per search page by Indicators.documents
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # and their estimated size (JSON length), whichever bound comes first
+MAX_KEPT_VALUES = 20_000  # cells' values and n kept across generations (a few per published cell)
+MAX_KEPT_TABLES = 32  # indicators' tables kept across generations (about three generations' worth)
 SUPPRESSED_REASON = "fewer than {n} items"
 SECONDARY_REASON = "withheld so that a cell of fewer than {n} items cannot be computed from the others"
 UNSERVED_REASON = "totals over a range are published for one calendar month, quarter or year only"
@@ -391,9 +393,13 @@ class Snapshot:
         cells: dict[str, dict[Atom, dict[str, Any]]],
         targets: list[dict[str, Any]],
         log_position: Mapping[str, StreamPosition] | None = None,
+        markers: Mapping[str, Mapping[Atom, str]] | None = None,
     ):
         self.generation = generation
         self.cells = cells
+        #: each type's atoms' markers as read with their summaries (``Index.changed_cells``); a type the index
+        #: could not mark is absent, and is read whole again next time
+        self.markers: Mapping[str, Mapping[Atom, str]] = markers or {}
         self.targets = targets
         self.log_position: Mapping[str, StreamPosition] = log_position or {}  # read with the cells (recipes)
         self._results: OrderedDict[Any, Any] = OrderedDict()  # least recently used first
@@ -442,6 +448,10 @@ class Indicators:
         self._snapshot: Snapshot | None = None
         #: each year's protection, kept across generations and processes (figures/protection_store.py)
         self.protections = open_blocks(settings.data_dir / "protection")
+        #: computed cells' values and n, and indicators' tables, kept across generations under the items
+        #: and moment they are computed from (figures/content_memo.py)
+        self.values: ContentMemo[tuple[float | None, int]] = ContentMemo(MAX_KEPT_VALUES)
+        self.tables: ContentMemo[Table] = ContentMemo(MAX_KEPT_TABLES)
 
     # -- data --------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -460,18 +470,45 @@ class Indicators:
             generation = fresh.generation()
             if current is not None and current.generation == generation:
                 return current  # a batch landed after the request pinned its generation: the newer data is read
+            previous = current
             for _ in range(self.READ_ATTEMPTS):
-                cells = {doc_type: dict(self.index.cells(doc_type)) for doc_type in CELL_TYPES}
+                cells, markers = self._read_cells(previous)
                 targets = list(self.index.scan("target"))
                 position = self.index.log_position()
                 after = fresh.generation()
-                if after == generation:
-                    break
+                settled = after == generation
                 generation = after
-            else:
-                generation = f"{generation}~unsettled"
-            self._snapshot = Snapshot(generation, cells, targets, position)
-            return self._snapshot
+                snapshot = Snapshot(
+                    generation if settled else f"{generation}~unsettled", cells, targets, position, markers
+                )
+                if settled:
+                    break
+                previous = snapshot  # read again, from what this attempt read
+            self._snapshot = snapshot
+            return snapshot
+
+    def _read_cells(
+        self, previous: Snapshot | None
+    ) -> tuple[dict[str, dict[Atom, dict[str, Any]]], dict[str, Mapping[Atom, str]]]:
+        """Each type's atoms and summaries, reading and decoding only the atoms whose marker moved since
+        ``previous`` (issue 11: a batch touches a few atoms, and every serving process read all of them again
+        at every generation); the others keep ``previous``'s summary objects, read with the same marker. Any
+        previous snapshot will do, settled or not: each pair of marker and summary was read together."""
+        cells: dict[str, dict[Atom, dict[str, Any]]] = {}
+        markers: dict[str, Mapping[Atom, str]] = {}
+        for doc_type in CELL_TYPES:
+            known = previous.markers.get(doc_type, {}) if previous is not None else {}
+            found = self.index.changed_cells(doc_type, known)
+            if found is None:  # this index cannot tell what moved: all of it, as before markers
+                cells[doc_type] = dict(self.index.cells(doc_type))
+                continue
+            type_markers, changed = found
+            kept = previous.cells.get(doc_type, {}) if previous is not None else {}
+            atoms = {atom: kept[atom] for atom in type_markers if atom not in changed and atom in kept}
+            atoms.update(changed)
+            cells[doc_type] = dict(sorted(atoms.items()))  # in atom order, as ``Index.cells`` yields them
+            markers[doc_type] = type_markers
+        return cells, markers
 
     def cells(self, doc_type: str) -> dict[Atom, dict[str, Any]]:
         """The atoms of a type with their summaries (shared: callers must not change them)."""
@@ -527,25 +564,30 @@ class Indicators:
         return self._table(self.snapshot(), indicator)
 
     def _table(self, snap: Snapshot, indicator: Indicator) -> Table:
+        result: Table = self._memo(snap, "table", indicator, Filters(), lambda: self._build_table(snap, indicator))
+        return result
+
+    def _build_table(self, snap: Snapshot, indicator: Indicator) -> Table:
+        """The table from the snapshot's atoms, or the one built from the same atoms' items at the same moment
+        in an earlier generation (a batch that touched none of this indicator's atoms leaves it as it was)."""
         ctx = self._context()
-        result: Table = self._memo(
-            snap,
-            "table",
-            indicator,
-            Filters(),
+        by_atom = _atoms_for(snap, indicator, Filters())
+        threshold = self.settings.min_cell_count
+        content = digests_key(summary for summaries in by_atom.values() for summary in summaries)
+        return self.tables.get(
+            (indicator.code, indicator.version, indicator.compute, indicator.count, content, ctx, threshold)
+            if content is not None
+            else None,
             lambda: indicator_table.build(
-                _atoms_for(snap, indicator, Filters()),
-                lambda summaries: indicator.n(summaries, ctx),
-                self.settings.min_cell_count,
-                self.protections,
+                by_atom, lambda summaries: indicator.n(summaries, ctx), threshold, self.protections
             ),
         )
-        return result
 
     def _cell(self, indicator: Indicator, table: Table, key: indicator_table.Key, ctx: Context) -> dict[str, Any]:
         """A published cell: its value and n, or, when withheld, neither but a band and the reason."""
         minimum = self.settings.min_cell_count
-        inputs = {"inputs_sha256": inputs_sha256(table.summaries_of(key))}
+        summaries = table.summaries_of(key)
+        inputs = {"inputs_sha256": inputs_sha256(summaries)}
         if table.withheld(key):
             n = table.count(key)
             reason = SUPPRESSED_REASON if table.small(key) else SECONDARY_REASON
@@ -558,7 +600,14 @@ class Indicators:
                 **self._provisional(indicator, key[0], ctx),
                 **inputs,
             }
-        value, n = indicator.compute(table.summaries_of(key), ctx) if table.count(key) else (None, 0)
+        value, n = (None, 0)
+        if table.count(key):
+            # the same items and moment give the same value: kept across generations (figures/content_memo.py)
+            digest = inputs["inputs_sha256"]
+            value, n = self.values.get(
+                (indicator.code, indicator.version, indicator.compute, digest, ctx) if digest is not None else None,
+                lambda: indicator.compute(summaries, ctx),
+            )
         return {
             "value": round(value, 2) if value is not None else None,
             "n": n,
@@ -781,10 +830,7 @@ def inputs_sha256(summaries: Summaries) -> str | None:
 
     It changes exactly when an item behind the cell changes (a late event, a corrected record, an erasure);
     equal on every backend. None for an empty cell or for summaries stored before digests existed."""
-    digests = [s.get("digest") for s in summaries]
-    if not digests or any(d is None for d in digests):
-        return None
-    return hashlib.sha256("\n".join(sorted(str(d) for d in digests)).encode("ascii")).hexdigest()
+    return digests_key(summaries) if summaries else None
 
 
 def cell_inputs(summaries: Summaries) -> dict[str, Any]:

@@ -612,25 +612,66 @@ class ElasticIndex:
         return {atom: encoded for atom, encoded in self._stored_cell_rows(concrete, doc_type)}
 
     def _stored_cell_rows(self, concrete: str, doc_type: str) -> Iterator[tuple[cells.Atom, str]]:
+        for hit in self._cell_hits(concrete, doc_type):
+            src = hit["_source"]
+            if src.get("summary") is not None:  # an empty cell (see _recompute): the atom has no items
+                yield _cell_atom(src), src["summary"]
+
+    def _cell_hits(self, concrete: str, doc_type: str, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every cell document of a type, in atom order, paged by ``search_after``."""
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {
                 "query": {"term": {"type": doc_type}},
                 "sort": [{k: "asc"} for k in _CELL_KEYS],
                 "size": 5000,
+                **options,
             }
             if after:
                 body["search_after"] = after
             response = self._call(self.es.search, index=cells_index_name(concrete), **body)
             _complete(response)
             hits = response["hits"]["hits"]
-            for hit in hits:
-                src = hit["_source"]
-                if src.get("summary") is not None:  # an empty cell (see _recompute): the atom has no items
-                    yield (src["month"], src["service"], src["area"], src["code"]), src["summary"]
+            yield from hits
             if len(hits) < 5000:
                 return
             after = hits[-1]["sort"]
+
+    def changed_cells(
+        self, doc_type: str, known: Mapping[cells.Atom, str]
+    ) -> tuple[dict[cells.Atom, str], dict[cells.Atom, dict[str, Any]]] | None:
+        """Markers from one search of the cells' keys with their sequence numbers (no summary read); the moved
+        atoms' cells then by a real-time ``mget``, each with the sequence number of the version it returns. A
+        cell's marker names its concrete index, since a reindexed one numbers its writes from the start."""
+        concrete = self._concrete(self.source)
+        if concrete is None:
+            return {}, {}
+        if not self._has_cells(concrete):
+            return None
+        markers: dict[cells.Atom, str] = {}
+        moved: list[cells.Atom] = []
+        for hit in self._cell_hits(concrete, doc_type, source=list(_CELL_KEYS), seq_no_primary_term=True):
+            atom = _cell_atom(hit["_source"])
+            marker = _cell_marker(concrete, hit)
+            if known.get(atom) == marker:
+                markers[atom] = marker
+            else:
+                moved.append(atom)
+        changed: dict[cells.Atom, dict[str, Any]] = {}
+        for start in range(0, len(moved), 1000):
+            chunk = moved[start : start + 1000]
+            ids = [_cell_id(doc_type, atom) for atom in chunk]
+            response = self._call(self.es.mget, index=cells_index_name(concrete), ids=ids, source=["summary"])
+            for atom, hit in zip(chunk, response["docs"], strict=True):
+                if "error" in hit:
+                    raise TransientError(f"cell {hit.get('_id')} cannot be read: {hit['error']}")
+                if not hit.get("found"):
+                    continue  # emptied and gone since the search (cells are not deleted, but an index may be)
+                markers[atom] = _cell_marker(concrete, hit)
+                summary = hit["_source"].get("summary")
+                if summary is not None:  # an empty cell keeps its marker, so it is not read again until it moves
+                    changed[atom] = json.loads(summary)
+        return markers, changed
 
     # -- reading -----------------------------------------------------------------------------------
     def get_many(self, ids: Sequence[str]) -> dict[str, Document]:
@@ -847,6 +888,15 @@ def _cell_action(cells_index: str, key: str, version: Mapping[str, int] | None) 
     if version is None:
         return {"create": {"_index": cells_index, "_id": key}}
     return {"index": {"_index": cells_index, "_id": key, **version}}
+
+
+def _cell_atom(src: Mapping[str, Any]) -> cells.Atom:
+    return (src["month"], src["service"], src["area"], src["code"])
+
+
+def _cell_marker(concrete: str, hit: Mapping[str, Any]) -> str:
+    """What changes with every write of a cell: its index, and its primary term and sequence number there."""
+    return f"{concrete}:{hit['_primary_term']}:{hit['_seq_no']}"
 
 
 def _cell_id(doc_type: str, atom: cells.Atom) -> str:

@@ -40,6 +40,14 @@ Contract (tests/contract/test_index.py checks it on every backend):
   worker per partition, each writing its own documents): when they have all
   returned, every atom's summary is the one its stored items give, whatever the
   interleaving (Elasticsearch: conditional cell writes; SQLite: one writer at a time).
+* ``changed_cells(doc_type, known)`` reads only what moved: every atom's *marker*, a string that changes
+  whenever its stored summary does (SQLite: the digest of its items; Elasticsearch: the cell document's
+  index, primary term and sequence number), and the summaries of the atoms whose marker is not the one
+  ``known`` gives them. Each summary comes with the marker read with it, so a pair is never torn; an atom
+  whose marker matched keeps the caller's pair. It may answer a marker for an atom without items
+  (Elasticsearch keeps empty cells) but then no summary; atoms without a marker are always among the
+  changed. None: this index cannot tell (made before markers; read ``cells``). A reader that keeps what
+  it read per atom recomputes, after a batch, what rests on the atoms the batch touched, not on all history.
 * ``position`` passed to ``write`` (per stream, i.e. per log topic: a :class:`StreamPosition` for the
   batch) is recorded in the same durable step as the documents (SQLite: the same transaction;
   Elasticsearch: the meta document ``log_position`` in the bulk request that carries the documents,
@@ -193,6 +201,13 @@ class Index(Protocol):
 
     def cells(self, doc_type: str) -> Iterator[tuple[Atom, dict[str, Any]]]:
         """Every atom of a type with its summary (see the module docstring)."""
+        ...
+
+    def changed_cells(
+        self, doc_type: str, known: Mapping[Atom, str]
+    ) -> tuple[dict[Atom, str], dict[Atom, dict[str, Any]]] | None:
+        """Every atom's marker and the summaries of atoms not at their ``known`` marker (see the module
+        docstring); None when this index cannot tell which moved."""
         ...
 
     def stored_cells(self, doc_type: str) -> dict[Atom, str]:

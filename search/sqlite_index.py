@@ -31,7 +31,7 @@ import logging
 import sqlite3
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS log_position (stream TEXT PRIMARY KEY, position TEXT 
 """
 
 # Indicator cells (search/cells.py): each document row names its atom, and one row per atom holds its summary,
-# recomputed from the atom's stored items in the same transaction as every write or erasure that touches it.
+# recomputed from the atom's stored items in the same transaction as every write or erasure that touches it, and
+# the summary's digest (of the atom's items) beside it: the marker ``changed_cells`` reads without the summary.
 CELL_COLUMNS = ("cell_month", "cell_service", "cell_area", "cell_code")
 CELLS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS cells (
@@ -93,6 +94,7 @@ CREATE TABLE IF NOT EXISTS cells (
     area TEXT NOT NULL,
     code TEXT NOT NULL,
     summary TEXT NOT NULL,
+    digest TEXT,
     PRIMARY KEY (type, month, service, area, code)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS docs_cell ON docs (type, cell_month, cell_service, cell_area, cell_code);
@@ -635,6 +637,50 @@ class SqliteIndex:
         for month, service, area, code, summary in cursor:
             yield (month, service, area, code), _summary(summary)
 
+    def changed_cells(
+        self, doc_type: str, known: Mapping[atoms.Atom, str]
+    ) -> tuple[dict[atoms.Atom, str], dict[atoms.Atom, dict[str, Any]]] | None:
+        """Markers are the digests beside the summaries (a few KB for a city's atoms, no summary read); the moved
+        atoms' summaries are then read by key, each with the digest of its own row. A file from before the
+        digest column (opened read-only before a writer added it) cannot tell: None."""
+        conn = self._read_conn()
+        if conn is None:
+            return {}, {}
+        try:
+            rows = conn.execute(
+                "SELECT month, service, area, code, digest FROM cells WHERE type = ?", (doc_type,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such" not in str(exc):
+                raise
+            return None
+        markers: dict[atoms.Atom, str] = {}
+        moved: list[atoms.Atom] = []
+        for month, service, area, code, digest in rows:
+            atom = (month, service, area, code)
+            if digest is not None and known.get(atom) == digest:
+                markers[atom] = digest
+            else:
+                moved.append(atom)
+        changed: dict[atoms.Atom, dict[str, Any]] = {}
+        if len(moved) * 4 > len(rows):  # a first read, or most moved: one pass over the type, not a lookup each
+            wanted = set(moved)
+            reads: Iterable[Any] = [
+                row
+                for row in conn.execute(
+                    "SELECT month, service, area, code, digest, summary FROM cells WHERE type = ?", (doc_type,)
+                )
+                if row[:4] in wanted
+            ]
+        else:
+            reads = (row for chunk in _chunks(moved, 500) for row in _cell_rows(conn, doc_type, chunk))
+        for month, service, area, code, digest, summary in reads:
+            atom = (month, service, area, code)
+            changed[atom] = _summary(summary)
+            if digest is not None:
+                markers[atom] = digest
+        return markers, changed
+
     def log_position(self) -> dict[str, StreamPosition]:
         conn = self._read_conn()
         if conn is None:
@@ -680,6 +726,10 @@ class SqliteIndex:
             for column in added:
                 conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
             _execute_each(conn, CELLS_SCHEMA)
+            if "digest" not in {row[1] for row in conn.execute("PRAGMA table_info(cells)")}:
+                # cells from before markers: the digest is in each summary already
+                conn.execute("ALTER TABLE cells ADD COLUMN digest TEXT")
+                conn.execute("UPDATE cells SET digest = json_extract(summary, '$.digest')")
             # the time zone decides the atoms, the summary format what a summary holds: either moving rebuilds
             stamp = f"{self.timezone}|{atoms.SUMMARY_FORMAT}"
             row = conn.execute("SELECT value FROM meta WHERE key = 'cells_timezone'").fetchone()
@@ -829,6 +879,17 @@ _SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHER
 _ATOMS_PER_READ = 400
 
 
+def _cell_rows(conn: sqlite3.Connection, doc_type: str, chunk: Sequence[atoms.Atom]) -> list[Any]:
+    """The cells rows (keys, digest, summary) of some atoms of a type, each found by its primary key."""
+    values = ",".join("(?, ?, ?, ?)" for _ in chunk)  # 4 parameters an atom: chunks of 500 stay under the limit
+    return conn.execute(
+        "SELECT c.month, c.service, c.area, c.code, c.digest, c.summary"
+        f" FROM (VALUES {values}) AS t CROSS JOIN cells c ON c.type = ? AND c.month = t.column1"
+        " AND c.service = t.column2 AND c.area = t.column3 AND c.code = t.column4",
+        [*(part for atom in chunk for part in atom), doc_type],
+    ).fetchall()
+
+
 def _atom_items_sql(atom_count: int) -> str:
     """The rowids of the stored items of ``atom_count`` atoms, each given as (type, month, service, area, code):
     read from ``docs_cell`` alone (an index entry holds its row's rowid), never from a table row."""
@@ -884,11 +945,13 @@ def _recompute(
     summaries, emptied = [], []
     for (doc_type, atom), rows in items.items():
         if rows:
-            summaries.append((doc_type, *atom, atoms.encode(atoms.summarise(doc_type, rows))))
+            summary = atoms.summarise(doc_type, rows)
+            summaries.append((doc_type, *atom, atoms.encode(summary), summary["digest"]))
         else:
             emptied.append((doc_type, *atom))
     conn.executemany(
-        "INSERT OR REPLACE INTO cells (type, month, service, area, code, summary) VALUES (?, ?, ?, ?, ?, ?)", summaries
+        "INSERT OR REPLACE INTO cells (type, month, service, area, code, summary, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        summaries,
     )
     conn.executemany(
         "DELETE FROM cells WHERE type = ? AND month = ? AND service = ? AND area = ? AND code = ?", emptied

@@ -388,6 +388,37 @@ def test_a_late_event_changes_only_its_atom(filled):
     assert set(after) - set(stored) == {("2026-01", "171", "Suur-Tapiola", "")}
 
 
+def test_changed_cells_reads_only_the_atoms_that_moved(filled):
+    """Markers for every atom; a summary only where the marker is not the caller's, each with its own marker;
+    a late event, a rewrite and an erasure move exactly the markers of the atoms they touch."""
+    from dataclasses import replace
+
+    found = filled.changed_cells("feedback", {})
+    assert found is not None
+    markers, changed = found
+    assert changed == _cells(filled)  # nothing known: every summary, as ``cells`` gives it
+    assert set(markers) >= set(changed)
+    assert filled.changed_cells("feedback", markers) == (markers, {})  # all known: no summary read
+
+    late = doc_of(feedback_item("fb-old", at(days=-40), respond_hours=7, service="171", area="Suur-Tapiola"))
+    filled.write([late])
+    (stored,) = filled.get_many(["fb-2"]).values()
+    filled.write([replace(stored, version=stored.version + 1, facts={**stored.facts, "closed": True})])
+    filled.forget(["fb-5"])
+    found = filled.changed_cells("feedback", markers)
+    assert found is not None
+    after, moved = found
+    cells = _cells(filled)
+    assert set(moved) == {("2026-01", "171", "Suur-Tapiola", ""), ("2026-03", "210", "Suur-Leppävaara", "")}
+    assert moved == {atom: cells[atom] for atom in moved}
+    untouched = set(cells) - set(moved)
+    assert {atom: after[atom] for atom in untouched} == {atom: markers[atom] for atom in untouched}
+    assert ("2026-03", "171", "Vanha-Espoo", "") not in cells  # erased: no summary, whatever its marker
+    assert ("2026-03", "171", "Vanha-Espoo", "") not in moved
+    assert all(after[atom] != markers.get(atom) for atom in moved)
+    assert filled.changed_cells("feedback", after) == (after, {})
+
+
 def test_the_month_is_the_citys(any_index):
     # 23:30 UTC on 31 March is already April in Helsinki (UTC+3 in summer time)
     any_index.write([doc_of([received("fb-tz", datetime(2026, 3, 31, 23, 30, tzinfo=UTC))])])

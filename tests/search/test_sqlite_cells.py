@@ -56,3 +56,41 @@ def test_a_new_time_zone_moves_documents_to_their_months_there(tmp_path):
     assert [atom[0] for atom, _ in utc.cells("feedback")] == ["2026-03"]
     assert utc.generation() != generation  # readers' cached figures notice
     utc.close()
+
+
+def test_cells_from_before_markers_are_read_whole_until_a_writer_adds_their_digests(tmp_path):
+    """A file whose cells have no digest column: a reader cannot tell what moved (None: read ``cells``); the
+    worker's open adds the column from the digests inside the summaries, and then markers are those digests."""
+    path = tmp_path / "index.sqlite"
+    writer = SqliteIndex(path)
+    writer.write([doc_of(feedback_item("fb-1", at(days=0), respond_hours=5)), doc_of([received("fb-2", at(days=40))])])
+    expected = dict(writer.cells("feedback"))
+    conn = writer._conn()
+    conn.execute("ALTER TABLE cells DROP COLUMN digest")
+    writer.close()
+    reader = SqliteIndex(path, readonly=True)
+    assert reader.changed_cells("feedback", {}) is None
+    reader.close()
+    SqliteIndex(path).close()  # the worker opens it
+    reader = SqliteIndex(path, readonly=True)
+    found = reader.changed_cells("feedback", {})
+    assert found is not None
+    markers, changed = found
+    assert changed == expected
+    assert markers == {atom: summary["digest"] for atom, summary in expected.items()}
+    reader.close()
+
+
+def test_a_cell_written_without_its_digest_is_read_every_time(tmp_path):
+    """A summary written by a Mittari that does not keep the digest column (NULL): never taken as unchanged."""
+    path = tmp_path / "index.sqlite"
+    index = SqliteIndex(path)
+    index.write([doc_of(feedback_item("fb-1", at(days=0), respond_hours=5))])
+    found = index.changed_cells("feedback", {})
+    assert found is not None
+    markers, _ = found
+    index._conn().execute("UPDATE cells SET digest = NULL")
+    again = index.changed_cells("feedback", markers)
+    assert again is not None
+    assert again[0] == {} and again[1] == dict(index.cells("feedback"))
+    index.close()
