@@ -12,7 +12,9 @@ items that moved is computed again.
 
 A result is kept only under a key; a caller without one (summaries stored before digests existed) computes
 each time. Bounded (least recently used go first) and shared by a process's threads; two threads missing
-the same key at once both compute it, and the results are equal.
+the same key at once both compute it, and the results are equal. A digest names an atom's items, not the
+format its summary is stored in: a reader that finds every atom moved at once (a rebuild for a new summary
+format or time zone, a reindex) clears what it kept (figures/indicators.py).
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class ContentMemo(Generic[T]):
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
         return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
     def __len__(self) -> int:
         with self._lock:

@@ -23,7 +23,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,7 +45,6 @@ DOCUMENT_PAGE = 500  # documents read per search page by Indicators.documents
 MAX_RESULTS = 1024  # cached series, summaries and tables per Indicators
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # and their estimated size (JSON length), whichever bound comes first
 MAX_KEPT_VALUES = 20_000  # cells' values and n kept across generations (a few per published cell)
-MAX_KEPT_TABLES = 32  # indicators' tables kept across generations (about three generations' worth)
 SUPPRESSED_REASON = "fewer than {n} items"
 SECONDARY_REASON = "withheld so that a cell of fewer than {n} items cannot be computed from the others"
 UNSERVED_REASON = "totals over a range are published for one calendar month, quarter or year only"
@@ -451,7 +450,9 @@ class Indicators:
         #: computed cells' values and n, and indicators' tables, kept across generations under the items
         #: and moment they are computed from (figures/content_memo.py)
         self.values: ContentMemo[tuple[float | None, int]] = ContentMemo(MAX_KEPT_VALUES)
-        self.tables: ContentMemo[Table] = ContentMemo(MAX_KEPT_TABLES)
+        #: each indicator's latest table with its key (one per indicator: however many indicators there are,
+        #: none is pushed out before it is asked for again, and a replaced table's summaries are let go)
+        self._tables: dict[str, tuple[Hashable, Table]] = {}
 
     # -- data --------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -504,7 +505,18 @@ class Indicators:
                 continue
             type_markers, changed = found
             kept = previous.cells.get(doc_type, {}) if previous is not None else {}
-            atoms = {atom: kept[atom] for atom in type_markers if atom not in changed and atom in kept}
+            # kept only where the marker is the one read with the kept summary: an atom emptied since keeps a
+            # marker (Elasticsearch keeps empty cells) but a new one, and no summary
+            atoms = {
+                atom: kept[atom]
+                for atom, marker in type_markers.items()
+                if atom not in changed and atom in kept and known.get(atom) == marker
+            }
+            if known and not atoms:
+                # nothing kept of what was known: a rebuild (a new summary format or time zone) or a reindex.
+                # Values kept under the items' digests may rest on summaries of another format: start afresh.
+                self.values.clear()
+                self._tables.clear()
             atoms.update(changed)
             cells[doc_type] = dict(sorted(atoms.items()))  # in atom order, as ``Index.cells`` yields them
             markers[doc_type] = type_markers
@@ -574,14 +586,18 @@ class Indicators:
         by_atom = _atoms_for(snap, indicator, Filters())
         threshold = self.settings.min_cell_count
         content = digests_key(summary for summaries in by_atom.values() for summary in summaries)
-        return self.tables.get(
-            (indicator.code, indicator.version, indicator.compute, indicator.count, content, ctx, threshold)
-            if content is not None
-            else None,
-            lambda: indicator_table.build(
-                by_atom, lambda summaries: indicator.n(summaries, ctx), threshold, self.protections
-            ),
+        key = (indicator.version, indicator.compute, indicator.count, content, ctx, threshold)
+        with self._lock:
+            kept = self._tables.get(indicator.code)
+        if content is not None and kept is not None and kept[0] == key:
+            return kept[1]
+        table = indicator_table.build(
+            by_atom, lambda summaries: indicator.n(summaries, ctx), threshold, self.protections
         )
+        if content is not None:
+            with self._lock:
+                self._tables[indicator.code] = (key, table)
+        return table
 
     def _cell(self, indicator: Indicator, table: Table, key: indicator_table.Key, ctx: Context) -> dict[str, Any]:
         """A published cell: its value and n, or, when withheld, neither but a band and the reason."""

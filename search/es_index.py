@@ -644,10 +644,8 @@ class ElasticIndex:
         atoms' cells then by a real-time ``mget``, each with the sequence number of the version it returns. A
         cell's marker names its concrete index, since a reindexed one numbers its writes from the start."""
         concrete = self._concrete(self.source)
-        if concrete is None:
-            return {}, {}
-        if not self._has_cells(concrete):
-            return None
+        if concrete is None or not self._has_cells(concrete):
+            return None  # no index yet, one that cannot be resolved now, or one from before cells: ``cells``
         markers: dict[cells.Atom, str] = {}
         moved: list[cells.Atom] = []
         for hit in self._cell_hits(concrete, doc_type, source=list(_CELL_KEYS), seq_no_primary_term=True):

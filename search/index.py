@@ -41,13 +41,14 @@ Contract (tests/contract/test_index.py checks it on every backend):
   returned, every atom's summary is the one its stored items give, whatever the
   interleaving (Elasticsearch: conditional cell writes; SQLite: one writer at a time).
 * ``changed_cells(doc_type, known)`` reads only what moved: every atom's *marker*, a string that changes
-  whenever its stored summary does (SQLite: the digest of its items; Elasticsearch: the cell document's
-  index, primary term and sequence number), and the summaries of the atoms whose marker is not the one
-  ``known`` gives them. Each summary comes with the marker read with it, so a pair is never torn; an atom
-  whose marker matched keeps the caller's pair. It may answer a marker for an atom without items
-  (Elasticsearch keeps empty cells) but then no summary; atoms without a marker are always among the
-  changed. None: this index cannot tell (made before markers; read ``cells``). A reader that keeps what
-  it read per atom recomputes, after a batch, what rests on the atoms the batch touched, not on all history.
+  whenever its stored summary does (SQLite: the digest of its items with the stamp of the time zone and
+  summary format the cells were built with; Elasticsearch: the cell document's index, primary term and
+  sequence number), and the summaries of the atoms whose marker is not the one ``known`` gives them. Each
+  summary comes with the marker read with it, so a pair is never torn; an atom whose marker matched keeps
+  the caller's pair. It may answer a marker for an atom without items (Elasticsearch keeps empty cells)
+  but then no summary; atoms without a marker are always among the changed. None: this index cannot tell
+  (made before markers, or not reachable now; read ``cells``). A reader that keeps what it read per atom
+  recomputes, after a batch, what rests on the atoms the batch touched, not on all history.
 * ``position`` passed to ``write`` (per stream, i.e. per log topic: a :class:`StreamPosition` for the
   batch) is recorded in the same durable step as the documents (SQLite: the same transaction;
   Elasticsearch: the meta document ``log_position`` in the bulk request that carries the documents,

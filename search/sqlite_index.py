@@ -640,26 +640,24 @@ class SqliteIndex:
     def changed_cells(
         self, doc_type: str, known: Mapping[atoms.Atom, str]
     ) -> tuple[dict[atoms.Atom, str], dict[atoms.Atom, dict[str, Any]]] | None:
-        """Markers are the digests beside the summaries (a few KB for a city's atoms, no summary read); the moved
-        atoms' summaries are then read by key, each with the digest of its own row. A file from before the
-        digest column (opened read-only before a writer added it) cannot tell: None."""
+        """Markers are the digests beside the summaries with the cells' stamp (a few KB for a city's atoms, no
+        summary read); the moved atoms' summaries are then read, each with the marker of its own row. A file
+        from before the digest column (opened read-only before a writer added it) cannot tell: None."""
         conn = self._read_conn()
         if conn is None:
             return {}, {}
         try:
-            rows = conn.execute(
-                "SELECT month, service, area, code, digest FROM cells WHERE type = ?", (doc_type,)
-            ).fetchall()
+            rows = conn.execute(_CELL_MARKERS.format(columns=""), (doc_type,)).fetchall()
         except sqlite3.OperationalError as exc:
             if "no such" not in str(exc):
                 raise
             return None
         markers: dict[atoms.Atom, str] = {}
         moved: list[atoms.Atom] = []
-        for month, service, area, code, digest in rows:
+        for month, service, area, code, marker in rows:
             atom = (month, service, area, code)
-            if digest is not None and known.get(atom) == digest:
-                markers[atom] = digest
+            if marker is not None and known.get(atom) == marker:
+                markers[atom] = marker
             else:
                 moved.append(atom)
         changed: dict[atoms.Atom, dict[str, Any]] = {}
@@ -667,18 +665,16 @@ class SqliteIndex:
             wanted = set(moved)
             reads: Iterable[Any] = [
                 row
-                for row in conn.execute(
-                    "SELECT month, service, area, code, digest, summary FROM cells WHERE type = ?", (doc_type,)
-                )
+                for row in conn.execute(_CELL_MARKERS.format(columns=", c.summary"), (doc_type,))
                 if row[:4] in wanted
             ]
         else:
             reads = (row for chunk in _chunks(moved, 500) for row in _cell_rows(conn, doc_type, chunk))
-        for month, service, area, code, digest, summary in reads:
+        for month, service, area, code, marker, summary in reads:
             atom = (month, service, area, code)
             changed[atom] = _summary(summary)
-            if digest is not None:
-                markers[atom] = digest
+            if marker is not None:  # no digest (written by a Mittari without the column): read again every time
+                markers[atom] = marker
         return markers, changed
 
     def log_position(self) -> dict[str, StreamPosition]:
@@ -879,11 +875,17 @@ _SET_CELL = f"UPDATE docs SET {', '.join(c + ' = ?' for c in CELL_COLUMNS)} WHER
 _ATOMS_PER_READ = 400
 
 
+#: each cell's keys and marker: its items' digest and the stamp of the time zone and summary format its summary
+#: was built with (a rebuild for either keeps the digests but rewrites every summary, so markers must move too)
+_MARKER = "c.digest || '|' || (SELECT value FROM meta WHERE key = 'cells_timezone')"
+_CELL_MARKERS = f"SELECT c.month, c.service, c.area, c.code, {_MARKER}{{columns}} FROM cells c WHERE c.type = ?"
+
+
 def _cell_rows(conn: sqlite3.Connection, doc_type: str, chunk: Sequence[atoms.Atom]) -> list[Any]:
-    """The cells rows (keys, digest, summary) of some atoms of a type, each found by its primary key."""
+    """The cells rows (keys, marker, summary) of some atoms of a type, each found by its primary key."""
     values = ",".join("(?, ?, ?, ?)" for _ in chunk)  # 4 parameters an atom: chunks of 500 stay under the limit
     return conn.execute(
-        "SELECT c.month, c.service, c.area, c.code, c.digest, c.summary"
+        f"SELECT c.month, c.service, c.area, c.code, {_MARKER}, c.summary"
         f" FROM (VALUES {values}) AS t CROSS JOIN cells c ON c.type = ? AND c.month = t.column1"
         " AND c.service = t.column2 AND c.area = t.column3 AND c.code = t.column4",
         [*(part for atom in chunk for part in atom), doc_type],

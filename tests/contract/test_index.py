@@ -419,6 +419,28 @@ def test_changed_cells_reads_only_the_atoms_that_moved(filled):
     assert filled.changed_cells("feedback", after) == (after, {})
 
 
+def test_a_reader_keeps_no_summary_of_an_atom_emptied_since(filled, settings, clock):
+    """An atom whose items were erased or moved away: its summary leaves the reader's next snapshot too
+    (Elasticsearch keeps the emptied cell, with a new marker and no summary)."""
+    from dataclasses import replace
+
+    from figures.indicators import Indicators
+
+    reader = Indicators(filled, settings, clock)
+    before = reader.snapshot()
+    assert {("2026-03", "171", "Vanha-Espoo", ""), ("2026-03", "210", "Suur-Leppävaara", "")} <= set(
+        before.cells["feedback"]
+    )
+    filled.forget(["fb-5"])  # the only item of its atom
+    (moved,) = filled.get_many(["fb-2"]).values()
+    filled.write([replace(moved, service_code="171", version=moved.version + 1)])  # the only item of its atom
+    after = reader.snapshot()
+    assert after.generation != before.generation
+    assert after.cells == Indicators(filled, settings, clock).snapshot().cells
+    assert ("2026-03", "171", "Vanha-Espoo", "") not in after.cells["feedback"]
+    assert ("2026-03", "210", "Suur-Leppävaara", "") not in after.cells["feedback"]
+
+
 def test_the_month_is_the_citys(any_index):
     # 23:30 UTC on 31 March is already April in Helsinki (UTC+3 in summer time)
     any_index.write([doc_of([received("fb-tz", datetime(2026, 3, 31, 23, 30, tzinfo=UTC))])])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from ingest.events import validate_event
 from ingest.fold import fold
-from search.cells import from_rows
+from search.cells import SUMMARY_FORMAT, from_rows
 from search.sqlite_index import SqliteIndex
 from tests.builders import at, feedback_item, received
 
@@ -60,7 +60,8 @@ def test_a_new_time_zone_moves_documents_to_their_months_there(tmp_path):
 
 def test_cells_from_before_markers_are_read_whole_until_a_writer_adds_their_digests(tmp_path):
     """A file whose cells have no digest column: a reader cannot tell what moved (None: read ``cells``); the
-    worker's open adds the column from the digests inside the summaries, and then markers are those digests."""
+    worker's open adds the column from the digests inside the summaries, and then markers are those digests
+    with the cells' stamp."""
     path = tmp_path / "index.sqlite"
     writer = SqliteIndex(path)
     writer.write([doc_of(feedback_item("fb-1", at(days=0), respond_hours=5)), doc_of([received("fb-2", at(days=40))])])
@@ -77,7 +78,8 @@ def test_cells_from_before_markers_are_read_whole_until_a_writer_adds_their_dige
     assert found is not None
     markers, changed = found
     assert changed == expected
-    assert markers == {atom: summary["digest"] for atom, summary in expected.items()}
+    stamp = f"Europe/Helsinki|{SUMMARY_FORMAT}"  # the time zone and summary format the cells were built with
+    assert markers == {atom: f"{summary['digest']}|{stamp}" for atom, summary in expected.items()}
     reader.close()
 
 
@@ -94,3 +96,38 @@ def test_a_cell_written_without_its_digest_is_read_every_time(tmp_path):
     assert again is not None
     assert again[0] == {} and again[1] == dict(index.cells("feedback"))
     index.close()
+
+
+def test_a_rebuild_for_a_new_summary_format_is_read_again_and_nothing_kept_outlives_it(tmp_path, monkeypatch):
+    """The digests name the items, not the summary's format: a worker that rebuilds every summary for a new
+    format keeps every digest, yet a reader must take the new summaries, and no value computed from the old
+    ones (kept under the same digests) may be served after it."""
+    from datetime import timedelta
+
+    from core.clock import FixedClock
+    from core.settings import load_settings
+    from figures.indicators import Filters, Indicators
+    from search import cells
+
+    path = tmp_path / "index.sqlite"
+    writer = SqliteIndex(path)
+    writer.write([doc_of(feedback_item(f"fb-{n}", at(days=n), respond_hours=5)) for n in range(6)])
+    writer.close()
+    settings = load_settings({}, data_dir=str(tmp_path / "data"), base_url="http://x.test")
+    reader = SqliteIndex(path, readonly=True)
+    indicators = Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
+    median = indicators.definition("feedback_response_time_median")
+    assert indicators.summary(median, Filters())["overall"]["value"] == 5.0
+    summarise = cells._summary  # the next release: response times kept in tenths of hours, format bumped
+
+    def tenths(doc_type, rows):
+        summary = summarise(doc_type, rows)
+        return {**summary, "hours": [h * 10 for h in summary.get("hours", [])]} if doc_type == "feedback" else summary
+
+    monkeypatch.setattr(cells, "_summary", tenths)
+    monkeypatch.setattr(cells, "SUMMARY_FORMAT", SUMMARY_FORMAT + 1)
+    SqliteIndex(path).close()  # the worker restarts: every summary rebuilt, every digest the same
+    snapshot = indicators.snapshot()
+    assert {h for s in snapshot.cells["feedback"].values() for h in s["hours"]} == {50.0}
+    assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
+    reader.close()
