@@ -178,12 +178,21 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
 
 @click.command("figures")
 @click.option("--runs", default=3, show_default=True, help="Cold recomputations, each from a fresh read model.")
+@click.option(
+    "--batches",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Then, on a copy of the embedded index, this many turns of real batches and a warm reader after each.",
+)
 @click.pass_obj
-def bench_figures_cmd(settings: Settings, runs: int) -> None:
+def bench_figures_cmd(settings: Settings, runs: int, batches: int) -> None:
     """What a reader pays for the figures after an index change: reading the cells, then the overview's."""
-    from figures.cold_bench import bench_figures
+    from figures.cold_bench import bench_batches, bench_figures
 
     bench_figures(settings, click.echo, runs)
+    if batches:
+        bench_batches(settings, click.echo, batches)
 
 
 @click.command("disclosure")

@@ -453,6 +453,7 @@ class Indicators:
         #: each indicator's latest table with its key (one per indicator: however many indicators there are,
         #: none is pushed out before it is asked for again, and a replaced table's summaries are let go)
         self._tables: dict[str, tuple[Hashable, Table]] = {}
+        self._tables_lock = threading.Lock()  # not ``_lock``, which a snapshot's read holds for its I/O
 
     # -- data --------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -516,7 +517,8 @@ class Indicators:
                 # nothing kept of what was known: a rebuild (a new summary format or time zone) or a reindex.
                 # Values kept under the items' digests may rest on summaries of another format: start afresh.
                 self.values.clear()
-                self._tables.clear()
+                with self._tables_lock:
+                    self._tables.clear()
             atoms.update(changed)
             cells[doc_type] = dict(sorted(atoms.items()))  # in atom order, as ``Index.cells`` yields them
             markers[doc_type] = type_markers
@@ -587,7 +589,7 @@ class Indicators:
         threshold = self.settings.min_cell_count
         content = digests_key(summary for summaries in by_atom.values() for summary in summaries)
         key = (indicator.version, indicator.compute, indicator.count, content, ctx, threshold)
-        with self._lock:
+        with self._tables_lock:
             kept = self._tables.get(indicator.code)
         if content is not None and kept is not None and kept[0] == key:
             return kept[1]
@@ -595,7 +597,7 @@ class Indicators:
             by_atom, lambda summaries: indicator.n(summaries, ctx), threshold, self.protections
         )
         if content is not None:
-            with self._lock:
+            with self._tables_lock:
                 self._tables[indicator.code] = (key, table)
         return table
 

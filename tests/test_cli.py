@@ -3,7 +3,7 @@
 import json
 
 from mittari import cli
-from tests.builders import T0, feedback_item
+from tests.builders import T0, at, ev, feedback_item
 
 
 def invoke(runner, tmp_path, *args):
@@ -158,6 +158,32 @@ def test_bench_figures_prints_each_cold_run(runner, tmp_path):
     assert [line.split()[:2] for line in lines[1:]] == [["1", "computed"], ["2", "stored"]]
     assert all(line.split()[4] == "3" for line in lines[1:])  # one feedback atom per service
     assert not (tmp_path / "data" / "protection").exists()  # the bench keeps its protection in a folder of its own
+
+
+def test_bench_figures_batches_count_the_atoms_a_warm_reader_reads_again(runner, tmp_path):
+    """Real batches on a copy: one that moves no cell makes the reader read no atom again; one that rewrites
+    feedback makes it read exactly those items' atoms; the data directory's own index is not written."""
+    from search.sqlite_index import SqliteIndex
+
+    events = tmp_path / "events.jsonl"
+    items = [e for i in range(6) for e in feedback_item(f"fb-{i}", T0, 3 + i, service=f"{100 + i % 3}")]
+    items.append(ev("governance.decision_made", "dec-1", at(days=1), body="Kaupunginhallitus", title="Päätös"))
+    events.write_text("\n".join(json.dumps(e) for e in items) + "\n")
+    assert invoke(runner, tmp_path, "import", "events", str(events)).exit_code == 0
+    assert invoke(runner, tmp_path, "ingest", "--once").exit_code == 0
+    index = SqliteIndex(tmp_path / "data" / "index.sqlite", readonly=True)
+    generation = index.generation()
+    result = invoke(runner, tmp_path, "bench", "figures", "--runs", "1", "--batches", "2")
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.rstrip().endswith("cells")]
+    assert [(r[0], r[1], r[2], r[-2]) for r in rows] == [
+        ("1", "1", "0", "none"),  # the decision again: the generation moves, no atom is read
+        ("1", "6", "3", "feedback"),  # six items in three atoms (one per service)
+        ("2", "1", "0", "none"),
+        ("2", "6", "3", "feedback"),
+    ]
+    assert index.generation() == generation  # the batches went to a copy
+    index.close()
 
 
 def test_bench_disclosure_computes_then_reads_each_table(runner, tmp_path):
