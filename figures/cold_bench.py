@@ -76,8 +76,12 @@ def bench_batches(
     with tempfile.TemporaryDirectory(prefix="mittari-bench-batches-") as folder:
         copy = Path(folder) / "index.sqlite"
         start = time.perf_counter()
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as origin, sqlite3.connect(copy) as target:
-            origin.backup(target)
+        origin, target = sqlite3.connect(f"file:{source}?mode=ro", uri=True), sqlite3.connect(copy)
+        try:
+            origin.backup(target)  # a consistent copy while a worker may be writing (WAL included)
+        finally:
+            origin.close()
+            target.close()
         echo(f"copied the index in {time.perf_counter() - start:.1f} s; a warm reader after each batch:")
         writer = SqliteIndex(copy, timezone=settings.timezone)  # opened as the worker opens it
         reader = SqliteIndex(copy, readonly=True, timezone=settings.timezone)
@@ -86,7 +90,7 @@ def bench_batches(
             indicators.warm()
             feedback = _newest(reader, "feedback", size)
             decisions = _newest(reader, "decision", 1)
-            echo(f"{'batch':>5} {'documents':>9} {'atoms read':>10} {'warm ms':>8}")
+            echo(f"{'batch':>5} {'documents':>9} {'atoms read':>10} {'warm ms':>8}  what the batch moves")
             for turn in range(1, batches + 1):
                 for label, docs in (("none", decisions), ("feedback", feedback)):
                     if not docs:
