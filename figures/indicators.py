@@ -513,9 +513,10 @@ class Indicators:
                 for atom, marker in type_markers.items()
                 if atom not in changed and atom in kept and known.get(atom) == marker
             }
-            if known and not atoms:
-                # nothing kept of what was known: a rebuild (a new summary format or time zone) or a reindex.
-                # Values kept under the items' digests may rest on summaries of another format: start afresh.
+            if kept and not atoms:
+                # nothing kept of what was read before: a rebuild (a new summary format or time zone), a reindex,
+                # or the first marked read of a file a worker has just given markers (and perhaps rebuilt). Values
+                # kept under the items' digests may rest on summaries of another format: start afresh.
                 self.values.clear()
                 with self._tables_lock:
                     self._tables.clear()

@@ -131,3 +131,37 @@ def test_a_rebuild_for_a_new_summary_format_is_read_again_and_nothing_kept_outli
     assert {h for s in snapshot.cells["feedback"].values() for h in s["hours"]} == {50.0}
     assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
     reader.close()
+
+
+def test_a_worker_adding_markers_and_a_new_format_at_once_leaves_no_kept_value(tmp_path, monkeypatch):
+    """An upgrade: the reader first reads an old file whole (no markers), then the worker adds the digest column
+    and rebuilds every summary for a new format in one open; the reader's first marked read must not keep a
+    value computed from the old summaries under the same digests."""
+    from datetime import timedelta
+
+    from core.clock import FixedClock
+    from core.settings import load_settings
+    from figures.indicators import Filters, Indicators
+    from search import cells
+
+    path = tmp_path / "index.sqlite"
+    writer = SqliteIndex(path)
+    writer.write([doc_of(feedback_item(f"fb-{n}", at(days=n), respond_hours=5)) for n in range(6)])
+    writer._conn().execute("ALTER TABLE cells DROP COLUMN digest")  # a file from before markers
+    writer.close()
+    settings = load_settings({}, data_dir=str(tmp_path / "data"), base_url="http://x.test")
+    reader = SqliteIndex(path, readonly=True)
+    indicators = Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
+    median = indicators.definition("feedback_response_time_median")
+    assert indicators.summary(median, Filters())["overall"]["value"] == 5.0  # read whole: no markers yet
+    summarise = cells._summary
+
+    def tenths(doc_type, rows):
+        summary = summarise(doc_type, rows)
+        return {**summary, "hours": [h * 10 for h in summary.get("hours", [])]} if doc_type == "feedback" else summary
+
+    monkeypatch.setattr(cells, "_summary", tenths)
+    monkeypatch.setattr(cells, "SUMMARY_FORMAT", SUMMARY_FORMAT + 1)
+    SqliteIndex(path).close()  # the upgraded worker: digest column added, every summary rebuilt
+    assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
+    reader.close()
