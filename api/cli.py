@@ -183,16 +183,26 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
     default=0,
     show_default=True,
     type=click.IntRange(min=0),
-    help="Then, on a copy of the embedded index, this many turns of real batches and a warm reader after each.",
+    help="Then, on a copy of the embedded index (needs its size free in the temporary folder), this many turns "
+    "of real batches and a warm reader after each.",
+)
+@click.option(
+    "--batch-size",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1, max=1000),
+    help="Newest feedback items rewritten in each feedback batch.",
 )
 @click.pass_obj
-def bench_figures_cmd(settings: Settings, runs: int, batches: int) -> None:
+def bench_figures_cmd(settings: Settings, runs: int, batches: int, batch_size: int) -> None:
     """What a reader pays for the figures after an index change: reading the cells, then the overview's."""
-    from figures.cold_bench import bench_batches, bench_figures
+    from figures.cold_bench import BATCHES_EMBEDDED_ONLY, bench_batches, bench_figures
 
+    if batches and not settings.search.startswith("sqlite:///"):
+        raise click.UsageError(BATCHES_EMBEDDED_ONLY)  # before the cold runs, not after them
     bench_figures(settings, click.echo, runs)
     if batches:
-        bench_batches(settings, click.echo, batches)
+        bench_batches(settings, click.echo, batches, batch_size)
 
 
 @click.command("disclosure")

@@ -19,6 +19,7 @@ the reader read again (issue 11: a live ingest moves the generation every batch)
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sqlite3
 import tempfile
@@ -62,6 +63,9 @@ def bench_figures(settings: Settings, echo: Callable[[str], None], runs: int = 3
         index.close()
 
 
+BATCHES_EMBEDDED_ONLY = "--batches writes to a copy of the index: the embedded index only (sqlite:///)"
+
+
 def bench_batches(
     settings: Settings, echo: Callable[[str], None], batches: int = 3, size: int = 200
 ) -> list[dict[str, float]]:
@@ -70,22 +74,22 @@ def bench_batches(
     from search.sqlite_index import SqliteIndex
 
     if not settings.search.startswith("sqlite:///"):
-        raise SystemExit("--batches writes to a copy of the index: the embedded index only")
+        raise SystemExit(BATCHES_EMBEDDED_ONLY)
     source = Path(settings.search.removeprefix("sqlite:///")).resolve()
     rows: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="mittari-bench-batches-") as folder:
         copy = Path(folder) / "index.sqlite"
         start = time.perf_counter()
-        origin, target = sqlite3.connect(f"file:{source}?mode=ro", uri=True), sqlite3.connect(copy)
-        try:
+        with (
+            contextlib.closing(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)) as origin,
+            contextlib.closing(sqlite3.connect(copy)) as target,
+        ):
             origin.backup(target)  # a consistent copy while a worker may be writing (WAL included)
-        finally:
-            origin.close()
-            target.close()
-        echo(f"copied the index in {time.perf_counter() - start:.1f} s; a warm reader after each batch:")
-        writer = SqliteIndex(copy, timezone=settings.timezone)  # opened as the worker opens it
-        reader = SqliteIndex(copy, readonly=True, timezone=settings.timezone)
-        try:
+        echo(f"copied the index to {folder} in {time.perf_counter() - start:.1f} s; a warm reader after each batch:")
+        with contextlib.ExitStack() as opened:
+            zone = settings.timezone
+            writer = opened.enter_context(contextlib.closing(SqliteIndex(copy, timezone=zone)))  # as a worker does
+            reader = opened.enter_context(contextlib.closing(SqliteIndex(copy, readonly=True, timezone=zone)))
             indicators = Indicators(reader, settings.with_overrides(data_dir=Path(folder)))
             indicators.warm()
             feedback = _newest(reader, "feedback", size)
@@ -104,9 +108,6 @@ def bench_batches(
                     read = _atoms_read(before, indicators.snapshot())
                     echo(f"{turn:5} {len(docs):9} {read:10} {elapsed:8.1f}  moving {label} cells")
                     rows.append({"turn": turn, "documents": len(docs), "atoms read": read, "warm ms": elapsed})
-        finally:
-            reader.close()
-            writer.close()
     return rows
 
 

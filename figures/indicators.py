@@ -393,9 +393,13 @@ class Snapshot:
         targets: list[dict[str, Any]],
         log_position: Mapping[str, StreamPosition] | None = None,
         markers: Mapping[str, Mapping[Atom, str]] | None = None,
+        epoch: int = 0,
     ):
         self.generation = generation
         self.cells = cells
+        #: what the values and tables kept across generations are valid for (``Indicators._read_cells``): part of
+        #: their keys, so a computation still running on a snapshot of an older epoch keeps its results apart
+        self.epoch = epoch
         #: each type's atoms' markers as read with their summaries (``Index.changed_cells``); a type the index
         #: could not mark is absent, and is read whole again next time
         self.markers: Mapping[str, Mapping[Atom, str]] = markers or {}
@@ -454,6 +458,7 @@ class Indicators:
         #: none is pushed out before it is asked for again, and a replaced table's summaries are let go)
         self._tables: dict[str, tuple[Hashable, Table]] = {}
         self._tables_lock = threading.Lock()  # not ``_lock``, which a snapshot's read holds for its I/O
+        self._epoch = 0  # moved (under ``_lock``) when a read keeps nothing of a type: see ``_read_cells``
 
     # -- data --------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -480,9 +485,8 @@ class Indicators:
                 after = fresh.generation()
                 settled = after == generation
                 generation = after
-                snapshot = Snapshot(
-                    generation if settled else f"{generation}~unsettled", cells, targets, position, markers
-                )
+                label = generation if settled else f"{generation}~unsettled"
+                snapshot = Snapshot(label, cells, targets, position, markers, self._epoch)
                 if settled:
                     break
                 previous = snapshot  # read again, from what this attempt read
@@ -516,7 +520,10 @@ class Indicators:
             if kept and not atoms:
                 # nothing kept of what was read before: a rebuild (a new summary format or time zone), a reindex,
                 # or the first marked read of a file a worker has just given markers (and perhaps rebuilt). Values
-                # kept under the items' digests may rest on summaries of another format: start afresh.
+                # kept under the items' digests may rest on summaries of another format: a new epoch, in every
+                # key, so that neither what was kept nor what a computation on an older snapshot still stores is
+                # found again (a batch that moves every atom of a small type costs one recomputation, as before).
+                self._epoch += 1
                 self.values.clear()
                 with self._tables_lock:
                     self._tables.clear()
@@ -589,7 +596,7 @@ class Indicators:
         by_atom = _atoms_for(snap, indicator, Filters())
         threshold = self.settings.min_cell_count
         content = digests_key(summary for summaries in by_atom.values() for summary in summaries)
-        key = (indicator.version, indicator.compute, indicator.count, content, ctx, threshold)
+        key = (snap.epoch, indicator.version, indicator.compute, indicator.count, content, ctx, threshold)
         with self._tables_lock:
             kept = self._tables.get(indicator.code)
         if content is not None and kept is not None and kept[0] == key:
@@ -602,7 +609,9 @@ class Indicators:
                 self._tables[indicator.code] = (key, table)
         return table
 
-    def _cell(self, indicator: Indicator, table: Table, key: indicator_table.Key, ctx: Context) -> dict[str, Any]:
+    def _cell(
+        self, snap: Snapshot, indicator: Indicator, table: Table, key: indicator_table.Key, ctx: Context
+    ) -> dict[str, Any]:
         """A published cell: its value and n, or, when withheld, neither but a band and the reason."""
         minimum = self.settings.min_cell_count
         summaries = table.summaries_of(key)
@@ -624,7 +633,9 @@ class Indicators:
             # the same items and moment give the same value: kept across generations (figures/content_memo.py)
             digest = inputs["inputs_sha256"]
             value, n = self.values.get(
-                (indicator.code, indicator.version, indicator.compute, digest, ctx) if digest is not None else None,
+                (snap.epoch, indicator.code, indicator.version, indicator.compute, digest, ctx)
+                if digest is not None
+                else None,
                 lambda: indicator.compute(summaries, ctx),
             )
         return {
@@ -668,7 +679,8 @@ class Indicators:
         """One published cell (value, n, band, reason, provisional, final_from, inputs_sha256), as the series
         and breakdowns carry it: what ``/v1/indicators/<code>/cells`` explains."""
         key = (period, service or indicator_table.ALL, area or indicator_table.ALL)
-        return self._cell(indicator, self.table(indicator), key, self._context())
+        snap = self.snapshot()
+        return self._cell(snap, indicator, self._table(snap, indicator), key, self._context())
 
     def target_for(self, indicator: Indicator, month: str, service: str | None) -> dict[str, Any] | None:
         """The target in force for a month: a service's own target before a city-wide one, newest decision first."""
@@ -725,7 +737,7 @@ class Indicators:
         months = {atom[0] for atom in scope}
         out = []
         for month in _months_between(months, filters):
-            cell = self._cell(indicator, table, _key(month, filters), ctx)
+            cell = self._cell(snap, indicator, table, _key(month, filters), ctx)
             target = _target_for(snap.targets, indicator, month, filters.service)
             cell.update(
                 period=month,
@@ -760,7 +772,7 @@ class Indicators:
                 return []
             keys = [filters.area] if filters.area else list(table.areas)
             cells = [(k, (period, indicator_table.ALL, k)) for k in keys]
-        return [{"key": k, **self._cell(indicator, table, key, ctx)} for k, key in cells if table.count(key)]
+        return [{"key": k, **self._cell(snap, indicator, table, key, ctx)} for k, key in cells if table.count(key)]
 
     def summary(self, indicator: Indicator, filters: Filters) -> dict[str, Any]:
         """The indicator's description with its latest month and its whole-range value."""
@@ -776,7 +788,7 @@ class Indicators:
         final = next((s for s in reversed(series) if s["value"] is not None and not s["provisional"]), None)
         period = indicator_table.served_period(filters.month_from, filters.month_to)
         overall = (
-            self._cell(indicator, self._table(snap, indicator), _key(period, filters), self._context())
+            self._cell(snap, indicator, self._table(snap, indicator), _key(period, filters), self._context())
             if period is not None
             else self._unserved()
         )

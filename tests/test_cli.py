@@ -166,21 +166,21 @@ def test_bench_figures_batches_count_the_atoms_a_warm_reader_reads_again(runner,
     from search.sqlite_index import SqliteIndex
 
     events = tmp_path / "events.jsonl"
-    items = [e for i in range(6) for e in feedback_item(f"fb-{i}", T0, 3 + i, service=f"{100 + i % 3}")]
+    items = [e for i in range(6) for e in feedback_item(f"fb-{i}", at(hours=i), 3 + i, service=f"{100 + i % 3}")]
     items.append(ev("governance.decision_made", "dec-1", at(days=1), body="Kaupunginhallitus", title="Päätös"))
     events.write_text("\n".join(json.dumps(e) for e in items) + "\n")
     assert invoke(runner, tmp_path, "import", "events", str(events)).exit_code == 0
     assert invoke(runner, tmp_path, "ingest", "--once").exit_code == 0
     index = SqliteIndex(tmp_path / "data" / "index.sqlite", readonly=True)
     generation = index.generation()
-    result = invoke(runner, tmp_path, "bench", "figures", "--runs", "1", "--batches", "2")
+    result = invoke(runner, tmp_path, "bench", "figures", "--runs", "1", "--batches", "2", "--batch-size", "2")
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.output.splitlines() if line.rstrip().endswith("cells")]
     assert [(r[0], r[1], r[2], r[-2]) for r in rows] == [
         ("1", "1", "0", "none"),  # the decision again: the generation moves, no atom is read
-        ("1", "6", "3", "feedback"),  # six items in three atoms (one per service)
+        ("1", "2", "2", "feedback"),  # the two newest items (services 102 and 101): two of the three atoms
         ("2", "1", "0", "none"),
-        ("2", "6", "3", "feedback"),
+        ("2", "2", "2", "feedback"),
     ]
     assert index.generation() == generation  # the batches went to a copy
     index.close()

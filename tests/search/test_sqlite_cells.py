@@ -165,3 +165,38 @@ def test_a_worker_adding_markers_and_a_new_format_at_once_leaves_no_kept_value(t
     SqliteIndex(path).close()  # the upgraded worker: digest column added, every summary rebuilt
     assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
     reader.close()
+
+
+def test_a_computation_on_a_snapshot_from_before_a_rebuild_keeps_its_results_apart(tmp_path, monkeypatch):
+    """A request still computing on the snapshot read before a rebuild for a new summary format stores its
+    values and tables after the new snapshot cleared what was kept: they must not be found by the new one."""
+    from datetime import timedelta
+
+    from core.clock import FixedClock
+    from core.settings import load_settings
+    from figures.indicators import Filters, Indicators
+    from search import cells
+
+    path = tmp_path / "index.sqlite"
+    writer = SqliteIndex(path)
+    writer.write([doc_of(feedback_item(f"fb-{n}", at(days=n), respond_hours=5)) for n in range(6)])
+    writer.close()
+    settings = load_settings({}, data_dir=str(tmp_path / "data"), base_url="http://x.test")
+    reader = SqliteIndex(path, readonly=True)
+    indicators = Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
+    median = indicators.definition("feedback_response_time_median")
+    old = indicators.snapshot()  # held by a request (or the warmer) that has not computed yet
+    summarise = cells._summary
+
+    def tenths(doc_type, rows):
+        summary = summarise(doc_type, rows)
+        return {**summary, "hours": [h * 10 for h in summary.get("hours", [])]} if doc_type == "feedback" else summary
+
+    monkeypatch.setattr(cells, "_summary", tenths)
+    monkeypatch.setattr(cells, "SUMMARY_FORMAT", SUMMARY_FORMAT + 1)
+    SqliteIndex(path).close()  # the worker rebuilds every summary for the new format
+    new = indicators.snapshot()
+    assert new.epoch != old.epoch
+    assert indicators._summary(old, median, Filters())["overall"]["value"] == 5.0  # the request finishes late
+    assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
+    reader.close()
