@@ -1,11 +1,19 @@
-"""The embedded index's cells on an index made before them, and when the city's time zone changes."""
+"""The embedded index's cells on an index made before them, when the city's time zone changes, and their markers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from core.clock import FixedClock
+from core.settings import load_settings
+from figures.indicators import Filters, Indicators
 from ingest.events import validate_event
 from ingest.fold import fold
+from search import cells
 from search.cells import SUMMARY_FORMAT, from_rows
 from search.sqlite_index import SqliteIndex
 from tests.builders import at, feedback_item, received
@@ -98,38 +106,54 @@ def test_a_cell_written_without_its_digest_is_read_every_time(tmp_path):
     index.close()
 
 
-def test_a_rebuild_for_a_new_summary_format_is_read_again_and_nothing_kept_outlives_it(tmp_path, monkeypatch):
-    """The digests name the items, not the summary's format: a worker that rebuilds every summary for a new
-    format keeps every digest, yet a reader must take the new summaries, and no value computed from the old
-    ones (kept under the same digests) may be served after it."""
-    from datetime import timedelta
+MEDIAN = "feedback_response_time_median"
 
-    from core.clock import FixedClock
-    from core.settings import load_settings
-    from figures.indicators import Filters, Indicators
-    from search import cells
 
-    path = tmp_path / "index.sqlite"
+def six_answers_of_five_hours(path: Path, before_markers: bool = False) -> None:
+    """An index of six feedback items, each answered in 5 hours (one atom): the median is 5."""
     writer = SqliteIndex(path)
     writer.write([doc_of(feedback_item(f"fb-{n}", at(days=n), respond_hours=5)) for n in range(6)])
+    if before_markers:
+        writer._conn().execute("ALTER TABLE cells DROP COLUMN digest")
     writer.close()
+
+
+def reader_of(path: Path, tmp_path: Path) -> tuple[SqliteIndex, Indicators]:
     settings = load_settings({}, data_dir=str(tmp_path / "data"), base_url="http://x.test")
     reader = SqliteIndex(path, readonly=True)
-    indicators = Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
-    median = indicators.definition("feedback_response_time_median")
-    assert indicators.summary(median, Filters())["overall"]["value"] == 5.0
-    summarise = cells._summary  # the next release: response times kept in tenths of hours, format bumped
+    return reader, Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
 
-    def tenths(doc_type, rows):
+
+def release_keeping_tenths_of_hours(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """The next release: response times kept in tenths of hours (the summary format bumped), and its worker
+    opening the index, which rebuilds every summary; the items, and so every digest, stay as they were."""
+    summarise = cells._summary
+
+    def tenths(doc_type: str, rows: list[Any]) -> dict[str, Any]:
         summary = summarise(doc_type, rows)
         return {**summary, "hours": [h * 10 for h in summary.get("hours", [])]} if doc_type == "feedback" else summary
 
     monkeypatch.setattr(cells, "_summary", tenths)
     monkeypatch.setattr(cells, "SUMMARY_FORMAT", SUMMARY_FORMAT + 1)
-    SqliteIndex(path).close()  # the worker restarts: every summary rebuilt, every digest the same
+    SqliteIndex(path).close()
+
+
+def overall(indicators: Indicators) -> Any:
+    return indicators.summary(indicators.definition(MEDIAN), Filters())["overall"]["value"]
+
+
+def test_a_rebuild_for_a_new_summary_format_is_read_again_and_nothing_kept_outlives_it(tmp_path, monkeypatch):
+    """The digests name the items, not the summary's format: a worker that rebuilds every summary for a new
+    format keeps every digest, yet a reader must take the new summaries, and no value computed from the old
+    ones (kept under the same digests) may be served after it."""
+    path = tmp_path / "index.sqlite"
+    six_answers_of_five_hours(path)
+    reader, indicators = reader_of(path, tmp_path)
+    assert overall(indicators) == 5.0
+    release_keeping_tenths_of_hours(monkeypatch, path)
     snapshot = indicators.snapshot()
     assert {h for s in snapshot.cells["feedback"].values() for h in s["hours"]} == {50.0}
-    assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
+    assert overall(indicators) == 50.0
     reader.close()
 
 
@@ -137,66 +161,26 @@ def test_a_worker_adding_markers_and_a_new_format_at_once_leaves_no_kept_value(t
     """An upgrade: the reader first reads an old file whole (no markers), then the worker adds the digest column
     and rebuilds every summary for a new format in one open; the reader's first marked read must not keep a
     value computed from the old summaries under the same digests."""
-    from datetime import timedelta
-
-    from core.clock import FixedClock
-    from core.settings import load_settings
-    from figures.indicators import Filters, Indicators
-    from search import cells
-
     path = tmp_path / "index.sqlite"
-    writer = SqliteIndex(path)
-    writer.write([doc_of(feedback_item(f"fb-{n}", at(days=n), respond_hours=5)) for n in range(6)])
-    writer._conn().execute("ALTER TABLE cells DROP COLUMN digest")  # a file from before markers
-    writer.close()
-    settings = load_settings({}, data_dir=str(tmp_path / "data"), base_url="http://x.test")
-    reader = SqliteIndex(path, readonly=True)
-    indicators = Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
-    median = indicators.definition("feedback_response_time_median")
-    assert indicators.summary(median, Filters())["overall"]["value"] == 5.0  # read whole: no markers yet
-    summarise = cells._summary
-
-    def tenths(doc_type, rows):
-        summary = summarise(doc_type, rows)
-        return {**summary, "hours": [h * 10 for h in summary.get("hours", [])]} if doc_type == "feedback" else summary
-
-    monkeypatch.setattr(cells, "_summary", tenths)
-    monkeypatch.setattr(cells, "SUMMARY_FORMAT", SUMMARY_FORMAT + 1)
-    SqliteIndex(path).close()  # the upgraded worker: digest column added, every summary rebuilt
-    assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
+    six_answers_of_five_hours(path, before_markers=True)
+    reader, indicators = reader_of(path, tmp_path)
+    assert overall(indicators) == 5.0  # read whole: no markers yet
+    release_keeping_tenths_of_hours(monkeypatch, path)  # its worker also adds the digest column
+    assert overall(indicators) == 50.0
     reader.close()
 
 
 def test_a_computation_on_a_snapshot_from_before_a_rebuild_keeps_its_results_apart(tmp_path, monkeypatch):
     """A request still computing on the snapshot read before a rebuild for a new summary format stores its
     values and tables after the new snapshot cleared what was kept: they must not be found by the new one."""
-    from datetime import timedelta
-
-    from core.clock import FixedClock
-    from core.settings import load_settings
-    from figures.indicators import Filters, Indicators
-    from search import cells
-
     path = tmp_path / "index.sqlite"
-    writer = SqliteIndex(path)
-    writer.write([doc_of(feedback_item(f"fb-{n}", at(days=n), respond_hours=5)) for n in range(6)])
-    writer.close()
-    settings = load_settings({}, data_dir=str(tmp_path / "data"), base_url="http://x.test")
-    reader = SqliteIndex(path, readonly=True)
-    indicators = Indicators(reader, settings, FixedClock(at(days=60) + timedelta(hours=1)))
-    median = indicators.definition("feedback_response_time_median")
+    six_answers_of_five_hours(path)
+    reader, indicators = reader_of(path, tmp_path)
     old = indicators.snapshot()  # held by a request (or the warmer) that has not computed yet
-    summarise = cells._summary
-
-    def tenths(doc_type, rows):
-        summary = summarise(doc_type, rows)
-        return {**summary, "hours": [h * 10 for h in summary.get("hours", [])]} if doc_type == "feedback" else summary
-
-    monkeypatch.setattr(cells, "_summary", tenths)
-    monkeypatch.setattr(cells, "SUMMARY_FORMAT", SUMMARY_FORMAT + 1)
-    SqliteIndex(path).close()  # the worker rebuilds every summary for the new format
+    release_keeping_tenths_of_hours(monkeypatch, path)
     new = indicators.snapshot()
     assert new.epoch != old.epoch
-    assert indicators._summary(old, median, Filters())["overall"]["value"] == 5.0  # the request finishes late
-    assert indicators.summary(median, Filters())["overall"]["value"] == 50.0
+    late = indicators._summary(old, indicators.definition(MEDIAN), Filters())  # the request finishes late
+    assert late["overall"]["value"] == 5.0
+    assert overall(indicators) == 50.0
     reader.close()
