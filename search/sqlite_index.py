@@ -964,15 +964,18 @@ def _counted_facets(
     conn: sqlite3.Connection, query: SearchQuery, match: str | None, where: list[str], params: list[Any]
 ) -> dict[str, list[dict[str, Any]]]:
     """Each facet's counts from the matching documents (their covering indexes): for words and dates."""
+    return _grouped_facets(conn, *_matching(query, match, where, params), "COUNT(*)")
+
+
+def _matching(query: SearchQuery, match: str | None, where: list[str], params: list[Any]) -> tuple[str, str, list[Any]]:
+    """The rows a search matches, as (source aliased ``d``, condition, arguments): the documents of its types
+    under its filters, joined from the FTS5 match when it has words (the match leads: ``CROSS JOIN``)."""
     types = ",".join("?" * len(query.types))
     condition = " AND ".join([f"d.type IN ({types})", *where])
-    source = "docs d"
     arguments: list[Any] = [*query.types, *params]
     if match:
-        source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
-        condition = f"fts MATCH ? AND {condition}"
-        arguments = [match, *arguments]
-    return _grouped_facets(conn, source, condition, arguments, "COUNT(*)")
+        return "fts CROSS JOIN docs d ON d.rowid = fts.rowid", f"fts MATCH ? AND {condition}", [match, *arguments]
+    return "docs d", condition, arguments
 
 
 def _execute_each(conn: sqlite3.Connection, schema: str) -> None:
@@ -1176,14 +1179,7 @@ def _bounded_count(
     conn: sqlite3.Connection, query: SearchQuery, match: str | None, where: list[str], params: list[Any]
 ) -> tuple[int, str]:
     """Matches counted up to TOTAL_EXACT_UP_TO: the exact total below it, ``(TOTAL_EXACT_UP_TO, "gte")`` above."""
-    types = ",".join("?" * len(query.types))
-    condition = " AND ".join([f"d.type IN ({types})", *where])
-    arguments: list[Any] = [*query.types, *params]
-    source = "docs d"
-    if match:
-        source = "fts CROSS JOIN docs d ON d.rowid = fts.rowid"
-        condition = f"fts MATCH ? AND {condition}"
-        arguments = [match, *arguments]
+    source, condition, arguments = _matching(query, match, where, params)
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT ?)"
     (counted,) = conn.execute(sql, [*arguments, TOTAL_EXACT_UP_TO + 1]).fetchone()
     if counted > TOTAL_EXACT_UP_TO:
