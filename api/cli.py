@@ -197,8 +197,9 @@ def bench_pages_cmd(settings: Settings, runs: int) -> None:
 def bench_figures_cmd(settings: Settings, runs: int, batches: int, batch_size: int) -> None:
     """What a reader pays for the figures after an index change: reading the cells, then the overview's."""
     from figures.cold_bench import BATCHES_EMBEDDED_ONLY, bench_batches, bench_figures
+    from search.index import embedded_index_path
 
-    if batches and not settings.search.startswith("sqlite:///"):
+    if batches and embedded_index_path(settings) is None:
         raise click.UsageError(BATCHES_EMBEDDED_ONLY)  # before the cold runs, not after them
     bench_figures(settings, click.echo, runs)
     if batches:

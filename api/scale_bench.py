@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+from search.index import embedded_index_path
 
 #: (label, path): the pages and API answers issue 11 measures
 PATHS = (
@@ -115,8 +116,8 @@ def _peak_rss_mb() -> float:
 
 def index_size_mb(settings: Settings) -> float | None:
     """Bytes on disk of the embedded index (the file its path leads to, with its WAL), in MiB; None for others."""
-    if not settings.search.startswith("sqlite:///"):
+    path = embedded_index_path(settings)
+    if path is None:
         return None
-    path = Path(settings.search.removeprefix("sqlite:///")).resolve()
     files = [path, path.with_name(path.name + "-wal")]
     return sum(f.stat().st_size for f in files if f.exists()) / 2**20

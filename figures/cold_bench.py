@@ -31,7 +31,7 @@ from pathlib import Path
 from core.settings import Settings
 from figures.indicators import Indicators, Snapshot
 from figures.protection_store import open_blocks
-from search.index import Document, Index, open_index
+from search.index import Document, Index, embedded_index_path, open_index
 from search.query import SearchQuery
 
 
@@ -73,9 +73,9 @@ def bench_batches(
     module's text); ``size``: documents in each feedback batch."""
     from search.sqlite_index import SqliteIndex
 
-    if not settings.search.startswith("sqlite:///"):
+    source = embedded_index_path(settings)
+    if source is None:
         raise SystemExit(BATCHES_EMBEDDED_ONLY)
-    source = Path(settings.search.removeprefix("sqlite:///")).resolve()
     rows: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="mittari-bench-batches-") as folder:
         copy = Path(folder) / "index.sqlite"

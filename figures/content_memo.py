@@ -1,20 +1,19 @@
 """Results kept across index generations, under the content they are a pure function of.
 
 A cell's value and n are computed from its atoms' summaries (search/cells.py) and the moment of computing
-(:class:`figures.indicators.Context`) by its indicator's ``compute``; an indicator's protected table
-(figures/indicator_table.py) from its atoms' counts, the same moment and the threshold. The summaries are
-named by their digests (each a SHA-256 of an atom's items, which also fix the atom's month, service and
-area), so a key made of the indicator, the digests and the moment fixes the result whatever generation
-asked: a batch that changes one month leaves every other month's cells, and every year's protection it did
-not touch, as they were. Each index generation used to compute everything again (issue 11: a live ingest
-moves the generation every batch, and every serving process paid for all of it); now only what rests on
-items that moved is computed again.
+(:class:`figures.indicators.Context`) by its indicator's ``compute``. The summaries are named by their
+digests (each a SHA-256 of an atom's items, which also fix the atom's month, service and area), so a key
+made of the indicator, the digests and the moment fixes the result whatever generation asked: a batch that
+changes one month leaves every other month's cells as they were. Each index generation used to compute
+everything again (issue 11: a live ingest moves the generation every batch, and every serving process paid
+for all of it); now only what rests on items that moved is computed again. (Indicators' tables are kept the
+same way, one per indicator, in figures/indicators.py, under :func:`digests_key` of their atoms.)
 
 A result is kept only under a key; a caller without one (summaries stored before digests existed) computes
 each time. Bounded (least recently used go first) and shared by a process's threads; two threads missing
 the same key at once both compute it, and the results are equal. A digest names an atom's items, not the
-format its summary is stored in: a reader that finds every atom moved at once (a rebuild for a new summary
-format or time zone, a reindex) clears what it kept (figures/indicators.py).
+format its summary is stored in: the reader's keys also hold its snapshot's epoch, which moves when a read
+keeps nothing of a type (a rebuild for a new summary format or time zone, a reindex; figures/indicators.py).
 """
 
 from __future__ import annotations

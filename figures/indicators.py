@@ -103,18 +103,19 @@ def _values_count(summaries: Summaries, key: str) -> int:
 
 
 def _median_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    return _median_of(_lists(summaries, "hours"))
+    return _statistic(_lists(summaries, "hours"), order_statistics.median)
 
 
 def _p90_response(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    lists = _lists(summaries, "hours")
-    n = sum(len(values) for values in lists)
-    return (order_statistics.nearest_rank(lists, 90) if n else None), n
+    return _statistic(_lists(summaries, "hours"), lambda lists: order_statistics.nearest_rank(lists, 90))
 
 
-def _median_of(lists: Sequence[Sequence[float]]) -> tuple[float | None, int]:
+def _statistic(
+    lists: Sequence[Sequence[float]], statistic: Callable[[Sequence[Sequence[float]]], float]
+) -> tuple[float | None, int]:
+    """A cell's value and n from its atoms' sorted lists: None for a cell without values."""
     n = sum(len(values) for values in lists)
-    return (order_statistics.median(lists) if n else None), n
+    return (statistic(lists) if n else None), n
 
 
 def _answered_on_time(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
@@ -175,7 +176,7 @@ def _satisfaction(summaries: Summaries, ctx: Context) -> tuple[float | None, int
 
 
 def _waiting_time(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:
-    return _median_of(_lists(summaries, "waiting_days"))
+    return _statistic(_lists(summaries, "waiting_days"), order_statistics.median)
 
 
 def _outcome(summaries: Summaries, ctx: Context) -> tuple[float | None, int]:

@@ -72,6 +72,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from core.settings import Settings
@@ -229,6 +230,13 @@ class Index(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def embedded_index_path(settings: Settings) -> Path | None:
+    """The file the embedded index's path leads to (a reindex swaps a link there); None for other backends."""
+    if not settings.search.startswith("sqlite:///"):
+        return None
+    return Path(settings.search.removeprefix("sqlite:///")).resolve()
 
 
 def open_index(settings: Settings, *, readonly: bool = False) -> Index:
